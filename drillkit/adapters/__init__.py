@@ -1,0 +1,1 @@
+"""Every I/O concern behind a small Protocol: kube, Traffic Manager, DNS, HTTP, clock."""

@@ -1,0 +1,1 @@
+"""Click commands only: parse options, wire adapters, print. No logic lives here."""

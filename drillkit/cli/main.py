@@ -1,0 +1,86 @@
+"""The ``drillkit`` entry point: a click group that imports each command only when it runs.
+
+Keeping this module light is what makes ``drillkit --help`` fast: it imports click and nothing
+else; each command's module (and through it pydantic, kubernetes, azure, ...) is imported only
+when that command is invoked.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from drillkit import __version__
+
+# name -> (module, attribute, one-line help shown by ``drillkit --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "validate": (
+        "drillkit.cli.spec_commands",
+        "validate",
+        "Check drill files; report every problem.",
+    ),
+    "schema": ("drillkit.cli.spec_commands", "schema", "Print the JSON Schema of the drill file."),
+    "plan": ("drillkit.cli.plan_command", "plan", "Show what a drill would do, offline."),
+    "sandbox": ("drillkit.cli.sandbox_commands", "sandbox", "Run the offline two-region twin."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute, _ = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a ``DrillkitError`` becomes its message and its exit code."""
+        from drillkit.errors import DrillkitError
+
+        try:
+            return super().invoke(ctx)
+        except DrillkitError as e:
+            click.echo(f"drillkit: {e}", err=True)
+            ctx.exit(int(e.exit_code))
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="drillkit")
+@click.option(
+    "--log-format",
+    type=click.Choice(["auto", "json", "console"]),
+    default="auto",
+    show_default=True,
+    envvar="DRILLKIT_LOG_FORMAT",
+    help="Log lines on stderr: JSON lines, readable console, or auto (console on a TTY).",
+)
+@click.option("-v", "--verbose", count=True, help="More log detail (-v info, -vv debug).")
+@click.pass_context
+def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
+    """Multi-region failover game days for Kubernetes behind Azure Traffic Manager.
+
+    Take one region down on purpose, watch Traffic Manager and DNS move every geography to the
+    survivor, measure how long each step took, put everything back, and keep the evidence.
+    """
+    from drillkit.cli.logsetup import configure_logging
+
+    configure_logging(log_format, verbose)
+    ctx.ensure_object(dict)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Console-script entry point."""
+    return cli.main(args=argv, prog_name="drillkit")

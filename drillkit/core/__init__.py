@@ -1,0 +1,1 @@
+"""Pure logic: plan, timeline, metrics, verdict. No I/O, no clock reads."""

@@ -1,0 +1,1 @@
+"""The drill lifecycle: runner, journal, restore, lock, signals."""

@@ -1,0 +1,1 @@
+"""Evidence renderers: Markdown, JSON, JUnit."""

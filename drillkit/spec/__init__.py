@@ -1,0 +1,1 @@
+"""The drill file language: models, YAML loading with locations, JSON Schema."""

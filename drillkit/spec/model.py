@@ -1,0 +1,238 @@
+"""The drill file, as typed and documented models. ``drillkit schema`` publishes their schema."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from drillkit.spec.durations import Duration
+
+API_VERSION = "drillkit.dev/v1"
+_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_LABEL_SELECTOR = re.compile(
+    r"^\s*!?[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*|\s+(in|notin)\s+\([^)]*\))?"
+    r"(\s*,\s*!?[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*|\s+(in|notin)\s+\([^)]*\))?)*\s*$"
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
+    )
+
+
+def _dns_label(value: str) -> str:
+    if not _NAME.match(value):
+        raise ValueError(
+            f"{value!r} is not a valid name: use lowercase letters, digits and '-', "
+            "start and end with a letter or digit, at most 63 characters"
+        )
+    return value
+
+
+class Metadata(_Model):
+    """Who owns the drill and what it is for."""
+
+    name: str
+    """A short name for the drill (lowercase, digits, '-'); it names runs and evidence."""
+    description: str | None = None
+    """One sentence on what the drill proves."""
+    owner: str | None = None
+    """The team or rota that owns the drill."""
+    runbook: str | None = None
+    """Path to the human runbook, relative to the drill file; it must exist."""
+    labels: dict[str, str] = Field(default_factory=dict)
+    """Free-form labels copied into evidence."""
+
+    _name = field_validator("name")(classmethod(lambda cls, v: _dns_label(v)))
+
+
+class SandboxEnvironment(_Model):
+    """Run against the embedded twin: it starts for the run and stops after."""
+
+    world: str = "world.yaml"
+    """Path of the world file, relative to the drill file."""
+
+
+class AzureEnvironment(_Model):
+    """Run against real Azure Traffic Manager and real Kubernetes clusters."""
+
+    subscription_id: str = Field(alias="subscriptionId")
+    """The subscription that holds the Traffic Manager profile."""
+    resource_group: str = Field(alias="resourceGroup")
+    """The resource group of the Traffic Manager profile."""
+    tenant_id: str | None = Field(None, alias="tenantId")
+    """Tenant for DefaultAzureCredential, when it cannot be inferred."""
+
+
+class Environment(_Model):
+    """Where the drill runs: exactly one of ``sandbox`` or ``azure``."""
+
+    sandbox: SandboxEnvironment | None = None
+    """The offline twin."""
+    azure: AzureEnvironment | None = None
+    """Real Azure."""
+
+
+class TrafficManagerRef(_Model):
+    """The Traffic Manager profile that users' DNS name points to."""
+
+    profile: str
+    """Profile name; nested child profiles are discovered from its NestedEndpoints."""
+
+
+class Region(_Model):
+    """One region: a Kubernetes cluster and the ingress its Traffic Manager endpoints target."""
+
+    kube_context: str = Field(alias="kubeContext")
+    """The kubeconfig context of this region's cluster (``in-cluster`` for the pod's own)."""
+    cluster_server: str | None = Field(None, alias="clusterServer")
+    """Pin: refuse to run if the context's API server URL is not exactly this."""
+    ingress: str
+    """The endpoint target (DNS name) of this region; endpoints are matched to regions by it."""
+
+    @field_validator("cluster_server")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+(:\d+)?/?$", value):
+            raise ValueError(f"{value!r} is not an API server URL such as https://host:443")
+        return value
+
+
+class DrainFault(_Model):
+    """Cordon the target's nodes and evict their pods, honouring PodDisruptionBudgets."""
+
+    type: Literal["drain"]
+    node_selector: dict[str, str] = Field(default_factory=dict, alias="nodeSelector")
+    """Which nodes to drain, by label (all nodes when empty)."""
+    eviction_timeout: Duration = Field(Duration.parse("60s"), alias="evictionTimeout")
+    """How long a PodDisruptionBudget may hold up one pod's eviction."""
+    on_blocked: Literal["delete", "abort"] = Field("abort", alias="onBlocked")
+    """After evictionTimeout: delete the pod as a real outage would, or abort and restore."""
+    grace_period: Duration | None = Field(None, alias="gracePeriod")
+    """Override the pods' termination grace period."""
+
+
+class ScaleDownFault(_Model):
+    """Scale the target's matching Deployments and StatefulSets to zero through /scale."""
+
+    type: Literal["scale-down"]
+    namespace: str
+    """Namespace of the workloads."""
+    selector: str
+    """Label selector of the workloads, e.g. ``app.kubernetes.io/part-of=storefront``."""
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        if not _LABEL_SELECTOR.match(value):
+            raise ValueError(f"{value!r} is not a label selector such as app=web,tier!=cache")
+        return value
+
+
+class DisableEndpointFault(_Model):
+    """Disable the target region's Traffic Manager endpoints (endpointStatus: Disabled)."""
+
+    type: Literal["disable-endpoint"]
+    endpoints: list[str] = Field(default_factory=list)
+    """Endpoint names to disable; default: every endpoint whose target is the region ingress."""
+
+
+Fault = Annotated[DrainFault | ScaleDownFault | DisableEndpointFault, Field(discriminator="type")]
+
+
+class VantagePoint(_Model):
+    """A client population, located by EDNS Client Subnet."""
+
+    name: str
+    """A short name (e.g. new-york); it keys per-vantage metrics."""
+    client_subnet: str = Field(alias="clientSubnet")
+    """Sent as EDNS Client Subnet (RFC 7871), e.g. 24.1.2.0/24."""
+    expect_during_outage: str = Field(alias="expectDuringOutage")
+    """The region this vantage point must be answered by while the target is down."""
+
+    @field_validator("client_subnet")
+    @classmethod
+    def _cidr(cls, value: str) -> str:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a CIDR subnet such as 24.1.2.0/24") from None
+        return value
+
+
+class HttpCheck(_Model):
+    """The HTTP check through the answered region: a path on the ingress, or a full URL."""
+
+    path: str | None = None
+    """Path requested on the answered target, with the profile's DNS name as Host."""
+    url: str | None = None
+    """A full URL, requested as is."""
+    expect_status: list[int] = Field(default_factory=lambda: [200], alias="expectStatus")
+    """Status codes that count as healthy."""
+    timeout: Duration = Duration.parse("5s")
+    """Per-request timeout."""
+
+
+class Observe(_Model):
+    """What to watch and how often."""
+
+    poll_interval: Duration = Field(Duration.parse("1s"), alias="pollInterval")
+    """Cadence of DNS and HTTP checks (the cheap signals)."""
+    status_interval: Duration = Field(Duration.parse("5s"), alias="statusInterval")
+    """Cadence of ARM reads of endpoint monitor status (the expensive signal)."""
+    nameservers: list[str] = Field(default_factory=list)
+    """Name servers to ask (Traffic Manager's own, to avoid caches); the twin's in the sandbox."""
+    vantage_points: list[VantagePoint] = Field(alias="vantagePoints", min_length=1)
+    """Client populations and where each must land during the outage."""
+    http: HttpCheck | None = None
+    """The HTTP check through the survivor."""
+
+
+class Objectives(_Model):
+    """Targets, in real-world-equivalent seconds."""
+
+    rto: Duration | None = None
+    """Every vantage point answered by a healthy survivor whose HTTP check passes."""
+    failback: Duration | None = None
+    """After restore, every vantage point answered by its normal region again."""
+    time_to_detect: Duration | None = Field(None, alias="timeToDetect")
+    """Traffic Manager marks the target's endpoint Degraded."""
+
+
+class Abort(_Model):
+    """When to stop early and restore."""
+
+    max_duration: Duration = Field(Duration.parse("30m"), alias="maxDuration")
+    """Abort and restore once the drill has run this long."""
+    on_survivor_unhealthy: bool = Field(True, alias="onSurvivorUnhealthy")
+    """Abort and restore when the surviving region stops being healthy."""
+
+
+class Drill(_Model):
+    """A failover drill: take one region down, watch traffic move, put it back, measure."""
+
+    api_version: Literal["drillkit.dev/v1"] = Field(alias="apiVersion")
+    """Always ``drillkit.dev/v1``."""
+    kind: Literal["Drill"]
+    """Always ``Drill``."""
+    metadata: Metadata
+    environment: Environment
+    traffic_manager: TrafficManagerRef = Field(alias="trafficManager")
+    regions: dict[str, Region]
+    """Regions by name; at least two."""
+    target: str
+    """The region that goes down; one of ``regions``."""
+    fault: Fault
+    """How the target goes down: ``drain``, ``scale-down`` or ``disable-endpoint``."""
+    observe: Observe
+    objectives: Objectives = Field(default_factory=Objectives)
+    abort: Abort = Field(default_factory=Abort)  # type: ignore[arg-type]
+
+    @property
+    def survivors(self) -> list[str]:
+        """Every region but the target, in file order."""
+        return [name for name in self.regions if name != self.target]

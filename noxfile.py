@@ -1,0 +1,39 @@
+"""The single entry point for checks: ``nox`` runs tests, lint and typecheck."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+PYTHON = "3.11"
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """pytest with coverage (the real-apiserver tier joins in when its binaries exist)."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest",
+        "--cov=drillkit",
+        "--cov-report=term",
+        *session.posargs,
+    )
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """ruff check, ruff format --check, and the import-linter layer contracts."""
+    session.install("-e", ".", "ruff>=0.6", "import-linter>=2.1")
+    session.run("ruff", "check", "drillkit", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "drillkit", "tests", "noxfile.py")
+    session.run("lint-imports")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on the package."""
+    session.install("-e", ".[test]", "mypy>=1.10", "types-PyYAML")
+    session.run("mypy", "--strict", "drillkit")
