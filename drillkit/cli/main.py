@@ -43,10 +43,14 @@ class LazyGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; a ``DrillkitError`` becomes its message and its exit code."""
-        from drillkit.errors import DrillkitError
+        from drillkit.errors import DrillDefinitionError, DrillkitError
 
         try:
             return super().invoke(ctx)
+        except DrillDefinitionError as e:
+            for problem in e.problems:
+                click.echo(str(problem), err=True)
+            ctx.exit(int(e.exit_code))
         except DrillkitError as e:
             click.echo(f"drillkit: {e}", err=True)
             ctx.exit(int(e.exit_code))

@@ -1,0 +1,300 @@
+"""The offline plan of a drill: the ordered steps a run would take and what each should show."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from drillkit.spec.model import DisableEndpointFault, DrainFault, Drill, ScaleDownFault
+
+LEASE_NAME = "drillkit-lock"
+LEASE_NAMESPACE = "kube-system"
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One lifecycle step: its name, what it does, and whether it changes the world."""
+
+    phase: str
+    summary: str
+    details: tuple[str, ...] = ()
+    mutates: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VantageExpectation:
+    """Where a vantage point must be answered while the target is down."""
+
+    name: str
+    client_subnet: str
+    expect_during_outage: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Everything ``drillkit plan`` shows; built without any I/O."""
+
+    drill: str
+    description: str | None
+    environment: str
+    profile: str
+    target: str
+    survivors: tuple[str, ...]
+    regions: dict[str, dict[str, str | None]]
+    fault: dict[str, Any]
+    vantage_points: tuple[VantageExpectation, ...]
+    objectives: dict[str, float | None]
+    steps: tuple[Step, ...]
+    notes: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary with camelCase keys."""
+        raw = asdict(self)
+        return {
+            "drill": raw["drill"],
+            "description": raw["description"],
+            "environment": raw["environment"],
+            "trafficManagerProfile": raw["profile"],
+            "target": raw["target"],
+            "survivors": list(raw["survivors"]),
+            "regions": raw["regions"],
+            "fault": raw["fault"],
+            "vantagePoints": [
+                {
+                    "name": v.name,
+                    "clientSubnet": v.client_subnet,
+                    "expectDuringOutage": v.expect_during_outage,
+                }
+                for v in self.vantage_points
+            ],
+            "objectivesS": raw["objectives"],
+            "steps": [
+                {
+                    "phase": s.phase,
+                    "summary": s.summary,
+                    "details": list(s.details),
+                    "mutates": s.mutates,
+                }
+                for s in self.steps
+            ],
+            "notes": list(raw["notes"]),
+        }
+
+
+def build_plan(drill: Drill) -> Plan:
+    """The ordered lifecycle steps of ``drill``, from its definition alone."""
+    environment = "sandbox" if drill.environment.sandbox is not None else "azure"
+    target = drill.target
+    survivors = tuple(drill.survivors)
+    ordered = sorted(drill.regions)
+    fault = drill.fault
+    steps = (
+        Step(
+            "preflight",
+            "Check access and health; refuse without changing anything.",
+            _preflight_details(drill),
+        ),
+        Step(
+            "lock",
+            f"Take Lease {LEASE_NAMESPACE}/{LEASE_NAME} in every cluster, in order: "
+            f"{', '.join(ordered)}.",
+            ("Another drill holding a lease refuses this one.",),
+            mutates=True,
+        ),
+        Step(
+            "baseline",
+            "Record each vantage point's normal DNS answer and HTTP check.",
+            tuple(f"{v.name} ({v.client_subnet})" for v in drill.observe.vantage_points),
+        ),
+        Step(
+            "snapshot",
+            "Journal everything the fault will change, before the first change.",
+            _snapshot_details(drill),
+        ),
+        Step("inject", _inject_summary(drill), _inject_details(drill), mutates=True),
+        Step(
+            "observe",
+            "Watch Traffic Manager mark the target Degraded and DNS move.",
+            _observe_details(drill),
+        ),
+        Step(
+            "restore",
+            f"Put {target} back exactly as the snapshot recorded it.",
+            _restore_details(drill),
+            mutates=True,
+        ),
+        Step(
+            "failback",
+            "Watch every vantage point return to its normal region.",
+            (
+                f"objective: failback within {drill.objectives.failback}"
+                if drill.objectives.failback is not None
+                else "no failback objective",
+            ),
+        ),
+        Step("verdict", "Compare measured times with the objectives.", _objective_lines(drill)),
+        Step("evidence", "Write Markdown, JSON and JUnit evidence of the run."),
+        Step("unlock", "Release the leases.", mutates=True),
+    )
+    notes = []
+    if isinstance(fault, DrainFault) and not fault.node_selector:
+        notes.append(
+            "Draining every node of a region blocks on PodDisruptionBudgets by design: "
+            f"after {fault.eviction_timeout} a blocked pod is "
+            + (
+                "deleted, as a real outage would."
+                if fault.on_blocked == "delete"
+                else "left, and the drill aborts and restores."
+            )
+        )
+    return Plan(
+        drill=drill.metadata.name,
+        description=drill.metadata.description,
+        environment=environment,
+        profile=drill.traffic_manager.profile,
+        target=target,
+        survivors=survivors,
+        regions={
+            name: {
+                "kubeContext": r.kube_context,
+                "clusterServer": r.cluster_server,
+                "ingress": r.ingress,
+            }
+            for name, r in drill.regions.items()
+        },
+        fault=fault.model_dump(mode="json", by_alias=True),
+        vantage_points=tuple(
+            VantageExpectation(v.name, v.client_subnet, v.expect_during_outage)
+            for v in drill.observe.vantage_points
+        ),
+        objectives={
+            "rto": _seconds(drill.objectives.rto),
+            "failback": _seconds(drill.objectives.failback),
+            "timeToDetect": _seconds(drill.objectives.time_to_detect),
+        },
+        steps=steps,
+        notes=tuple(notes),
+    )
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _preflight_details(drill: Drill) -> tuple[str, ...]:
+    lines = []
+    for name, region in drill.regions.items():
+        pin = f", pinned to {region.cluster_server}" if region.cluster_server else ""
+        lines.append(f"{name}: context {region.kube_context}{pin}")
+    lines.append(f"RBAC (SelfSubjectAccessReview) for every change in {drill.target}")
+    lines.append(f"survivors healthy now: {', '.join(drill.survivors)}")
+    lines.append("no other drill holds the lock")
+    return tuple(lines)
+
+
+def _snapshot_details(drill: Drill) -> tuple[str, ...]:
+    fault = drill.fault
+    if isinstance(fault, DrainFault):
+        return (
+            f"spec.unschedulable of the {drill.target} nodes{_selector_text(fault.node_selector)}",
+            "the pods on them (owner, node)",
+        )
+    if isinstance(fault, ScaleDownFault):
+        return (
+            f"replicas of Deployments and StatefulSets in {fault.namespace} matching "
+            f"{fault.selector}",
+            "minReplicas/maxReplicas of HPAs that target them",
+        )
+    return ("endpointStatus of the target's Traffic Manager endpoints",)
+
+
+def _inject_summary(drill: Drill) -> str:
+    fault = drill.fault
+    if isinstance(fault, DrainFault):
+        return f"Cordon and drain the nodes of {drill.target}."
+    if isinstance(fault, ScaleDownFault):
+        return f"Scale the {drill.target} workloads to zero."
+    return f"Disable the Traffic Manager endpoints of {drill.target}."
+
+
+def _selector_text(selector: dict[str, str]) -> str:
+    if not selector:
+        return " (all nodes)"
+    return " matching " + ",".join(f"{k}={v}" for k, v in selector.items())
+
+
+def _inject_details(drill: Drill) -> tuple[str, ...]:
+    fault = drill.fault
+    region = drill.regions[drill.target]
+    if isinstance(fault, DrainFault):
+        return (
+            f"context {region.kube_context}: cordon nodes{_selector_text(fault.node_selector)}",
+            "evict every pod but DaemonSet and mirror pods, honouring PodDisruptionBudgets",
+            f"a blocked eviction retries until {fault.eviction_timeout}, then onBlocked: "
+            f"{fault.on_blocked}",
+        )
+    if isinstance(fault, ScaleDownFault):
+        return (
+            f"context {region.kube_context}: namespace {fault.namespace}, selector "
+            f"{fault.selector}",
+            "scale through /scale to 0; HPAs that would fight it get minReplicas 0 first",
+        )
+    assert isinstance(fault, DisableEndpointFault)
+    names = ", ".join(fault.endpoints) or f"every endpoint whose target is {region.ingress}"
+    return (f"profile {drill.traffic_manager.profile} (and nested children): {names}",)
+
+
+def _observe_details(drill: Drill) -> tuple[str, ...]:
+    observe = drill.observe
+    lines = [
+        f"DNS and HTTP every {observe.poll_interval}; monitor status every "
+        f"{observe.status_interval}",
+    ]
+    lines.extend(
+        f"{v.name} ({v.client_subnet}) must be answered by {v.expect_during_outage}"
+        for v in observe.vantage_points
+    )
+    lines.append(
+        f"abort after {drill.abort.max_duration}"
+        + ("; abort if a survivor turns unhealthy" if drill.abort.on_survivor_unhealthy else "")
+    )
+    return tuple(lines)
+
+
+def _restore_details(drill: Drill) -> tuple[str, ...]:
+    return (
+        "from the journal alone, idempotently; drift is reported, not clobbered",
+        f"runs on success, failure, abort, Ctrl-C and SIGTERM (max {drill.abort.max_duration})",
+    )
+
+
+def _objective_lines(drill: Drill) -> tuple[str, ...]:
+    objectives = drill.objectives
+    lines = [
+        f"{label} <= {value} (real-world-equivalent)"
+        for label, value in (
+            ("RTO", objectives.rto),
+            ("failback", objectives.failback),
+            ("time to detect", objectives.time_to_detect),
+        )
+        if value is not None
+    ]
+    return tuple(lines) or ("no objectives: the verdict is pass when the world is restored",)
+
+
+def render_text(plan: Plan) -> str:
+    """A readable multi-line rendering of ``plan`` for a terminal."""
+    out = [f"drill {plan.drill} ({plan.environment})"]
+    if plan.description:
+        out.append(f"  {plan.description}")
+    out.append(f"traffic manager profile: {plan.profile}")
+    out.append(f"target: {plan.target}    survivors: {', '.join(plan.survivors)}")
+    out.append("")
+    for number, step in enumerate(plan.steps, start=1):
+        marker = " [changes]" if step.mutates else ""
+        out.append(f"{number:2}. {step.phase}{marker}: {step.summary}")
+        out.extend(f"      - {line}" for line in step.details)
+    if plan.notes:
+        out.append("")
+        out.extend(f"note: {note}" for note in plan.notes)
+    return "\n".join(out)
