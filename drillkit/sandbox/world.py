@@ -130,7 +130,7 @@ class TrafficManager(_Model):
 
     subscription_id: str = Field("00000000-0000-0000-0000-000000000000", alias="subscriptionId")
     resource_group: str = Field("rg-sandbox", alias="resourceGroup")
-    monitor: Monitor = Field(default_factory=Monitor)  # type: ignore[arg-type]
+    monitor: Monitor = Field(default_factory=Monitor)
     profiles: list[TmProfile] = Field(default_factory=list)
 
 
@@ -161,7 +161,7 @@ class World(_Model):
     regions: dict[str, Region]
     namespaces: list[Namespace] = Field(default_factory=list)
     traffic_manager: TrafficManager = Field(
-        default_factory=TrafficManager,  # type: ignore[arg-type]
+        default_factory=TrafficManager,
         alias="trafficManager",
     )
     geography: list[GeoEntry] = Field(default_factory=list)

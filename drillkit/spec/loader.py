@@ -45,6 +45,8 @@ def load_model(
     except YamlProblems as e:
         raise DrillDefinitionError(e.problems) from None
     problems: list[Problem] = []
+    if located.data is None:
+        raise DrillDefinitionError([Problem(name, 1, 1, "the document is empty; expected a drill")])
     if not isinstance(located.data, dict):
         kind = type(located.data).__name__
         kind = {"list": "a list", "str": "a string", "NoneType": "null"}.get(kind, f"a {kind}")
@@ -183,7 +185,8 @@ def _from_validation(
 
 
 def _message(item: Any) -> str:
-    kind, msg, ctx = item["type"], item["msg"], item.get("ctx") or {}
+    kind, ctx = item["type"], item.get("ctx") or {}
+    msg: str = item["msg"]
     if kind == "missing":
         return "required field is missing"
     if kind == "union_tag_invalid":

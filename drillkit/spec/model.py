@@ -230,7 +230,7 @@ class Drill(_Model):
     """How the target goes down: ``drain``, ``scale-down`` or ``disable-endpoint``."""
     observe: Observe
     objectives: Objectives = Field(default_factory=Objectives)
-    abort: Abort = Field(default_factory=Abort)  # type: ignore[arg-type]
+    abort: Abort = Field(default_factory=Abort)
 
     @property
     def survivors(self) -> list[str]:

@@ -1,0 +1,41 @@
+"""Shared fixtures: where the shipped drills live, and a drill-file factory."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DRILLS = ROOT / "drills"
+US_OUTAGE = DRILLS / "sandbox" / "us-outage.yaml"
+AKS_EXAMPLE = DRILLS / "examples" / "aks-geo-nested.yaml"
+
+
+@pytest.fixture
+def write_drill(tmp_path: Path) -> Callable[..., Path]:
+    """Write a drill file next to a world file and a runbook; returns its path."""
+    (tmp_path / "world.yaml").write_text("# placeholder world\n", encoding="utf-8")
+    runbooks = tmp_path / "runbooks"
+    runbooks.mkdir()
+    (runbooks / "regional-failover.md").write_text("# runbook\n", encoding="utf-8")
+    drills = tmp_path / "drills" / "sandbox"
+    drills.mkdir(parents=True)
+    (drills / "world.yaml").write_text("# placeholder world\n", encoding="utf-8")
+
+    def write(text: str | bytes, name: str = "drill.yaml") -> Path:
+        path = drills / name
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture
+def us_outage_text() -> str:
+    """The reference sandbox drill of DRILL-FORMAT.md, as shipped."""
+    return US_OUTAGE.read_text(encoding="utf-8")
