@@ -1,0 +1,107 @@
+"""The record of one run that the evidence renderers consume: drill, timeline, metrics, verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import drillkit
+from drillkit.core.metrics import Metrics, compute_metrics
+from drillkit.core.timeline import Timeline
+from drillkit.core.verdict import Verdict, decide_verdict
+from drillkit.spec.model import Drill, Fault
+
+
+@dataclass(frozen=True, slots=True)
+class DrillInfo:
+    """Which drill ran: its metadata and the exact file (path and content hash)."""
+
+    name: str
+    description: str | None
+    owner: str | None
+    runbook: str | None
+    path: str
+    sha256: str
+    """Hex SHA-256 of the drill file's bytes, so an auditor can tell which version ran."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunReport:
+    """Everything evidence shows about one run."""
+
+    run_id: str
+    drill: DrillInfo
+    tool_version: str
+    run_by: str
+    """Who ran it, ``user@host``."""
+    environment: str
+    """``sandbox`` or ``azure``."""
+    target: str
+    survivors: tuple[str, ...]
+    fault: str
+    """The fault in one line, e.g. ``drain (onBlocked: delete, evictionTimeout: 5s)``."""
+    timeline: Timeline
+    metrics: Metrics
+    verdict: Verdict
+    journal_paths: tuple[str, ...] = ()
+
+    @property
+    def started_at(self) -> float:
+        """When the run started (epoch seconds)."""
+        return self.timeline.started_at
+
+    @property
+    def ended_at(self) -> float:
+        """When the run ended (epoch seconds)."""
+        return self.timeline.ended_at
+
+
+def describe_fault(fault: Fault) -> str:
+    """The fault in one line, with the settings that change its behaviour."""
+    if fault.type == "drain":
+        selector = ",".join(f"{k}={v}" for k, v in fault.node_selector.items()) or "all nodes"
+        return (
+            f"drain {selector} (evictionTimeout: {fault.eviction_timeout}, "
+            f"onBlocked: {fault.on_blocked})"
+        )
+    if fault.type == "scale-down":
+        return f"scale-down {fault.namespace}/{fault.selector} to 0"
+    names = ", ".join(fault.endpoints) or "every endpoint of the target region"
+    return f"disable-endpoint {names}"
+
+
+def build_report(
+    *,
+    run_id: str,
+    drill: Drill,
+    drill_path: str,
+    drill_sha256: str,
+    run_by: str,
+    timeline: Timeline,
+    journal_paths: tuple[str, ...] = (),
+    tool_version: str = drillkit.__version__,
+) -> RunReport:
+    """Compute metrics and verdict for a run and bundle them with what evidence must show."""
+    metrics = compute_metrics(timeline)
+    verdict = decide_verdict(timeline, metrics, drill.objectives)
+    meta = drill.metadata
+    return RunReport(
+        run_id=run_id,
+        drill=DrillInfo(
+            name=meta.name,
+            description=meta.description,
+            owner=meta.owner,
+            runbook=meta.runbook,
+            path=drill_path,
+            sha256=drill_sha256,
+        ),
+        tool_version=tool_version,
+        run_by=run_by,
+        environment="sandbox" if drill.environment.sandbox is not None else "azure",
+        target=drill.target,
+        survivors=tuple(drill.survivors),
+        fault=describe_fault(drill.fault),
+        timeline=timeline,
+        metrics=metrics,
+        verdict=verdict,
+        journal_paths=journal_paths,
+    )

@@ -1,0 +1,138 @@
+"""What a drill observed, as frozen values: the input of metrics, verdict and evidence.
+
+All instants are Unix epoch seconds (floats) as recorded by the engine; nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEGRADED = "Degraded"
+"""The Traffic Manager endpointMonitorStatus that counts as detection."""
+
+
+@dataclass(frozen=True, slots=True)
+class DnsSample:
+    """One DNS answer for a vantage point, as Traffic Manager's name servers gave it."""
+
+    at: float
+    """When the answer arrived (epoch seconds)."""
+    region: str | None
+    """The region whose ingress was answered; None for no answer, an error or an unknown target."""
+    answer: str = ""
+    """The raw answer (e.g. ``myapp.trafficmanager.net CNAME eu.ingress...``) or the error text."""
+
+
+@dataclass(frozen=True, slots=True)
+class HttpSample:
+    """One HTTP check through the region that DNS answered for a vantage point."""
+
+    at: float
+    """When the response (or the failure) arrived (epoch seconds)."""
+    ok: bool
+    """The status was one of the drill's expected codes."""
+    status: int | None = None
+    """The HTTP status, None when no response arrived."""
+    region: str | None = None
+    """The region the request went through, None when unknown."""
+
+
+@dataclass(frozen=True, slots=True)
+class VantageTimeline:
+    """Everything observed for one vantage point (a client subnet sent as ECS)."""
+
+    name: str
+    client_subnet: str
+    normal_region: str | None
+    """The region that answered in the baseline, before the fault; None if the baseline failed."""
+    expected_region: str
+    """The survivor that must answer during the outage (``expectDuringOutage``)."""
+    dns: tuple[DnsSample, ...] = ()
+    """DNS samples in time order, over the whole drill (baseline to the end of failback)."""
+    http: tuple[HttpSample, ...] = ()
+    """HTTP samples in time order, over the whole drill."""
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointStatusSample:
+    """One ARM read of a Traffic Manager endpoint's endpointMonitorStatus."""
+
+    at: float
+    endpoint: str
+    """The endpoint path or name, e.g. ``myapp/ExternalEndpoints/us`` or ``myapp-na/us``."""
+    region: str | None
+    """The region whose ingress the endpoint targets (None for one that maps to no region)."""
+    status: str
+    """endpointMonitorStatus as ARM reports it: Online, Degraded, CheckingEndpoint, Stopped..."""
+
+
+class RestoreOutcome(StrEnum):
+    """What restore found for one snapshot item."""
+
+    RESTORED = "restored"
+    """Put back to the snapshot value (or already equal to it)."""
+    DRIFTED = "drifted"
+    """Someone else changed it during the drill; left alone for a human to decide."""
+    FAILED = "failed"
+    """Could not be put back."""
+
+
+@dataclass(frozen=True, slots=True)
+class RestoreCheck:
+    """One snapshot item and what restore made of it."""
+
+    what: str
+    """The thing, e.g. ``us/node/node-1 spec.unschedulable`` or ``us/deploy/web replicas``."""
+    expected: str
+    """The value recorded in the snapshot, before the first mutation."""
+    actual: str
+    """The value read after restore."""
+    outcome: RestoreOutcome
+    detail: str = ""
+    """Why it drifted or failed, in one sentence (empty when restored)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """A whole run as observed: phase instants, samples per vantage point, statuses, restore.
+
+    The outage window is ``[fault_injected_at, restore_started_at)`` (to ``ended_at`` when restore
+    never started); the failback window is ``[restored_at, ended_at]``.
+    """
+
+    time_scale: float
+    """The twin's time scale (1.0 for real Azure): real-world seconds = measured / time_scale."""
+    started_at: float
+    """When the run started (lock taken)."""
+    ended_at: float
+    """When observation of failback ended (the drill's end)."""
+    target_region: str
+    survivor_regions: tuple[str, ...]
+    fault_injected_at: float | None
+    """When the first fault mutation succeeded; None if the run stopped before injecting."""
+    restore_started_at: float | None = None
+    """When restore began; None if it never began."""
+    restored_at: float | None = None
+    """When restore finished with every snapshot item checked; None if it never finished."""
+    vantage_points: tuple[VantageTimeline, ...] = ()
+    endpoint_statuses: tuple[EndpointStatusSample, ...] = ()
+    """Endpoint monitor-status reads in time order."""
+    dns_ttl: float | None = None
+    """The TTL of Traffic Manager's answers, in measured seconds (as served), if known."""
+    http_checked: bool = True
+    """The drill has an HTTP check; when False, RTO rests on DNS alone."""
+    abort_reason: str | None = None
+    """Why the run was aborted (survivor unhealthy, maxDuration, SIGINT...), None if it was not."""
+    interrupted: bool = False
+    """The abort came from SIGINT or SIGTERM."""
+    restore_checks: tuple[RestoreCheck, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not self.time_scale > 0:
+            raise ValueError(f"time_scale must be positive, got {self.time_scale}")
+
+    @property
+    def outage_end(self) -> float:
+        """The end of the outage window: restore's start, else the drill's end."""
+        return self.restore_started_at if self.restore_started_at is not None else self.ended_at

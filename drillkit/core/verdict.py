@@ -1,0 +1,138 @@
+"""The verdict of a drill: each objective held or missed, and whether the world is restored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from drillkit.core.metrics import Measure, Metrics
+from drillkit.core.timeline import RestoreOutcome, Timeline
+from drillkit.exitcodes import ExitCode
+from drillkit.spec.model import Objectives
+
+
+class Outcome(StrEnum):
+    """The four verdicts, most urgent last."""
+
+    PASS = "pass"
+    FAIL = "fail"
+    ABORTED = "aborted"
+    RESTORE_INCOMPLETE = "restore-incomplete"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The process exit code of a run that ended with this verdict."""
+        return _EXIT[self]
+
+
+_EXIT = {
+    Outcome.PASS: ExitCode.PASS,
+    Outcome.FAIL: ExitCode.OBJECTIVE_MISSED,
+    Outcome.ABORTED: ExitCode.ABORTED,
+    Outcome.RESTORE_INCOMPLETE: ExitCode.RESTORE_INCOMPLETE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectiveResult:
+    """One objective of the drill file against what was measured."""
+
+    name: str
+    """``timeToDetect``, ``rto`` or ``failback``, as in the drill file."""
+    target: float
+    """The objective, in real-world-equivalent seconds."""
+    measured: Measure | None
+    """What was measured; None when the thing never happened (which misses the objective)."""
+    held: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The outcome, each objective, and one plain sentence saying why."""
+
+    outcome: Outcome
+    objectives: tuple[ObjectiveResult, ...]
+    restored: bool
+    """Restore finished and every snapshot item is back as it was."""
+    reason: str
+    interrupted: bool = False
+    """The abort came from SIGINT or SIGTERM (exit code 130 rather than 4)."""
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The process exit code for this verdict."""
+        if self.outcome is Outcome.ABORTED and self.interrupted:
+            return ExitCode.INTERRUPTED
+        return self.outcome.exit_code
+
+
+def restore_complete(timeline: Timeline) -> bool:
+    """Restore finished and every snapshot item is restored (drifted or failed items are not).
+
+    A run that stopped before injecting anything needs no restore.
+    """
+    if any(c.outcome is not RestoreOutcome.RESTORED for c in timeline.restore_checks):
+        return False
+    return timeline.restored_at is not None or timeline.fault_injected_at is None
+
+
+def judge_objectives(metrics: Metrics, objectives: Objectives) -> tuple[ObjectiveResult, ...]:
+    """Each objective the drill sets, in file order, against its measure (real-world seconds)."""
+    pairs = (
+        ("timeToDetect", objectives.time_to_detect, metrics.time_to_detect),
+        ("rto", objectives.rto, metrics.rto),
+        ("failback", objectives.failback, metrics.failback),
+    )
+    return tuple(
+        ObjectiveResult(
+            name=name,
+            target=float(target),
+            measured=measured,
+            held=measured is not None and measured.real <= float(target),
+        )
+        for name, target, measured in pairs
+        if target is not None
+    )
+
+
+def _describe(result: ObjectiveResult) -> str:
+    if result.measured is None:
+        return f"{result.name} never happened (objective {result.target:g}s)"
+    return f"{result.name} took {result.measured.real:.1f}s (objective {result.target:g}s)"
+
+
+def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives) -> Verdict:
+    """restore-incomplete beats aborted, which beats fail; pass needs every objective held."""
+    results = judge_objectives(metrics, objectives)
+    restored = restore_complete(timeline)
+    missed = [r for r in results if not r.held]
+    if not restored:
+        bad = [c for c in timeline.restore_checks if c.outcome is not RestoreOutcome.RESTORED]
+        if bad:
+            items = "; ".join(
+                f"{c.what} is {c.actual}, was {c.expected} ({c.outcome})" for c in bad
+            )
+            reason = f"Restore is incomplete: {items}. Put these back by hand."
+        else:
+            reason = "Restore never finished. Run `drillkit restore` on this run."
+        outcome = Outcome.RESTORE_INCOMPLETE
+    elif timeline.abort_reason is not None:
+        outcome = Outcome.ABORTED
+        reason = f"Aborted ({timeline.abort_reason}); the world was restored."
+    elif missed:
+        outcome = Outcome.FAIL
+        reason = "Objective missed: " + "; ".join(_describe(r) for r in missed) + "."
+    else:
+        outcome = Outcome.PASS
+        reason = (
+            "Every objective held and the world was restored."
+            if results
+            else "The drill set no objectives; the world was restored."
+        )
+    return Verdict(
+        outcome=outcome,
+        objectives=results,
+        restored=restored,
+        reason=reason,
+        interrupted=timeline.interrupted,
+    )
