@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drillkit.core.metrics import (
     Measure,
@@ -13,7 +15,13 @@ from drillkit.core.metrics import (
     metrics_summary,
     status_transitions,
 )
-from drillkit.core.timeline import DnsSample, EndpointStatusSample, HttpSample
+from drillkit.core.timeline import (
+    DnsSample,
+    EndpointStatusSample,
+    HttpSample,
+    Timeline,
+    VantageTimeline,
+)
 from tests.core.timeline_factory import T0, us_outage, with_vantage
 
 
@@ -203,3 +211,109 @@ def test_samples_are_frozen() -> None:
     with pytest.raises(AttributeError):
         sample.at = 2.0  # type: ignore[misc]
     assert HttpSample(at=1.0, ok=True).status is None
+
+
+# Property tests: random sample streams around a fixed outage window.
+
+REGIONS = st.sampled_from(["us", "eu", None])
+OUTAGE = 20.0
+RESTORE_TOOK = 2.0
+
+
+@st.composite
+def _times(draw: st.DrawFn) -> list[float]:
+    raw = draw(st.lists(st.integers(-20, 130), max_size=40, unique=True))
+    return [T0 + t / 4 for t in sorted(raw)]
+
+
+@st.composite
+def _vantages(draw: st.DrawFn, name: str) -> VantageTimeline:
+    dns = tuple(DnsSample(at=t, region=draw(REGIONS)) for t in draw(_times()))
+    http = tuple(
+        HttpSample(at=t, ok=draw(st.booleans()), region=draw(REGIONS)) for t in draw(_times())
+    )
+    return VantageTimeline(name, "24.1.2.0/24", "us", "eu", dns=dns, http=http)
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> Timeline:
+    restored = T0 + OUTAGE + RESTORE_TOOK
+    return Timeline(
+        time_scale=draw(st.sampled_from([1.0, 0.5, 0.1, 0.05])),
+        started_at=T0 - 5,
+        ended_at=T0 + 32.5,
+        target_region="us",
+        survivor_regions=("eu",),
+        fault_injected_at=T0,
+        restore_started_at=T0 + OUTAGE,
+        restored_at=restored,
+        vantage_points=(draw(_vantages("a")), draw(_vantages("b"))),
+        dns_ttl=draw(st.sampled_from([None, 0.0, 3.0, 30.0])),
+    )
+
+
+def _in_outage(tl: Timeline, at: float) -> bool:
+    assert tl.fault_injected_at is not None
+    return tl.fault_injected_at <= at < tl.outage_end
+
+
+@given(timelines())
+def test_failover_is_the_start_of_the_final_survivor_run(tl: Timeline) -> None:
+    """A failover is in the outage, on the survivor, stays there, and is the earliest such."""
+    for vantage in tl.vantage_points:
+        flip = dns_failover_at(tl, vantage)
+        window = [s for s in vantage.dns if _in_outage(tl, s.at)]
+        if flip is None:
+            assert not window or window[-1].region != "eu"
+            continue
+        assert T0 <= flip < tl.outage_end
+        after = [s for s in window if s.at >= flip]
+        before = [s for s in window if s.at < flip]
+        assert after[0].at == flip
+        assert all(s.region == "eu" for s in after)
+        assert not before or before[-1].region != "eu"
+
+
+@given(timelines())
+def test_rto_never_precedes_any_failover(tl: Timeline) -> None:
+    """RTO exists only when every vantage point failed over, and never before any of them did."""
+    m = compute_metrics(tl)
+    if m.rto_at is None:
+        return
+    for vantage in m.vantage_points:
+        assert vantage.flipped_at is not None
+        assert vantage.flipped_at <= m.rto_at
+    assert T0 <= m.rto_at < tl.outage_end
+
+
+@given(timelines())
+def test_measures_are_non_negative_and_scaled(tl: Timeline) -> None:
+    """Every measure is non-negative and its real seconds are measured / time scale."""
+    m = compute_metrics(tl)
+    measures = [m.time_to_detect, m.rto, m.restore, m.failback]
+    for v in m.vantage_points:
+        measures += [v.dns_failover, v.dns_failover_plus_ttl, v.failback]
+        if v.dns_failover is not None and v.dns_failover_plus_ttl is not None:
+            assert v.dns_failover_plus_ttl.measured >= v.dns_failover.measured
+        if v.failed_back_at is not None:
+            assert v.failed_back_at >= T0 + OUTAGE + RESTORE_TOOK
+    for measure in measures:
+        if measure is not None:
+            assert measure.measured >= 0
+            assert measure.real == pytest.approx(measure.measured / tl.time_scale)
+
+
+@given(timelines(), st.integers(0, 79), REGIONS.filter(lambda r: r != "eu"))
+def test_a_bad_answer_never_makes_failover_earlier(
+    tl: Timeline, tick: int, bad: str | None
+) -> None:
+    """A non-survivor answer added in the outage delays or voids failover, never advances it."""
+    vantage = tl.vantage_points[0]
+    at = T0 + tick / 4 + 0.125  # between the grid's samples, so it adds rather than replaces
+    samples = tuple(sorted((*vantage.dns, DnsSample(at=at, region=bad)), key=lambda s: s.at))
+    worse = with_vantage(tl, 0, replace(vantage, dns=samples))
+    before = dns_failover_at(tl, vantage)
+    after = dns_failover_at(worse, worse.vantage_points[0])
+    if after is not None:
+        assert before is not None
+        assert after >= before
