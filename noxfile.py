@@ -27,8 +27,8 @@ def tests(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, and the import-linter layer contracts."""
     session.install("-e", ".", "ruff>=0.6", "import-linter>=2.1")
-    session.run("ruff", "check", "drillkit", "tests", "noxfile.py")
-    session.run("ruff", "format", "--check", "drillkit", "tests", "noxfile.py")
+    session.run("ruff", "check", "drillkit", "tests", "bench", "noxfile.py")
+    session.run("ruff", "format", "--check", "drillkit", "tests", "bench", "noxfile.py")
     session.run("lint-imports")
 
 
@@ -37,3 +37,10 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on the package."""
     session.install("-e", ".[test]", "mypy>=1.10", "types-PyYAML")
     session.run("mypy", "--strict", "drillkit")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks side by side with the peers; writes docs/benchmarks.md."""
+    session.install(".[test]", "chaostoolkit")
+    session.run("python", "-m", "bench.run", *session.posargs)
