@@ -1,1 +1,1 @@
-"""Benchmarks run by ``nox -s bench``; each module's ``run()`` returns rows for docs/benchmarks.md."""
+"""Benchmarks run by ``nox -s bench``; each module's ``run()`` returns rows for the docs."""

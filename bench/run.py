@@ -41,9 +41,9 @@ def render(rows: list[Row]) -> str:
     lines = [
         "# Benchmarks",
         "",
-        "Written by `nox -s bench` (`python -m bench.run`); every figure below comes from one run on",
-        "one machine, peers measured side by side in the same run. Shared machines are noisy:",
-        "compare the ratios, not the absolute times.",
+        "Written by `nox -s bench` (`python -m bench.run`); every figure below comes from one",
+        "run on one machine, peers measured side by side in the same run. Shared machines are",
+        "noisy: compare the ratios, not the absolute times.",
         "",
         f"- Machine: {machine()}",
         f"- Date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
