@@ -1,0 +1,143 @@
+"""The evidence document: a run report as plain JSON data with stable camelCase keys, redacted.
+
+The JSON evidence is this document; the Markdown template renders it (custom templates get the
+same keys).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from drillkit.core.metrics import Measure, VantageMetrics
+from drillkit.core.redact import redact
+from drillkit.core.report import RunReport
+from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
+
+SCHEMA_VERSION = 1
+
+
+def utc(epoch: float | None) -> str | None:
+    """An epoch instant as ISO 8601 UTC with milliseconds, e.g. ``2023-11-14T22:13:20.000Z``."""
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
+
+
+def _measure(m: Measure | None) -> dict[str, float] | None:
+    if m is None:
+        return None
+    return {"measuredS": round(m.measured, 3), "realS": round(m.real, 3)}
+
+
+def _answer_at(samples: tuple[DnsSample, ...], at: float | None) -> str | None:
+    if at is None:
+        return None
+    return next((s.answer for s in samples if s.at == at), None)
+
+
+def _vantage(observed: VantageTimeline, metrics: VantageMetrics) -> dict[str, Any]:
+    return {
+        "name": observed.name,
+        "clientSubnet": observed.client_subnet,
+        "normalRegion": observed.normal_region,
+        "expectedRegion": observed.expected_region,
+        "flippedAt": metrics.flipped_at,
+        "flipAnswer": _answer_at(observed.dns, metrics.flipped_at),
+        "dnsFailover": _measure(metrics.dns_failover),
+        "dnsFailoverPlusTtl": _measure(metrics.dns_failover_plus_ttl),
+        "failedBackAt": metrics.failed_back_at,
+        "failbackAnswer": _answer_at(observed.dns, metrics.failed_back_at),
+        "failback": _measure(metrics.failback),
+        "dnsSamples": len(observed.dns),
+        "httpSamples": len(observed.http),
+    }
+
+
+def _phases(report: RunReport) -> dict[str, float | None]:
+    tl: Timeline = report.timeline
+    return {
+        "startedAt": tl.started_at,
+        "faultInjectedAt": tl.fault_injected_at,
+        "detectedAt": report.metrics.detected_at,
+        "rtoAt": report.metrics.rto_at,
+        "restoreStartedAt": tl.restore_started_at,
+        "restoredAt": tl.restored_at,
+        "endedAt": tl.ended_at,
+    }
+
+
+def evidence_document(report: RunReport) -> dict[str, Any]:
+    """The whole run as JSON-ready data; instants are epoch seconds, durations carry ``S``."""
+    tl, metrics, verdict = report.timeline, report.metrics, report.verdict
+    document: dict[str, Any] = {
+        "schemaVersion": SCHEMA_VERSION,
+        "runId": report.run_id,
+        "drill": {
+            "name": report.drill.name,
+            "description": report.drill.description,
+            "owner": report.drill.owner,
+            "runbook": report.drill.runbook,
+            "path": report.drill.path,
+            "sha256": report.drill.sha256,
+        },
+        "toolVersion": report.tool_version,
+        "runBy": report.run_by,
+        "environment": report.environment,
+        "startedAtUtc": utc(report.started_at),
+        "endedAtUtc": utc(report.ended_at),
+        "target": report.target,
+        "survivors": list(report.survivors),
+        "fault": report.fault,
+        "timeScale": tl.time_scale,
+        "dnsTtlS": tl.dns_ttl,
+        "verdict": {
+            "outcome": str(verdict.outcome),
+            "reason": verdict.reason,
+            "restored": verdict.restored,
+            "exitCode": int(verdict.exit_code),
+        },
+        "objectives": [
+            {
+                "name": o.name,
+                "targetS": o.target,
+                "measured": _measure(o.measured),
+                "held": o.held,
+            }
+            for o in verdict.objectives
+        ],
+        "phases": _phases(report),
+        "metrics": {
+            "timeToDetect": _measure(metrics.time_to_detect),
+            "rto": _measure(metrics.rto),
+            "restore": _measure(metrics.restore),
+            "failback": _measure(metrics.failback),
+        },
+        "vantagePoints": [
+            _vantage(o, m) for o, m in zip(tl.vantage_points, metrics.vantage_points, strict=True)
+        ],
+        "statusTransitions": [
+            {
+                "at": t.at,
+                "endpoint": t.endpoint,
+                "region": t.region,
+                "from": t.before,
+                "to": t.after,
+            }
+            for t in metrics.transitions
+        ],
+        "restoreChecks": [
+            {
+                "what": c.what,
+                "expected": c.expected,
+                "actual": c.actual,
+                "outcome": str(c.outcome),
+                "detail": c.detail,
+            }
+            for c in tl.restore_checks
+        ],
+        "abortReason": tl.abort_reason,
+        "journalPaths": list(report.journal_paths),
+    }
+    redacted: dict[str, Any] = redact(document)
+    return redacted

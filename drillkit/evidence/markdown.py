@@ -1,0 +1,111 @@
+"""Markdown evidence from a jinja2 template, rendered natively by GitHub and Azure DevOps."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from drillkit.core.report import RunReport
+from drillkit.errors import DrillDefinitionError, Problem
+from drillkit.evidence.document import evidence_document, utc
+from drillkit.evidence.mermaid import gantt
+
+DEFAULT_TEMPLATE = "evidence.md.j2"
+
+
+def cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: one line, pipes escaped, ``-`` for nothing."""
+    if value is None or value == "":
+        return "-"
+    text = " ".join(str(value).split())
+    return text.replace("\\", "\\\\").replace("|", "\\|")
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _filters(fault_at: float | None) -> dict[str, Any]:
+    def rel(epoch: float | None) -> str:
+        if epoch is None or fault_at is None:
+            return "-"
+        return f"{epoch - fault_at:+.3f}"
+
+    def secs(measure: dict[str, float] | None) -> str:
+        return "never" if measure is None else _number(measure["measuredS"])
+
+    def real(measure: dict[str, float] | None) -> str:
+        return "never" if measure is None else _number(measure["realS"])
+
+    def held(value: bool) -> str:
+        return "✅ held" if value else "❌ missed"
+
+    return {
+        "cell": cell,
+        "utc": lambda epoch: utc(epoch) or "-",
+        "rel": rel,
+        "secs": secs,
+        "real": real,
+        "held": held,
+    }
+
+
+def _template_source(template: Path | None) -> str:
+    if template is None:
+        return (resources.files("drillkit.evidence") / "templates" / DEFAULT_TEMPLATE).read_text(
+            encoding="utf-8"
+        )
+    try:
+        return template.read_text(encoding="utf-8")
+    except OSError as e:
+        raise DrillDefinitionError(
+            [Problem(str(template), 1, 1, f"cannot read the evidence template: {e.strerror}")]
+        ) from e
+
+
+def _environment(fault_at: float | None) -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        autoescape=False,  # Markdown, not HTML: the cell filter makes table text safe
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(_filters(fault_at))
+    return env
+
+
+def _template_problem(template: Path | None, error: Exception) -> DrillDefinitionError:
+    where = str(template) if template is not None else DEFAULT_TEMPLATE
+    line = getattr(error, "lineno", None) or 1
+    message = getattr(error, "message", None) or str(error)
+    return DrillDefinitionError([Problem(where, line, 1, f"evidence template error: {message}")])
+
+
+def check_template(template: Path) -> None:
+    """Refuse an unreadable or syntactically wrong template before a run starts, not after."""
+    import jinja2
+
+    try:
+        _environment(None).parse(_template_source(template))
+    except jinja2.TemplateError as e:
+        raise _template_problem(template, e) from e
+
+
+def render_markdown(report: RunReport, template: Path | None = None) -> str:
+    """Render the run with the packaged template, or with ``template`` (a jinja2 file) instead.
+
+    The template sees the JSON evidence document's keys plus ``mermaid`` (the gantt source).
+    """
+    import jinja2
+
+    env = _environment(report.timeline.fault_injected_at)
+    try:
+        compiled = env.from_string(_template_source(template))
+        text: str = compiled.render(**evidence_document(report), mermaid=gantt(report))
+    except jinja2.TemplateError as e:
+        raise _template_problem(template, e) from e
+    return text if text.endswith("\n") else text + "\n"

@@ -1,0 +1,79 @@
+"""A Mermaid gantt chart of a run: its phases, Traffic Manager detection and each DNS flip."""
+
+from __future__ import annotations
+
+import re
+
+from drillkit.core.redact import redact_text
+from drillkit.core.report import RunReport
+
+# Mermaid's gantt grammar ends a task name at ':' and treats '#' and ';' specially.
+_UNSAFE = re.compile(r"[:#;\n\r]+")
+
+
+def _label(text: str) -> str:
+    return " ".join(_UNSAFE.sub(" ", redact_text(text)).split()) or "-"
+
+
+def _ms(epoch: float) -> int:
+    return round(epoch * 1000)
+
+
+class _Chart:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._ids = 0
+
+    def section(self, name: str) -> None:
+        self.lines.append(f"    section {_label(name)}")
+
+    def task(self, name: str, start: float, end: float, *tags: str) -> None:
+        self._ids += 1
+        end = max(start, end)
+        fields = [*tags, f"t{self._ids}", str(_ms(start)), str(_ms(end))]
+        self.lines.append(f"    {_label(name)} :{', '.join(fields)}")
+
+    def milestone(self, name: str, at: float) -> None:
+        self.task(name, at, at, "milestone")
+
+
+def gantt(report: RunReport) -> str:
+    """The Mermaid source (without the code fence) of the run's timeline, epoch milliseconds."""
+    tl, metrics = report.timeline, report.metrics
+    chart = _Chart()
+    chart.section("Drill")
+    injected = tl.fault_injected_at
+    chart.task("Baseline", tl.started_at, injected if injected is not None else tl.ended_at, "done")
+    if injected is not None:
+        chart.task("Outage", injected, tl.outage_end, "crit")
+    if tl.restore_started_at is not None:
+        restore_end = tl.restored_at if tl.restored_at is not None else tl.ended_at
+        chart.task("Restore", tl.restore_started_at, restore_end, "active")
+    if tl.restored_at is not None:
+        chart.task("Failback observed", tl.restored_at, tl.ended_at)
+    if metrics.detected_at is not None:
+        chart.milestone(f"{tl.target_region} Degraded", metrics.detected_at)
+    if metrics.rto_at is not None:
+        chart.milestone("RTO reached", metrics.rto_at)
+    for vantage in metrics.vantage_points:
+        if injected is None:
+            break  # nothing happened to DNS: no per-vantage sections
+        chart.section(vantage.name)
+        if vantage.flipped_at is None:
+            chart.task(f"never on {vantage.expected_region}", injected, tl.outage_end, "crit")
+        else:
+            chart.task(f"to {vantage.expected_region}", injected, vantage.flipped_at, "crit")
+            chart.milestone(f"DNS on {vantage.expected_region}", vantage.flipped_at)
+            if tl.dns_ttl:
+                chart.task("cached TTL", vantage.flipped_at, vantage.flipped_at + tl.dns_ttl)
+        if tl.restored_at is not None and vantage.failed_back_at is not None:
+            chart.task(f"back to {vantage.normal_region}", tl.restored_at, vantage.failed_back_at)
+            chart.milestone(f"DNS on {vantage.normal_region}", vantage.failed_back_at)
+    header = [
+        "gantt",
+        f"    title {_label(report.drill.name)} run {_label(report.run_id)}",
+        "    dateFormat x",
+        "    axisFormat %H:%M:%S",
+        "    todayMarker off",
+    ]
+    return "\n".join(header + chart.lines)
