@@ -1,0 +1,57 @@
+"""Plugs the Traffic Manager twin into ``drillkit.sandbox.runtime.Sandbox`` as a component."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from drillkit.sandbox.tm.arm_validation import ArmError
+from drillkit.sandbox.world import World
+
+if TYPE_CHECKING:
+    from aiohttp import web
+
+    from drillkit.sandbox.runtime import SandboxContext
+    from drillkit.sandbox.tm.twin import TrafficManagerTwin
+
+_FAULT_CODES = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
+
+
+def arm_fault_body(status: int, request: web.Request) -> dict[str, Any]:
+    """The ARM error body of an injected fault."""
+    code = _FAULT_CODES.get(status, "InternalServerError")
+    return ArmError(status, code, f"Injected fault: {code} (sandbox fault knobs).").body()
+
+
+class TrafficManagerComponent:
+    """Starts the twin with health from the kube twins and the shared fault injectors."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.twin: TrafficManagerTwin | None = None
+
+    async def start(self, ctx: SandboxContext) -> Mapping[str, Any]:
+        from drillkit.sandbox.tm.twin import TrafficManagerTwin
+
+        def healthy(region: str) -> bool:
+            kube = ctx.kube[region]
+            return all(
+                kube.ready_replicas(w.namespace, w.kind, w.name) > 0
+                for w in self.world.regions[region].serving
+            )
+
+        arm_faults = ctx.faults("arm")
+        self.twin = TrafficManagerTwin(
+            self.world,
+            state_dir=ctx.state_dir,
+            health=healthy,
+            faults=[ctx.faults("kube"), arm_faults],
+            arm_middlewares=[arm_faults.middleware(arm_fault_body)],
+        )
+        await self.twin.start()
+        return self.twin.world_keys()
+
+    async def stop(self) -> None:
+        if self.twin is not None:
+            await self.twin.stop()
+            self.twin = None

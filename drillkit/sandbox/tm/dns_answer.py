@@ -1,0 +1,219 @@
+"""Builds authoritative answers for ``<relativeName>.trafficmanager.net`` and the ingress names.
+
+Malformed queries get FORMERR (or nothing, when not even a header can be read); the client is
+located by EDNS Client Subnet when present (echoed back with a scope), else by its address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import random
+from dataclasses import dataclass
+
+import dns.edns
+import dns.flags
+import dns.message
+import dns.name
+import dns.opcode
+import dns.rcode
+import dns.rdata
+import dns.rdataclass
+import dns.rdatatype
+import dns.rrset
+
+from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, route
+from drillkit.sandbox.tm.state import DNS_ZONE, Store
+
+TM_ZONE = dns.name.from_text(DNS_ZONE)
+NXDOMAIN = "NXDOMAIN"
+NODATA = "NODATA"
+
+
+@dataclass(frozen=True)
+class GeoEntry:
+    """A client subnet and where Traffic Manager places it."""
+
+    network: ipaddress.IPv4Network | ipaddress.IPv6Network
+    country: str
+    state: str | None = None
+
+
+class Locator:
+    """Longest-prefix match of a client address to a country and state."""
+
+    def __init__(self, entries: list[GeoEntry]) -> None:
+        self.entries = sorted(entries, key=lambda e: e.network.prefixlen, reverse=True)
+
+    def locate(self, address: IpAddress) -> Client:
+        for entry in self.entries:
+            if address.version == entry.network.version and address in entry.network:
+                return Client(address, entry.country, entry.state)
+        return Client(address)
+
+
+def scaled_ttl(ttl: int, time_scale: float) -> int:
+    """The TTL a client sees: dnsConfig.ttl x timeScale, rounded up (0 stays 0)."""
+    return 0 if ttl <= 0 else max(1, math.ceil(ttl * time_scale))
+
+
+class Responder:
+    """Turns query bytes into response bytes over the shared store."""
+
+    def __init__(
+        self,
+        store: Store,
+        locator: Locator,
+        *,
+        time_scale: float,
+        hosts: dict[str, str],
+        latencies: dict[str, dict[str, float]] | None = None,
+    ) -> None:
+        self.store = store
+        self.locator = locator
+        self.time_scale = time_scale
+        # Ingress names (lower, no trailing dot) -> loopback address: authoritative A records.
+        self.hosts = {h.lower().rstrip("."): a for h, a in hosts.items()}
+        self.host_zones = {dns.name.from_text(h).parent() for h in self.hosts}
+        self.latencies = latencies or {}
+        self.rng = random.Random()
+        self.soa_ttl = scaled_ttl(30, time_scale)
+        self.soa = dns.rdata.from_text(
+            dns.rdataclass.IN,
+            dns.rdatatype.SOA,
+            f"ns1.{DNS_ZONE}. hostmaster.{DNS_ZONE}. 1 900 300 604800 {self.soa_ttl}",
+        )
+
+    def respond(self, wire: bytes, source: str, max_size: int = 65535) -> bytes | None:
+        """The response to ``wire`` from ``source``; None when the packet is dropped."""
+        try:
+            query = dns.message.from_wire(wire)
+        except Exception:
+            return _formerr(wire)
+        if query.flags & dns.flags.QR:
+            return None
+        response = dns.message.make_response(query)
+        response.flags |= dns.flags.AA
+        response.flags &= ~dns.flags.RA
+        if query.opcode() != dns.opcode.QUERY:
+            response.set_rcode(dns.rcode.NOTIMP)
+        elif len(query.question) != 1:
+            response.set_rcode(dns.rcode.FORMERR)
+        else:
+            self._answer(query, response, source)
+        if query.edns >= 0:
+            max_size = min(max_size, max(512, query.payload))
+        elif max_size < 65535:
+            max_size = 512
+        try:
+            return response.to_wire(max_size=max_size)
+        except dns.exception.TooBig:
+            response.answer.clear()
+            response.authority.clear()
+            response.flags |= dns.flags.TC
+            return response.to_wire()
+
+    def _answer(self, query: dns.message.Message, response: dns.message.Message, src: str) -> None:
+        question = query.question[0]
+        qname, qtype = question.name, question.rdtype
+        client = self._client(query, response, src)
+        if qname.is_subdomain(TM_ZONE):
+            self._tm_answer(qname, qtype, client, response)
+        elif qname.parent() in self.host_zones or qname in self.host_zones:
+            self._host_answer(qname, qtype, response)
+        else:
+            response.flags &= ~dns.flags.AA
+            response.set_rcode(dns.rcode.REFUSED)
+
+    def _client(
+        self, query: dns.message.Message, response: dns.message.Message, src: str
+    ) -> Client:
+        address: IpAddress = ipaddress.ip_address(src)
+        for option in query.options:
+            if isinstance(option, dns.edns.ECSOption):
+                if option.srclen > 0:
+                    address = ipaddress.ip_address(option.address)
+                # RFC 7871 7.2.1: echo family, source prefix and address; scope is ours.
+                echo = dns.edns.ECSOption(option.address, option.srclen, option.srclen)
+                response.use_edns(0, 0, response.payload, options=[echo])
+                break
+        return self.locator.locate(address)
+
+    def _tm_answer(
+        self, qname: dns.name.Name, qtype: int, client: Client, response: dns.message.Message
+    ) -> None:
+        relative = qname.relativize(TM_ZONE)
+        if relative == dns.name.empty:
+            if qtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
+                response.answer.append(dns.rrset.from_rdata(qname, self.soa_ttl, self.soa))
+            else:
+                self._nodata(response)
+            return
+        profile = self.store.by_relative_name(relative.to_text())
+        if len(relative) != 1 or profile is None or not profile.enabled:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+            self._nodata(response)
+            return
+        leaves = route(self.store, profile, client, self.latencies, rng=self.rng)
+        ttl = scaled_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
+        rrsets = self._records(qname, qtype, leaves, ttl)
+        if not rrsets:
+            self._nodata(response)
+        response.answer.extend(rrsets)
+
+    def _records(
+        self, qname: dns.name.Name, qtype: int, leaves: list[Leaf], ttl: int
+    ) -> list[dns.rrset.RRset]:
+        addresses = [ipaddress.ip_address(t) for t in (_ip_or_none(leaf) for leaf in leaves) if t]
+        if addresses:
+            wanted = 4 if qtype == dns.rdatatype.A else 6 if qtype == dns.rdatatype.AAAA else 0
+            picked = [
+                str(a) for a in addresses if qtype == dns.rdatatype.ANY or a.version == wanted
+            ]
+            if not picked:
+                return []
+            rdtype = "A" if ipaddress.ip_address(picked[0]).version == 4 else "AAAA"
+            return [dns.rrset.from_text_list(qname, ttl, "IN", rdtype, picked)]
+        if not leaves:
+            return []
+        target = dns.name.from_text(str(leaves[0].endpoint.target))
+        rrsets = [dns.rrset.from_text(qname, ttl, "IN", "CNAME", target.to_text())]
+        host = target.to_text(omit_final_dot=True).lower()
+        if qtype in (dns.rdatatype.A, dns.rdatatype.ANY) and host in self.hosts:
+            rrsets.append(dns.rrset.from_text(target, ttl, "IN", "A", self.hosts[host]))
+        return rrsets
+
+    def _host_answer(self, qname: dns.name.Name, qtype: int, response: dns.message.Message) -> None:
+        address = self.hosts.get(qname.to_text(omit_final_dot=True).lower())
+        if address is None:
+            response.set_rcode(dns.rcode.NXDOMAIN)
+        elif qtype in (dns.rdatatype.A, dns.rdatatype.ANY):
+            response.answer.append(dns.rrset.from_text(qname, 60, "IN", "A", address))
+
+    def _nodata(self, response: dns.message.Message) -> None:
+        response.authority.append(dns.rrset.from_rdata(TM_ZONE, self.soa_ttl, self.soa))
+
+    def answer_text(self, relative_name: str, client: Client) -> str:
+        """The deterministic answer for ground-truth events: targets, NXDOMAIN or NODATA."""
+        profile = self.store.by_relative_name(relative_name)
+        if profile is None or not profile.enabled:
+            return NXDOMAIN
+        leaves = route(self.store, profile, client, self.latencies, rng=None)
+        return ",".join(str(leaf.endpoint.target) for leaf in leaves) or NODATA
+
+
+def _ip_or_none(leaf: Leaf) -> str | None:
+    try:
+        ipaddress.ip_address(leaf.endpoint.target or "")
+    except ValueError:
+        return None
+    return leaf.endpoint.target
+
+
+def _formerr(wire: bytes) -> bytes | None:
+    if len(wire) < 12 or wire[2] & 0x80:
+        return None  # no readable header, or a response: never answer it
+    reply = dns.message.Message(id=int.from_bytes(wire[:2], "big"))
+    reply.flags = dns.flags.QR
+    reply.set_rcode(dns.rcode.FORMERR)
+    return reply.to_wire()

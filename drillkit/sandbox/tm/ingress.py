@@ -1,0 +1,73 @@
+"""Region ingress: one HTTP server per region on its own loopback address, all on one port.
+
+The health path answers 200 while the region's serving workloads have ready replicas, else 503;
+every other path answers 200 with the region's name, as the region's application would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+
+HealthSource = Callable[[str], bool]
+
+
+class RegionIngress:
+    """The ingress servers of every region, sharing one port."""
+
+    def __init__(
+        self,
+        addresses: dict[str, str],
+        health: HealthSource,
+        *,
+        health_path: str = "/healthz",
+        port: int = 0,
+    ) -> None:
+        self.addresses = addresses
+        self.health = health
+        self.health_path = health_path
+        self.port = port
+        self._requested_port = port
+        self._runners: list[web.AppRunner] = []
+
+    def _app(self, region: str) -> web.Application:
+        async def handle(request: web.Request) -> web.Response:
+            headers = {"X-Drillkit-Region": region}
+            if request.path == self.health_path:
+                healthy = self.health(region)
+                text = f"{region} healthy\n" if healthy else f"{region} has no ready replicas\n"
+                return web.Response(status=200 if healthy else 503, text=text, headers=headers)
+            return web.Response(text=f"served by region {region}\n", headers=headers)
+
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", handle)
+        return app
+
+    async def start(self) -> None:
+        """Bind every region; port 0 takes the first region's free port for all of them."""
+        for _ in range(20):
+            try:
+                await self._bind_all()
+                return
+            except OSError:
+                await self.stop()
+                if self._requested_port:
+                    raise
+                self.port = 0
+        raise OSError("no port free on every ingress address")
+
+    async def _bind_all(self) -> None:
+        for region, address in self.addresses.items():
+            runner = web.AppRunner(self._app(region), access_log=None)
+            await runner.setup()
+            self._runners.append(runner)
+            site = web.TCPSite(runner, address, self.port)
+            await site.start()
+            if not self.port:
+                self.port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()

@@ -1,0 +1,149 @@
+"""The Traffic Manager twin as one component: ARM, prober, ingress, DNS and admin from a world.
+
+``await twin.start()`` binds everything on loopback; ``twin.world_keys()`` is what it adds to
+world.json; ``await twin.stop()`` closes every socket and task.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import secrets
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from drillkit.sandbox.tm.admin import FaultKnobs, admin_app
+from drillkit.sandbox.tm.arm import ArmTwin, Middleware
+from drillkit.sandbox.tm.dns import DnsServer
+from drillkit.sandbox.tm.dns_answer import GeoEntry, Locator, Responder
+from drillkit.sandbox.tm.events import GroundTruth, Vantage
+from drillkit.sandbox.tm.ingress import HealthSource, RegionIngress
+from drillkit.sandbox.tm.prober import Prober
+from drillkit.sandbox.tm.seed import profile_body, top_profile
+from drillkit.sandbox.tm.state import DNS_ZONE, Store
+from drillkit.sandbox.tm.tls import make_server_tls
+from drillkit.sandbox.world import World
+
+LOOPBACK = "127.0.0.1"
+
+
+class TrafficManagerTwin:
+    """Everything Traffic Manager in one start/stop unit over a shared :class:`Store`."""
+
+    def __init__(
+        self,
+        world: World,
+        *,
+        state_dir: Path,
+        health: HealthSource,
+        faults: Sequence[FaultKnobs] = (),
+        arm_middlewares: Sequence[Middleware] = (),
+        tls: bool = True,
+        token: str | None = None,
+        page_size: int = 100,
+    ) -> None:
+        self.world = world
+        self.state_dir = state_dir
+        self.tls = tls
+        self.token = token or secrets.token_urlsafe(24)
+        self.store = Store()
+        self.hosts = {r.ingress.host: r.ingress.address for r in world.regions.values()}
+        self.arm = ArmTwin(self.store, self.token, page_size=page_size, middlewares=arm_middlewares)
+        self.ingress = RegionIngress(
+            {name: r.ingress.address for name, r in world.regions.items()},
+            health,
+            health_path=world.traffic_manager.monitor.path,
+        )
+        geo = [
+            GeoEntry(ipaddress.ip_network(g.subnet, strict=False), g.country.upper(), g.state)
+            for g in world.geography
+        ]
+        self.responder = Responder(
+            self.store,
+            Locator(geo),
+            time_scale=world.time_scale,
+            hosts=self.hosts,
+            latencies=world.latencies,
+        )
+        self.dns = DnsServer(self.responder, LOOPBACK)
+        self.prober = Prober(self.store, time_scale=world.time_scale, hosts=self.hosts)
+        self.truth = GroundTruth(
+            self.store, self.responder, [Vantage(g.subnet, g.name) for g in world.geography]
+        )
+        self.faults = list(faults)
+        self.ca_file: Path | None = None
+        self.arm_port = 0
+        self.admin_port = 0
+        self._runners: list[web.AppRunner] = []
+
+    async def start(self) -> None:
+        """Bind ingress, seed the world's profiles, then start ARM, DNS, admin and the prober."""
+        await self.ingress.start()
+        tm = self.world.traffic_manager
+        for profile in tm.profiles:
+            body = profile_body(tm, profile, self.ingress.port)
+            self.arm.seed_profile(tm.subscription_id, tm.resource_group, profile.name, body)
+        context = None
+        if self.tls:
+            context, self.ca_file = make_server_tls(self.state_dir)
+        self.arm_port = await self._serve(self.arm.app(), context)
+        self.admin_port = await self._serve(admin_app(self.truth, self.faults), None)
+        await self.dns.start()
+        self.truth.start()
+        await self.prober.start()
+
+    async def _serve(self, app: web.Application, context: Any) -> int:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._runners.append(runner)
+        await web.TCPSite(runner, LOOPBACK, 0, ssl_context=context).start()
+        return int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        """Stop probing first, then close every server."""
+        await self.prober.stop()
+        await self.dns.stop()
+        for runner in self._runners:
+            await runner.cleanup()
+        self._runners.clear()
+        await self.ingress.stop()
+
+    @property
+    def arm_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{LOOPBACK}:{self.arm_port}"
+
+    def world_keys(self) -> dict[str, Any]:
+        """The keys this twin contributes to world.json."""
+        tm = self.world.traffic_manager
+        profile = top_profile(tm)
+        traffic_manager: dict[str, Any] = {
+            "armUrl": self.arm_url,
+            "subscriptionId": tm.subscription_id,
+            "resourceGroup": tm.resource_group,
+            "profile": profile,
+            "token": self.token,
+        }
+        if self.ca_file is not None:
+            traffic_manager["caFile"] = str(self.ca_file)
+        return {
+            "trafficManager": traffic_manager,
+            "dns": {
+                "host": LOOPBACK,
+                "port": self.dns.port,
+                "fqdn": f"{profile.lower()}.{DNS_ZONE}" if profile else None,
+            },
+            "regions": {
+                name: {
+                    "ingress": {
+                        "host": r.ingress.host,
+                        "address": r.ingress.address,
+                        "port": self.ingress.port,
+                    }
+                }
+                for name, r in self.world.regions.items()
+            },
+            "admin": {"url": f"http://{LOOPBACK}:{self.admin_port}"},
+            "timeScale": self.world.time_scale,
+        }
