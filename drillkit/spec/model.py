@@ -106,6 +106,7 @@ class DrainFault(_Model):
     """Cordon the target's nodes and evict their pods, honouring PodDisruptionBudgets."""
 
     type: Literal["drain"]
+    """``drain``."""
     node_selector: dict[str, str] = Field(default_factory=dict, alias="nodeSelector")
     """Which nodes to drain, by label (all nodes when empty)."""
     eviction_timeout: Duration = Field(Duration.parse("60s"), alias="evictionTimeout")
@@ -120,6 +121,7 @@ class ScaleDownFault(_Model):
     """Scale the target's matching Deployments and StatefulSets to zero through /scale."""
 
     type: Literal["scale-down"]
+    """``scale-down``."""
     namespace: str
     """Namespace of the workloads."""
     selector: str
@@ -137,6 +139,7 @@ class DisableEndpointFault(_Model):
     """Disable the target region's Traffic Manager endpoints (endpointStatus: Disabled)."""
 
     type: Literal["disable-endpoint"]
+    """``disable-endpoint``."""
     endpoints: list[str] = Field(default_factory=list)
     """Endpoint names to disable; default: every endpoint whose target is the region ingress."""
 
@@ -220,8 +223,11 @@ class Drill(_Model):
     kind: Literal["Drill"]
     """Always ``Drill``."""
     metadata: Metadata
+    """Name, owner and runbook of the drill."""
     environment: Environment
+    """Where the drill runs: the offline sandbox or real Azure."""
     traffic_manager: TrafficManagerRef = Field(alias="trafficManager")
+    """The Traffic Manager profile in front of the regions."""
     regions: dict[str, Region]
     """Regions by name; at least two."""
     target: str
@@ -229,8 +235,11 @@ class Drill(_Model):
     fault: Fault
     """How the target goes down: ``drain``, ``scale-down`` or ``disable-endpoint``."""
     observe: Observe
+    """What to watch during the drill and how often."""
     objectives: Objectives = Field(default_factory=Objectives)
+    """Recovery targets, in real-world-equivalent seconds."""
     abort: Abort = Field(default_factory=Abort)
+    """Limits that stop the drill early and restore the world."""
 
     @property
     def survivors(self) -> list[str]:

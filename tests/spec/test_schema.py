@@ -1,0 +1,41 @@
+"""The published JSON Schema accepts the shipped drills and documents every field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from drillkit.spec.schema import drill_schema
+from tests.conftest import AKS_EXAMPLE, DRILLS, US_OUTAGE
+
+
+def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    found = [(f"Drill.{k}", v) for k, v in schema["properties"].items()]
+    for name, definition in schema["$defs"].items():
+        found += [(f"{name}.{k}", v) for k, v in definition.get("properties", {}).items()]
+    return found
+
+
+@pytest.mark.parametrize("path", [US_OUTAGE, DRILLS / "sandbox" / "eu-outage.yaml", AKS_EXAMPLE])
+def test_schema_accepts_shipped_drills(path: Path) -> None:
+    """What an editor's YAML language server checks agrees with drillkit on the shipped drills."""
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(drill_schema()).validate(document)
+
+
+def test_schema_rejects_an_unknown_fault_type() -> None:
+    """The schema, like the loader, refuses a fault type that does not exist."""
+    document = yaml.safe_load(US_OUTAGE.read_text(encoding="utf-8"))
+    document["fault"]["type"] = "meteor"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft202012Validator(drill_schema()).validate(document)
+
+
+def test_every_field_is_documented() -> None:
+    """Every property carries a description, which editors show on hover."""
+    undocumented = [name for name, prop in _properties(drill_schema()) if "description" not in prop]
+    assert undocumented == []
