@@ -99,7 +99,9 @@ def stable_since(samples: Sequence[_S], good: Callable[[_S], bool]) -> _S | None
 
 
 def _window(samples: Sequence[_S], start: float, end: float, *, closed: bool) -> list[_S]:
-    return [s for s in samples if start <= s.at and (s.at <= end if closed else s.at < end)]
+    # Sorted here because concurrent observers may journal samples slightly out of order.
+    inside = [s for s in samples if start <= s.at and (s.at <= end if closed else s.at < end)]
+    return sorted(inside, key=lambda s: s.at)
 
 
 def dns_failover_at(timeline: Timeline, vantage: VantageTimeline) -> float | None:
@@ -149,7 +151,7 @@ def detected_at(timeline: Timeline) -> float | None:
     """The first Degraded read of a target-region endpoint within the outage window."""
     if timeline.fault_injected_at is None:
         return None
-    for sample in timeline.endpoint_statuses:
+    for sample in sorted(timeline.endpoint_statuses, key=lambda s: s.at):
         if (
             timeline.fault_injected_at <= sample.at < timeline.outage_end
             and sample.region == timeline.target_region
@@ -163,7 +165,7 @@ def status_transitions(samples: Sequence[EndpointStatusSample]) -> tuple[StatusT
     """Each endpoint's status changes, in time order (its first read counts as a change)."""
     last: dict[str, str] = {}
     out: list[StatusTransition] = []
-    for sample in sorted(samples, key=lambda s: s.at):
+    for sample in sorted(samples, key=lambda s: (s.at, s.endpoint)):
         before = last.get(sample.endpoint)
         if before != sample.status:
             out.append(

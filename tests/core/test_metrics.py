@@ -317,3 +317,11 @@ def test_a_bad_answer_never_makes_failover_earlier(
     if after is not None:
         assert before is not None
         assert after >= before
+
+
+def test_out_of_order_samples_give_the_same_metrics() -> None:
+    """Samples journalled out of order by concurrent observers give the same metrics."""
+    tl = us_outage()
+    shuffled = tuple(replace(v, dns=v.dns[::-1], http=v.http[::-1]) for v in tl.vantage_points)
+    reordered = replace(tl, vantage_points=shuffled, endpoint_statuses=tl.endpoint_statuses[::-1])
+    assert compute_metrics(reordered) == compute_metrics(tl)
