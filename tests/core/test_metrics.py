@@ -27,7 +27,9 @@ from tests.core.timeline_factory import T0, us_outage, with_vantage
 
 def test_measure_divides_by_time_scale() -> None:
     """Real-world-equivalent seconds are measured seconds divided by the time scale."""
-    assert Measure.of(4.0, 0.1) == Measure(measured=4.0, real=pytest.approx(40.0))
+    measure = Measure.of(4.0, 0.1)
+    assert measure.measured == 4.0
+    assert measure.real == pytest.approx(40.0)
 
 
 def test_time_to_detect_is_first_degraded_target_read() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,7 @@ def test_write_uses_the_template(tmp_path: Path) -> None:
 
 def test_run_id_cannot_escape_the_directory(tmp_path: Path) -> None:
     """A run id with a path separator is refused before anything is written."""
-    report = make_report()
-    bad = type(report)(**{**{f: getattr(report, f) for f in report.__slots__}, "run_id": "../x"})
+    bad = replace(make_report(), run_id="../x")
     with pytest.raises(ValueError, match="cannot name a file"):
         write_evidence(bad, tmp_path)
     assert list(tmp_path.iterdir()) == []
