@@ -101,6 +101,36 @@ def _describe(result: ObjectiveResult) -> str:
     return f"{result.name} took {result.measured.real:.1f}s (objective {result.target:g}s)"
 
 
+def explain_missed_failover(timeline: Timeline, metrics: Metrics) -> str | None:
+    """Why DNS never moved for some vantage points, in one sentence; None if every one moved."""
+    stuck = [
+        (observed, measured)
+        for observed, measured in zip(timeline.vantage_points, metrics.vantage_points, strict=True)
+        if measured.flipped_at is None
+    ]
+    if not stuck or timeline.fault_injected_at is None:
+        return None
+    start, end, target = timeline.fault_injected_at, timeline.outage_end, timeline.target_region
+    last = {
+        o.name: next((d.region for d in reversed(o.dns) if start <= d.at < end), "no sample")
+        for o, _ in stuck
+    }
+    names = ", ".join(last)
+    if metrics.detected_at is None:
+        return (
+            f"DNS never moved for {names}, and Traffic Manager never marked {target} Degraded "
+            "during the outage: check the probe settings against the outage length."
+        )
+    if all(region == target for region in last.values()):
+        return (
+            f"{names} still answered by {target} after Traffic Manager marked it Degraded: "
+            "Geographic routing returns a region's endpoint even when Degraded; failover needs "
+            "each geography to point at a nested Priority profile with a second region."
+        )
+    seen = ", ".join(f"{name} last answered {region or 'nothing'}" for name, region in last.items())
+    return f"DNS never settled on the expected survivor: {seen}."
+
+
 def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives) -> Verdict:
     """restore-incomplete beats aborted, which beats fail; pass needs every objective held."""
     results = judge_objectives(metrics, objectives)
@@ -122,6 +152,9 @@ def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives)
     elif missed:
         outcome = Outcome.FAIL
         reason = "Objective missed: " + "; ".join(_describe(r) for r in missed) + "."
+        hint = explain_missed_failover(timeline, metrics)
+        if hint is not None:
+            reason = f"{reason} {hint}"
     else:
         outcome = Outcome.PASS
         reason = (

@@ -14,7 +14,7 @@ from drillkit.exitcodes import ExitCode
 from drillkit.spec.loader import load_drill
 from drillkit.spec.model import Objectives
 from tests.conftest import AKS_EXAMPLE, US_OUTAGE
-from tests.core.timeline_factory import us_outage
+from tests.core.timeline_factory import T0, us_outage, with_vantage
 
 
 def _objectives(**values: str) -> Objectives:
@@ -135,3 +135,34 @@ def test_describe_scale_down_fault() -> None:
     assert describe_fault(drill.fault) == (
         "scale-down storefront/app.kubernetes.io/part-of=storefront to 0"
     )
+
+
+def test_geo_routing_without_nested_profiles_is_explained() -> None:
+    """DNS stuck on a Degraded target gets the nested-profile explanation in the reason."""
+    verdict = _verdict(us_outage(flip=None, detect=2.0), rto="120s")
+    assert "new-york still answered by us after Traffic Manager marked it Degraded" in (
+        verdict.reason
+    )
+    assert "nested Priority profile" in verdict.reason
+
+
+def test_undetected_outage_is_explained() -> None:
+    """DNS stuck while the target was never Degraded points at the probe settings."""
+    verdict = _verdict(us_outage(flip=None, detect=None), rto="120s")
+    assert "Traffic Manager never marked us Degraded during the outage" in verdict.reason
+
+
+def test_wrong_survivor_is_named() -> None:
+    """DNS that settled on a region other than the expected one is named in the reason."""
+    tl = us_outage(flip=None)
+    ny = tl.vantage_points[0]
+    odd = tuple(replace(s, region="ap") if s.at >= T0 + 3 else s for s in ny.dns)
+    tl = with_vantage(tl, 0, replace(ny, dns=odd))
+    assert "new-york last answered ap" in _verdict(tl, rto="120s").reason
+
+
+def test_no_explanation_when_dns_moved() -> None:
+    """A missed RTO with every vantage point flipped carries no DNS explanation."""
+    verdict = _verdict(us_outage(flip=4.0), rto="30s")
+    assert "DNS never" not in verdict.reason
+    assert "still answered" not in verdict.reason
