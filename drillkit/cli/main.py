@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "schema": ("drillkit.cli.spec_commands", "schema", "Print the JSON Schema of the drill file."),
     "plan": ("drillkit.cli.plan_command", "plan", "Show what a drill would do, offline."),
     "sandbox": ("drillkit.cli.sandbox_commands", "sandbox", "Run the offline two-region twin."),
+    "run": ("drillkit.cli.run_commands", "run", "Run a failover drill, restore, write evidence."),
+    "restore": ("drillkit.cli.run_commands", "restore", "Put back what a run changed (journal)."),
+    "report": ("drillkit.cli.run_commands", "report", "Re-render evidence from a journal."),
 }
 
 

@@ -1,0 +1,146 @@
+"""Building a run's adapters: real Azure + AKS from the drill, or the sandbox twin from its
+world.json (the same adapters, with a static token and loopback addresses)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from drillkit.adapters.bundle import Connections
+from drillkit.adapters.clock import SystemClock
+from drillkit.adapters.credentials import StaticTokenCredential, azure_credential
+from drillkit.adapters.dns import EcsResolver, nameserver_addresses
+from drillkit.adapters.http import HttpxProbe
+from drillkit.adapters.kube import KubeCluster
+from drillkit.adapters.ports import Clock, HttpProbe, IngressAddress
+from drillkit.adapters.trafficmanager import AzureTrafficManager
+from drillkit.errors import DrillkitError, PreflightRefused
+from drillkit.spec.model import Drill
+
+
+def read_world_info(state_dir: Path) -> dict[str, Any]:
+    """A running twin's world.json (written by ``drillkit sandbox up --state-dir``)."""
+    path = state_dir / "world.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DrillkitError(
+            f"no sandbox is running with state dir {state_dir} (no world.json there); "
+            "start one with `drillkit sandbox up --state-dir DIR`"
+        ) from None
+    except ValueError as e:
+        raise DrillkitError(f"{path} is not valid JSON: {e}") from None
+    if not isinstance(data, dict):
+        raise DrillkitError(f"{path} is not a world.json object")
+    return data
+
+
+def _clusters(drill: Drill, kubeconfig: str | None, conns: Connections, deadline_s: float) -> None:
+    for region, spec in drill.regions.items():
+        cluster = KubeCluster(spec.kube_context, kubeconfig, retry_deadline_s=deadline_s)
+        conns.clusters[region] = cluster
+        conns.closers.append(cluster.close)
+
+
+def _http_factory(drill: Drill, overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
+    timeout = float(drill.observe.http.timeout) if drill.observe.http else 5.0
+
+    def make() -> HttpProbe:
+        return HttpxProbe(timeout_s=timeout, overrides=overrides, verify=verify)
+
+    return make
+
+
+def connect_sandbox(
+    drill: Drill, info: dict[str, Any], clock: Clock | None = None, *, deadline_s: float = 10.0
+) -> Connections:
+    """Adapters for a running twin described by its world.json ``info``."""
+    tm_info = info.get("trafficManager") or {}
+    dns_info = info.get("dns") or {}
+    if not tm_info or not dns_info:
+        raise PreflightRefused(
+            "the sandbox has no Traffic Manager twin (world.json lacks trafficManager/dns); "
+            "nothing was changed"
+        )
+    overrides: dict[str, IngressAddress] = {}
+    for region in (info.get("regions") or {}).values():
+        ingress = region.get("ingress")
+        if isinstance(ingress, dict) and ingress.get("host"):
+            overrides[ingress["host"]] = IngressAddress(
+                ingress["address"], int(ingress["port"]), ingress.get("scheme", "http")
+            )
+    tm = AzureTrafficManager(
+        StaticTokenCredential(tm_info["token"]),
+        tm_info["subscriptionId"],
+        tm_info["resourceGroup"],
+        drill.traffic_manager.profile,
+        base_url=tm_info["armUrl"],
+        ca_file=tm_info.get("caFile"),
+        retry_deadline_s=deadline_s,
+    )
+    resolver = EcsResolver([(dns_info["host"], int(dns_info["port"]))], timeout_s=1.0)
+    conns = Connections(
+        clusters={},
+        traffic_manager=tm,
+        resolver=resolver,
+        http_factory=_http_factory(drill, overrides, True),
+        clock=clock or SystemClock(),
+        fqdn="",
+        time_scale=float(info.get("timeScale", 1.0)),
+        info={
+            "environment": "sandbox",
+            "stateDir": info.get("stateDir"),
+            "kubeconfig": info.get("kubeconfig"),
+            "armUrl": tm_info["armUrl"],
+            "dns": f"{dns_info['host']}:{dns_info['port']}",
+        },
+        ingress_overrides=overrides,
+    )
+    conns.closers.append(tm.close)
+    try:
+        _clusters(drill, info.get("kubeconfig"), conns, deadline_s)
+        conns.fqdn = str(dns_info.get("fqdn") or tm.fqdn())
+    except BaseException:
+        conns.close()
+        raise
+    return conns
+
+
+def connect_azure(drill: Drill, clock: Clock | None = None) -> Connections:
+    """Adapters for real Azure (DefaultAzureCredential) and the drill's kube contexts."""
+    azure = drill.environment.azure
+    if azure is None:
+        raise DrillkitError("this drill has no environment.azure section")
+    if not drill.observe.nameservers:
+        raise PreflightRefused(
+            "observe.nameservers is empty; name Traffic Manager's own servers "
+            "(e.g. tm1.msft.net) so that no cache hides the failover; nothing was changed"
+        )
+    tm = AzureTrafficManager(
+        azure_credential(azure.tenant_id),
+        azure.subscription_id,
+        azure.resource_group,
+        drill.traffic_manager.profile,
+    )
+    conns = Connections(
+        clusters={},
+        traffic_manager=tm,
+        resolver=EcsResolver(nameserver_addresses(drill.observe.nameservers)),
+        http_factory=_http_factory(drill, {}, True),
+        clock=clock or SystemClock(),
+        fqdn="",
+        info={
+            "environment": "azure",
+            "subscriptionId": azure.subscription_id,
+            "resourceGroup": azure.resource_group,
+        },
+    )
+    conns.closers.append(tm.close)
+    try:
+        _clusters(drill, None, conns, 20.0)
+        conns.fqdn = tm.fqdn()
+    except BaseException:
+        conns.close()
+        raise
+    return conns

@@ -1,0 +1,60 @@
+"""HTTP checks with httpx: the answered target, with the profile's name as Host (and SNI)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from drillkit.adapters.errors import short
+from drillkit.adapters.ports import HttpResult, IngressAddress, Target
+
+
+class HttpxProbe:
+    """``HttpProbe`` sharing one connection pool; ``overrides`` maps hosts to loopback addresses."""
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 5.0,
+        overrides: Mapping[str, IngressAddress] | None = None,
+        verify: bool | str = True,
+        max_connections: int = 400,
+    ) -> None:
+        import httpx
+
+        self._overrides = {k.lower().rstrip("."): v for k, v in (overrides or {}).items()}
+        self._client = httpx.AsyncClient(
+            timeout=timeout_s,
+            follow_redirects=False,
+            verify=verify,
+            limits=httpx.Limits(max_connections=max_connections),
+            trust_env=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    def url_for(self, target: Target) -> tuple[str, dict[str, str], dict[str, Any]]:
+        """The URL to request, its headers and its httpx extensions."""
+        if target.url:
+            return target.url, {}, {}
+        host = target.target.lower().rstrip(".")
+        headers = {"Host": target.host_header} if target.host_header else {}
+        override = self._overrides.get(host)
+        if override is not None:
+            url = f"{override.scheme}://{override.address}:{override.port}{target.path}"
+            return url, headers, {}
+        extensions = {"sni_hostname": target.host_header} if target.host_header else {}
+        return f"https://{host}{target.path}", headers, extensions
+
+    async def check(self, target: Target) -> HttpResult:
+        import httpx
+
+        url, headers, extensions = self.url_for(target)
+        started = time.monotonic()
+        try:
+            response = await self._client.get(url, headers=headers, extensions=extensions)
+        except httpx.HTTPError as e:
+            return HttpResult(None, time.monotonic() - started, short(f"{type(e).__name__}: {e}"))
+        return HttpResult(response.status_code, time.monotonic() - started)

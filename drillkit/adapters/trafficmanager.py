@@ -1,0 +1,173 @@
+"""Azure Traffic Manager through ``azure-mgmt-trafficmanager``: the profile tree, monitor
+statuses, and enabling or disabling endpoints. Real Azure or the sandbox twin (loopback)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from drillkit.adapters import retry
+from drillkit.adapters.errors import from_status, short, status_message
+from drillkit.adapters.ports import TmEndpoint
+from drillkit.errors import PermanentAdapterError
+
+T = TypeVar("T")
+_PROFILE_ID = re.compile(
+    r"/resourceGroups/(?P<rg>[^/]+)/providers/Microsoft\.Network/trafficManagerProfiles/(?P<p>[^/]+)$",
+    re.IGNORECASE,
+)
+MAX_DEPTH = 4
+
+
+def is_loopback_url(url: str) -> bool:
+    """True for http(s) URLs on 127.0.0.0/8, ::1 or localhost."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _text(value: Any) -> str:
+    """An SDK enum or string as its plain value."""
+    return str(getattr(value, "value", value) or "")
+
+
+def _translate(what: str, fn: Callable[[], T]) -> T:
+    from azure.core.exceptions import (
+        ClientAuthenticationError,
+        HttpResponseError,
+        ServiceRequestError,
+        ServiceResponseError,
+    )
+
+    try:
+        return fn()
+    except ClientAuthenticationError as e:
+        raise PermanentAdapterError(
+            f"{what} failed: Azure credentials were refused or are missing ({short(e.message)}); "
+            "run `az login` or set the AZURE_* environment variables",
+            status=e.status_code,
+        ) from e
+    except HttpResponseError as e:
+        body = e.response.text() if e.response is not None else e.message
+        headers = dict(getattr(e.response, "headers", None) or {})
+        raise from_status(what, e.status_code, status_message(body), headers) from e
+    except (ServiceRequestError, ServiceResponseError) as e:
+        raise from_status(what, None, short(e.message)) from e
+
+
+class AzureTrafficManager:
+    """``TrafficManager`` for one profile and its nested children."""
+
+    def __init__(
+        self,
+        credential: Any,
+        subscription_id: str,
+        resource_group: str,
+        profile: str,
+        *,
+        base_url: str | None = None,
+        ca_file: str | None = None,
+        retry_deadline_s: float = 20.0,
+    ) -> None:
+        from azure.mgmt.trafficmanager import TrafficManagerManagementClient
+
+        self.resource_group = resource_group
+        self.profile = profile
+        self._deadline = retry_deadline_s
+        kwargs: dict[str, Any] = {
+            "retry_total": 0,  # ours, in drillkit.adapters.retry, honouring Retry-After
+            "connection_timeout": 10,
+            "read_timeout": 30,
+        }
+        if ca_file:
+            kwargs["connection_verify"] = ca_file
+        if base_url:
+            kwargs["credential_scopes"] = ["https://management.azure.com/.default"]
+        # The SDK refuses a bearer token over plain http; allow it only for a loopback twin.
+        self._call_kwargs: dict[str, Any] = (
+            {"enforce_https": False}
+            if base_url and base_url.startswith("http://") and is_loopback_url(base_url)
+            else {}
+        )
+        self._client = TrafficManagerManagementClient(
+            credential, subscription_id, base_url=base_url, **kwargs
+        )
+        self._fqdn: str | None = None
+        self._rg_of: dict[str, str] = {}
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        return retry.call(f"arm.{what}", lambda: _translate(what, fn), deadline_s=self._deadline)
+
+    def _profile(self, resource_group: str, name: str) -> Any:
+        return self._call(
+            f"read Traffic Manager profile {name}",
+            lambda: self._client.profiles.get(resource_group, name, **self._call_kwargs),
+        )
+
+    def fqdn(self) -> str:
+        if self._fqdn is None:
+            profile = self._profile(self.resource_group, self.profile)
+            self._fqdn = str(profile.dns_config.fqdn).rstrip(".")
+        return self._fqdn
+
+    def endpoints(self) -> list[TmEndpoint]:
+        """Every endpoint of the profile tree, parents before children."""
+        result: list[TmEndpoint] = []
+        queue = [(self.resource_group, self.profile, 0)]
+        seen: set[str] = set()
+        while queue:
+            rg, name, depth = queue.pop(0)
+            if name.lower() in seen or depth > MAX_DEPTH:
+                continue
+            seen.add(name.lower())
+            self._rg_of[name] = rg
+            profile = self._profile(rg, name)
+            if self._fqdn is None and name == self.profile:
+                self._fqdn = str(profile.dns_config.fqdn).rstrip(".")
+            for endpoint in profile.endpoints or []:
+                type_ = _text(endpoint.type).rsplit("/", 1)[-1]
+                type_ = type_[0].upper() + type_[1:]
+                child = None
+                if type_ == "NestedEndpoints":
+                    match = _PROFILE_ID.search(str(endpoint.target_resource_id or ""))
+                    if match:
+                        child = match.group("p")
+                        queue.append((match.group("rg"), child, depth + 1))
+                result.append(
+                    TmEndpoint(
+                        profile=name,
+                        type=type_,
+                        name=str(endpoint.name),
+                        target=str(endpoint.target or child or ""),
+                        endpoint_status=_text(endpoint.endpoint_status) or "Enabled",
+                        monitor_status=_text(endpoint.endpoint_monitor_status) or "Unknown",
+                        child_profile=child,
+                    )
+                )
+        return result
+
+    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None:
+        from azure.mgmt.trafficmanager.models import Endpoint
+
+        what = f"set endpoint {profile}/{name} {status}"
+        self._call(
+            what,
+            lambda: self._client.endpoints.update(
+                self._rg_of.get(profile, self.resource_group),
+                profile,
+                type_,
+                name,
+                Endpoint({"properties": {"endpointStatus": status}}),
+                **self._call_kwargs,
+            ),
+        )

@@ -1,0 +1,297 @@
+"""``drillkit run``, ``drillkit restore`` and ``drillkit report``: parse, wire, print."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import importlib
+import json
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+
+from drillkit.errors import DrillkitError, RestoreIncomplete
+from drillkit.exitcodes import ExitCode
+
+DEFAULT_RUNS_DIR = Path(".drillkit") / "runs"
+DEFAULT_EVIDENCE_DIR = Path("runbooks") / "evidence"
+
+
+def _runs_dir_option(f: Any) -> Any:
+    return click.option(
+        "--runs-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_RUNS_DIR,
+        show_default=True,
+        help="Where run journals live.",
+    )(f)
+
+
+def _confirm(ctx: click.Context, yes: bool, question: str) -> None:
+    """Ask on a terminal; without one, demand --yes. Declining changes nothing."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        click.echo(
+            "drillkit: refusing to change anything without confirmation: stdin is not a "
+            "terminal; pass --yes to run non-interactively",
+            err=True,
+        )
+        ctx.exit(ExitCode.USAGE)
+    if not click.confirm(question, default=False, err=True):
+        click.echo("drillkit: not confirmed; nothing was changed", err=True)
+        ctx.exit(ExitCode.USAGE)
+
+
+def _who() -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _connect_module() -> Any:
+    """The composition root that builds SDK-backed adapters, loaded by name: the CLI itself
+    stays free of SDK imports (import-linter forbids even indirect ones for cli/engine)."""
+    return importlib.import_module("drillkit.adapters.connect")
+
+
+@contextlib.contextmanager
+def _connections(drill: Any, drill_path: Path, attach: Path | None) -> Iterator[Any]:
+    """Adapters for the drill's environment; a sandbox drill starts its twin unless attached."""
+    connect = _connect_module()
+    if drill.environment.sandbox is None:
+        if attach is not None:
+            raise click.UsageError("--attach is for sandbox drills; this drill targets Azure")
+        conns = connect.connect_azure(drill)
+        try:
+            yield conns
+        finally:
+            conns.close()
+        return
+    if attach is not None:
+        conns = connect.connect_sandbox(drill, connect.read_world_info(attach))
+        try:
+            yield conns
+        finally:
+            conns.close()
+        return
+    from drillkit.sandbox.runtime import SandboxThread
+    from drillkit.sandbox.world import load_world
+
+    world = load_world(drill_path.parent / drill.environment.sandbox.world)
+    with SandboxThread(world) as box:
+        conns = connect.connect_sandbox(drill, box.info)
+        try:
+            yield conns
+        finally:
+            conns.close()
+
+
+@contextlib.contextmanager
+def _journal_connections(drill: Any, records: list[dict[str, Any]]) -> Iterator[Any]:
+    """Reconnect to what a journal's run used; None when its embedded sandbox is gone."""
+    connect = _connect_module()
+    started = next(r for r in records if r["kind"] == "run.started")
+    info = started.get("connection") or {}
+    if info.get("environment") == "sandbox":
+        state_dir = info.get("stateDir")
+        if not state_dir or not (Path(state_dir) / "world.json").is_file():
+            yield None
+            return
+        conns = connect.connect_sandbox(drill, connect.read_world_info(Path(state_dir)))
+    else:
+        conns = connect.connect_azure(drill)
+    try:
+        yield conns
+    finally:
+        conns.close()
+
+
+@click.command()
+@click.argument("drill_path", metavar="DRILL", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
+@click.option(
+    "--attach",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Use the twin started by `drillkit sandbox up --state-dir STATE_DIR`.",
+)
+@click.option(
+    "--evidence-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_EVIDENCE_DIR,
+    show_default=True,
+)
+@_runs_dir_option
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A jinja2 Markdown template for the evidence.",
+)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def run(
+    ctx: click.Context,
+    *,
+    drill_path: Path,
+    yes: bool,
+    attach: Path | None,
+    evidence_dir: Path,
+    runs_dir: Path,
+    template: Path | None,
+    output: str,
+) -> None:
+    """Run a failover drill: take the target region down, measure, restore, write evidence.
+
+    Exit status: 0 pass, 1 objective missed, 2 bad usage, 3 preflight refused (nothing
+    changed), 4 aborted and restored, 5 restore incomplete, 130 interrupted and restored.
+    """
+    from drillkit.cli.run_display import LiveProgress, Progress
+    from drillkit.engine.runner import Runner, RunOptions
+    from drillkit.spec.loader import load_drill
+
+    drill = load_drill(drill_path)
+    where = "the sandbox twin" if drill.environment.sandbox else "REAL Azure and Kubernetes"
+    _confirm(
+        ctx,
+        yes,
+        f"Run drill {drill.metadata.name!r}: {drill.fault.type} region {drill.target} in {where}?",
+    )
+    live = output == "text" and sys.stdout.isatty()
+    progress: Progress = (
+        LiveProgress() if live else Progress(sys.stdout if output == "text" else None)
+    )
+    with _connections(drill, drill_path, attach) as conns:
+        options = RunOptions(
+            drill=drill,
+            drill_path=drill_path,
+            runs_dir=runs_dir,
+            run_by=_who(),
+            listener=progress,
+            evidence_dir=evidence_dir,
+            template=template,
+        )
+        runner = Runner(options, conns)
+        with progress if isinstance(progress, LiveProgress) else contextlib.nullcontext():
+            result = runner.run()
+    _print_result(result, output)
+    ctx.exit(int(result.report.verdict.exit_code))
+
+
+def _print_result(result: Any, output: str) -> None:
+    from drillkit.core.metrics import metrics_summary
+
+    report = result.report
+    verdict = report.verdict
+    if output == "json":
+        document = {
+            "runId": result.run_id,
+            "drill": report.drill.name,
+            "verdict": verdict.outcome.value,
+            "restored": verdict.restored,
+            "timeScale": report.timeline.time_scale,
+            "faultInjectedAt": report.timeline.fault_injected_at,
+            "metrics": metrics_summary(report.metrics),
+            "evidence": {k: str(v) for k, v in result.evidence.items()},
+            "journal": str(result.journal_path),
+            "reason": verdict.reason,
+        }
+        click.echo(json.dumps(document, indent=2))
+    else:
+        click.echo(f"verdict: {verdict.outcome.value}: {verdict.reason}")
+        for objective in verdict.objectives:
+            measured = objective.measured
+            got = (
+                "never"
+                if measured is None
+                else (f"{measured.real:.1f}s real-world ({measured.measured:.2f}s measured)")
+            )
+            mark = "held" if objective.held else "MISSED"
+            click.echo(f"  {objective.name}: {got}, objective {objective.target:g}s: {mark}")
+        for kind, path in result.evidence.items():
+            click.echo(f"  evidence ({kind}): {path}")
+        click.echo(f"  journal: {result.journal_path}")
+    if not verdict.restored:
+        from drillkit.engine.restore import leftovers
+
+        for line in leftovers(list(report.timeline.restore_checks)):
+            click.echo(f"drillkit: NOT RESTORED: {line}", err=True)
+
+
+@click.command()
+@click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL", required=False)
+@click.option("--latest", is_flag=True, help="Restore the most recent run under --runs-dir.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
+@click.option("--force", is_flag=True, help="Overwrite values someone else changed (drift).")
+@_runs_dir_option
+@click.pass_context
+def restore(
+    ctx: click.Context,
+    *,
+    run_ref: str | None,
+    latest: bool,
+    yes: bool,
+    force: bool,
+    runs_dir: Path,
+) -> None:
+    """Put back what a run changed, from its journal alone (safe to run twice).
+
+    Values someone else changed during the drill are reported and left alone unless --force.
+    Exit status: 0 restored, 5 something is left for a human (listed).
+    """
+    if run_ref is None and not latest:
+        raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
+    from drillkit.engine.journal import find_journal, read_journal
+    from drillkit.engine.recovery import recover
+    from drillkit.engine.reporting import drill_of
+
+    path = find_journal(run_ref, runs_dir, latest=latest)
+    records = read_journal(path)
+    drill = drill_of(records)
+    _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
+    with _journal_connections(drill, records) as conns:
+        if conns is None:
+            click.echo(
+                f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "
+                "its world went with it, so there is nothing left to restore"
+            )
+            return
+        checks = recover(path, conns, force=force)
+    bad = [c for c in checks if c.outcome.value != "restored"]
+    for check in checks:
+        detail = f" ({check.detail})" if check.detail else ""
+        click.echo(f"{check.outcome.value:9} {check.what}: {check.actual}{detail}")
+    if bad:
+        from drillkit.engine.restore import leftovers
+
+        raise RestoreIncomplete(
+            f"restore of {path.parent.name} is incomplete; fix by hand:\n  - "
+            + "\n  - ".join(leftovers(checks)),
+            leftovers(checks),
+        )
+    click.echo(f"restored: run {path.parent.name} ({len(checks)} item(s) checked)")
+
+
+@click.command()
+@click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "json", "junit"]), default="md", show_default=True
+)
+@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_runs_dir_option
+def report(run_ref: str, fmt: str, template: Path | None, runs_dir: Path) -> None:
+    """Re-render a run's evidence from its journal, to stdout."""
+    from drillkit.engine.journal import find_journal
+    from drillkit.engine.reporting import report_from_journal
+    from drillkit.evidence import render
+
+    path = find_journal(run_ref, runs_dir)
+    try:
+        click.echo(render(report_from_journal(path), fmt, template), nl=False)
+    except ValueError as e:
+        raise DrillkitError(f"cannot render {path}: {e}") from e

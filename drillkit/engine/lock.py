@@ -1,0 +1,128 @@
+"""The drill lock: a coordination.k8s.io Lease in every involved cluster, taken in a fixed
+order, renewed in the background, and taken over only after it expired."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+import structlog
+
+from drillkit.adapters.ports import Clock, Cluster, LeaseState
+from drillkit.errors import AdapterError, PreflightRefused
+
+log = structlog.get_logger()
+LEASE_NAMESPACE = "default"
+LEASE_NAME = "drillkit-drill"
+LEASE_SECONDS = 15
+
+
+def expired(lease: LeaseState, now: float) -> bool:
+    """A lease with no holder, or whose last renewal is older than its duration."""
+    if not lease.holder or lease.renew_time is None:
+        return True
+    return now > lease.renew_time + lease.duration_s
+
+
+def holder_of(lease: LeaseState | None, now: float) -> str | None:
+    """Who holds a live lease, None when it is free."""
+    if lease is None or expired(lease, now):
+        return None
+    return lease.holder
+
+
+@dataclass
+class DrillLock:
+    """Leases named ``LEASE_NAME`` in ``LEASE_NAMESPACE`` of each region, sorted by region."""
+
+    clusters: dict[str, Cluster]
+    holder: str
+    clock: Clock
+    duration_s: int = LEASE_SECONDS
+    namespace: str = LEASE_NAMESPACE
+    name: str = LEASE_NAME
+    lost: threading.Event = field(default_factory=threading.Event)
+    _held: dict[str, LeaseState] = field(default_factory=dict)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+
+    def check_free(self) -> None:
+        """Refuse when another live holder has any of the leases."""
+        for region in sorted(self.clusters):
+            lease = self.clusters[region].get_lease(self.namespace, self.name)
+            other = holder_of(lease, self.clock.wall())
+            if other is not None and other != self.holder:
+                raise PreflightRefused(self._busy(region, other, lease))
+
+    def _busy(self, region: str, other: str, lease: LeaseState | None) -> str:
+        left = ""
+        if lease is not None and lease.renew_time is not None:
+            left = f" (it expires {lease.renew_time + lease.duration_s - self.clock.wall():.0f}s "
+            left += "after its last renewal unless renewed)"
+        return (
+            f"another drill ({other}) holds the lock in region {region}{left}; nothing was "
+            f"changed: wait for it to finish, or check Lease {self.namespace}/{self.name}"
+        )
+
+    def acquire(self) -> None:
+        """Take every lease in region order, or release what was taken and refuse."""
+        try:
+            for region in sorted(self.clusters):
+                self._held[region] = self._take(region)
+        except BaseException:
+            self.release()
+            raise
+        self._thread = threading.Thread(target=self._renew_loop, name="drill-lock", daemon=True)
+        self._thread.start()
+
+    def _take(self, region: str) -> LeaseState:
+        cluster = self.clusters[region]
+        now = self.clock.wall()
+        current = cluster.get_lease(self.namespace, self.name)
+        other = holder_of(current, now)
+        if other is not None and other != self.holder:
+            raise PreflightRefused(self._busy(region, other, current))
+        base = current or LeaseState(self.name, self.namespace, None, None, self.duration_s)
+        base = LeaseState(
+            base.name,
+            base.namespace,
+            base.holder,
+            base.renew_time,
+            self.duration_s,
+            base.resource_version,
+        )
+        try:
+            return cluster.put_lease(base, self.holder, now)
+        except AdapterError as e:
+            if e.status == 409:
+                raise PreflightRefused(
+                    f"another drill took the lock in region {region} at the same moment; "
+                    "nothing was changed: try again later"
+                ) from e
+            raise
+
+    def _renew_loop(self) -> None:
+        interval = max(self.duration_s / 3, 0.5)
+        while not self._stop.wait(interval):
+            for region in sorted(self._held):
+                try:
+                    self._held[region] = self.clusters[region].put_lease(
+                        self._held[region], self.holder, self.clock.wall()
+                    )
+                except AdapterError as e:
+                    log.warning("drill.lock.renew_failed", region=region, error=str(e))
+                    if e.status == 409:
+                        self.lost.set()
+
+    def release(self) -> None:
+        """Stop renewing and delete the leases this run holds (best effort)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        for region in sorted(self._held, reverse=True):
+            try:
+                self.clusters[region].delete_lease(self.namespace, self.name, self.holder)
+            except AdapterError as e:
+                log.warning("drill.lock.release_failed", region=region, error=str(e))
+        self._held.clear()

@@ -1,0 +1,264 @@
+"""Observation: DNS (with ECS) and HTTP for every vantage point each pollInterval, concurrently,
+plus Traffic Manager monitor statuses each statusInterval, in one asyncio loop on its own thread.
+
+Each tick becomes one journal record (one fsync), so the rate holds with hundreds of vantage points.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import structlog
+
+from drillkit.adapters.bundle import Connections
+from drillkit.adapters.ports import HttpProbe, Target, region_of
+from drillkit.engine.journal import Journal
+from drillkit.spec.model import Drill
+
+log = structlog.get_logger()
+MAX_TICKS_IN_FLIGHT = 4
+SURVIVOR_FAILURES_TO_ABORT = 3
+
+
+@dataclass
+class VantageState:
+    """The latest answer of one vantage point and how many ticks in a row it held."""
+
+    region: str | None = None
+    http_ok: bool | None = None
+    streak: int = 0
+    samples: int = 0
+
+
+@dataclass
+class ObservedState:
+    """What the runner's wait conditions read (written by the loop thread only)."""
+
+    vantage: dict[str, VantageState] = field(default_factory=dict)
+    survivor_failures: dict[str, int] = field(default_factory=dict)
+    statuses: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    status_reads: int = 0
+    dns_ttl: int | None = None
+    ticks: int = 0
+    missed: int = 0
+    lags: list[float] = field(default_factory=list)
+
+
+class Observer:
+    """Polls until stopped; ``listener`` (if any) is called with each tick's record."""
+
+    def __init__(
+        self,
+        drill: Drill,
+        conns: Connections,
+        journal: Journal | None,
+        listener: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.drill = drill
+        self.conns = conns
+        self.journal = journal
+        self.listener = listener
+        names = [v.name for v in drill.observe.vantage_points]
+        self.state = ObservedState(vantage={name: VantageState() for name in names})
+        self.ingresses = {name: r.ingress for name, r in drill.regions.items()}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self.error: BaseException | None = None
+
+    # ------------------------------------------------------------- thread control
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="drill-observe", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._stopping is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._stopping.set)
+        if self._thread is not None:
+            self._thread.join(timeout=15)
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.run_async())
+        except BaseException as e:
+            self.error = e
+            log.error("drill.observe.failed", error=repr(e)[:300])
+        finally:
+            self._ready.set()
+
+    async def run_async(self, duration_s: float | None = None) -> ObservedState:
+        """Poll until ``stop()`` (or for ``duration_s``); usable directly by benchmarks."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        http = self.conns.http_factory()
+        self._ready.set()
+        try:
+            status_task = asyncio.create_task(self._status_loop())
+            try:
+                await self._poll_loop(http, duration_s)
+            finally:
+                status_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await status_task
+        finally:
+            closer = getattr(http, "aclose", None)
+            if closer is not None:
+                await closer()
+        return self.state
+
+    # ------------------------------------------------------------- polling
+
+    async def _poll_loop(self, http: HttpProbe, duration_s: float | None) -> None:
+        assert self._loop is not None and self._stopping is not None
+        interval = float(self.drill.observe.poll_interval) or 0.25
+        start = self._loop.time()
+        in_flight: set[asyncio.Task[None]] = set()
+        k = 0
+        try:
+            while not self._stopping.is_set():
+                scheduled = start + k * interval
+                if duration_s is not None and scheduled - start >= duration_s:
+                    break
+                delay = scheduled - self._loop.time()
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), delay)
+                    if self._stopping.is_set():
+                        break
+                lag = self._loop.time() - scheduled
+                k += 1
+                if lag > interval or len(in_flight) >= MAX_TICKS_IN_FLIGHT:
+                    self.state.missed += 1
+                    if lag > interval:
+                        k = int((self._loop.time() - start) / interval) + 1  # catch up
+                    continue
+                self.state.lags.append(lag)
+                task = asyncio.create_task(self._tick(http))
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+        finally:
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _tick(self, http: HttpProbe) -> None:
+        vps = self.drill.observe.vantage_points
+        survivors = self.drill.survivors if self.drill.observe.http is not None else []
+        results = await asyncio.gather(
+            *(self._vantage(http, v.name, v.client_subnet) for v in vps),
+            *(self._survivor(http, r) for r in survivors),
+        )
+        samples = results[: len(vps)]
+        checks = results[len(vps) :]
+        self.state.ticks += 1
+        record = {"vantage": samples, "survivor": checks}
+        if self.journal is not None:
+            self.journal.append("obs", **record)
+        self._update(samples, checks)
+        if self.listener is not None:
+            self.listener(record)
+
+    def _target(self, host: str) -> Target | None:
+        check = self.drill.observe.http
+        if check is None:
+            return None
+        if check.url:
+            parsed = urlparse(check.url)
+            if host == "":
+                return Target(target=parsed.hostname or "", url=check.url)
+            return Target(target=host, host_header=parsed.hostname, path=parsed.path or "/")
+        return Target(target=host, host_header=self.conns.fqdn, path=check.path or "/")
+
+    async def _vantage(self, http: HttpProbe, name: str, subnet: str) -> dict[str, Any]:
+        clock = self.conns.clock
+        answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
+        at = clock.wall()
+        region = region_of(answer.targets, self.ingresses)
+        sample: dict[str, Any] = {
+            "name": name,
+            "at": round(at, 6),
+            "region": region,
+            "rcode": answer.rcode,
+            "answer": " ".join(answer.targets or answer.addresses) or (answer.error or ""),
+            "ttl": answer.ttl,
+        }
+        check = self.drill.observe.http
+        if check is not None and region is not None:
+            target = self._target("" if check.url else self.ingresses[region])
+            assert target is not None
+            result = await http.check(target)
+            sample["http"] = {
+                "at": round(clock.wall(), 6),
+                "status": result.status,
+                "ok": result.status in check.expect_status,
+                "error": result.error,
+            }
+        return sample
+
+    async def _survivor(self, http: HttpProbe, region: str) -> dict[str, Any]:
+        target = self._target(self.ingresses[region])
+        assert target is not None and self.drill.observe.http is not None
+        result = await http.check(target)
+        ok = result.status in self.drill.observe.http.expect_status
+        return {
+            "region": region,
+            "at": round(self.conns.clock.wall(), 6),
+            "ok": ok,
+            "status": result.status,
+            "error": result.error,
+        }
+
+    def _update(self, samples: list[dict[str, Any]], checks: list[dict[str, Any]]) -> None:
+        for sample in samples:
+            state = self.state.vantage[sample["name"]]
+            http_ok = sample.get("http", {}).get("ok") if "http" in sample else None
+            same = (state.region, state.http_ok) == (sample["region"], http_ok)
+            state.streak = state.streak + 1 if same and state.samples else 1
+            state.region, state.http_ok = sample["region"], http_ok
+            state.samples += 1
+            if sample.get("ttl") is not None:
+                self.state.dns_ttl = sample["ttl"]
+        for check in checks:
+            failures = self.state.survivor_failures.get(check["region"], 0)
+            self.state.survivor_failures[check["region"]] = 0 if check["ok"] else failures + 1
+
+    # ------------------------------------------------------------- statuses
+
+    async def _status_loop(self) -> None:
+        assert self._stopping is not None
+        interval = float(self.drill.observe.status_interval) or 5.0
+        while not self._stopping.is_set():
+            try:
+                endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
+            except Exception as e:
+                if self.journal is not None:
+                    self.journal.append("obs.error", source="arm", error=str(e)[:300])
+            else:
+                statuses = [
+                    {
+                        "endpoint": e.key,
+                        "region": region_of([e.target], self.ingresses),
+                        "status": e.monitor_status,
+                        "endpointStatus": e.endpoint_status,
+                    }
+                    for e in endpoints
+                ]
+                at = round(self.conns.clock.wall(), 6)
+                if self.journal is not None:
+                    self.journal.append("obs.status", at=at, endpoints=statuses)
+                for endpoint in endpoints:
+                    region = region_of([endpoint.target], self.ingresses)
+                    self.state.statuses[endpoint.key] = (region, endpoint.monitor_status)
+                self.state.status_reads += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), interval)

@@ -1,0 +1,133 @@
+"""From a journal to the core's ``Timeline`` and ``RunReport`` (the journal is the only source)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from drillkit.core.report import RunReport, build_report
+from drillkit.core.timeline import (
+    DnsSample,
+    EndpointStatusSample,
+    HttpSample,
+    RestoreCheck,
+    RestoreOutcome,
+    Timeline,
+    VantageTimeline,
+)
+from drillkit.engine.journal import Record, first, last, read_journal
+from drillkit.errors import DrillkitError
+from drillkit.spec.model import Drill
+
+
+def _marks(records: list[Record]) -> dict[str, float]:
+    """The last wall instant of each named mark."""
+    return {r["name"]: float(r.get("at") or r["wall"]) for r in records if r["kind"] == "mark"}
+
+
+def drill_of(records: list[Record]) -> Drill:
+    started = first(records, "run.started")
+    if started is None:
+        raise DrillkitError("the journal has no run.started record; it is not a drillkit journal")
+    return Drill.model_validate(started["drill"])
+
+
+def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
+    """The checks of the most recent restore (a later `drillkit restore` supersedes the run's)."""
+    starts = [
+        i for i, r in enumerate(records) if r["kind"] == "mark" and r["name"] == "restore_started"
+    ]
+    tail = records[starts[-1] :] if starts else records
+    return tuple(
+        RestoreCheck(
+            what=r["what"],
+            expected=r["expected"],
+            actual=r["actual"],
+            outcome=RestoreOutcome(r["outcome"]),
+            detail=r.get("detail", ""),
+        )
+        for r in tail
+        if r["kind"] == "restore.check"
+    )
+
+
+def timeline_from(records: list[Record]) -> Timeline:
+    """The whole run as the core sees it."""
+    drill = drill_of(records)
+    started = first(records, "run.started")
+    assert started is not None
+    marks = _marks(records)
+    baseline = last(records, "baseline")
+    normal: dict[str, Any] = baseline["normal"] if baseline else {}
+    dns: dict[str, list[DnsSample]] = {v.name: [] for v in drill.observe.vantage_points}
+    http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
+    statuses: list[EndpointStatusSample] = []
+    ttl: float | None = None
+    for r in records:
+        if r["kind"] == "obs":
+            for s in r["vantage"]:
+                if s["name"] not in dns:
+                    continue
+                dns[s["name"]].append(DnsSample(float(s["at"]), s["region"], s.get("answer", "")))
+                if ttl is None and s.get("ttl") is not None:
+                    ttl = float(s["ttl"])
+                h = s.get("http")
+                if h is not None:
+                    http[s["name"]].append(
+                        HttpSample(float(h["at"]), bool(h["ok"]), h.get("status"), s["region"])
+                    )
+        elif r["kind"] == "obs.status":
+            statuses.extend(
+                EndpointStatusSample(float(r["at"]), e["endpoint"], e["region"], e["status"])
+                for e in r["endpoints"]
+            )
+    abort = last(records, "abort")
+    finished = last(records, "run.finished")
+    ended = marks.get("ended", float(finished["wall"]) if finished else float(records[-1]["wall"]))
+    return Timeline(
+        time_scale=float(started.get("timeScale", 1.0)),
+        started_at=marks.get("lock_acquired", float(started["wall"])),
+        ended_at=ended,
+        target_region=drill.target,
+        survivor_regions=tuple(drill.survivors),
+        fault_injected_at=marks.get("fault_injected"),
+        restore_started_at=marks.get("restore_started"),
+        restored_at=marks.get("restored"),
+        vantage_points=tuple(
+            VantageTimeline(
+                name=v.name,
+                client_subnet=v.client_subnet,
+                normal_region=normal.get(v.name),
+                expected_region=v.expect_during_outage,
+                dns=tuple(sorted(dns[v.name], key=lambda s: s.at)),
+                http=tuple(sorted(http[v.name], key=lambda s: s.at)),
+            )
+            for v in drill.observe.vantage_points
+        ),
+        endpoint_statuses=tuple(sorted(statuses, key=lambda s: s.at)),
+        dns_ttl=ttl,
+        http_checked=drill.observe.http is not None,
+        abort_reason=abort["reason"] if abort else None,
+        interrupted=bool(abort and abort.get("interrupted")),
+        restore_checks=last_restore_checks(records),
+    )
+
+
+def report_from(records: list[Record], journal_path: Path | None = None) -> RunReport:
+    """The run report (metrics and verdict through the core) of a journal's records."""
+    started = first(records, "run.started")
+    if started is None:
+        raise DrillkitError("the journal has no run.started record; it is not a drillkit journal")
+    return build_report(
+        run_id=started["runId"],
+        drill=drill_of(records),
+        drill_path=started.get("drillPath", ""),
+        drill_sha256=started.get("drillSha256", ""),
+        run_by=started.get("runBy", ""),
+        timeline=timeline_from(records),
+        journal_paths=(str(journal_path),) if journal_path else (),
+    )
+
+
+def report_from_journal(path: Path) -> RunReport:
+    return report_from(read_journal(path), path)

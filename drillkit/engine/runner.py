@@ -1,0 +1,228 @@
+"""The drill lifecycle: preflight → lock → baseline → snapshot → inject → observe → restore →
+failback → verdict → evidence → unlock. Restore runs in ``finally``, from the journal."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from drillkit.adapters.bundle import Connections
+from drillkit.core.report import RunReport
+from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.fault import Injector, Mutator
+from drillkit.engine.journal import Journal, new_run_id
+from drillkit.engine.lock import DrillLock
+from drillkit.engine.observe import Observer
+from drillkit.engine.preflight import preflight
+from drillkit.engine.reporting import report_from
+from drillkit.engine.restore import restore
+from drillkit.engine.signals import Interrupted, SignalState, interrupts
+from drillkit.engine.snapshot import take_snapshot
+from drillkit.engine.waits import Waits
+from drillkit.errors import AdapterError, DrillAborted, PreflightRefused
+from drillkit.evidence import write_evidence
+from drillkit.spec.model import Drill
+
+log = structlog.get_logger()
+Listener = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass
+class RunOptions:
+    """What one run needs besides its adapters."""
+
+    drill: Drill
+    drill_path: Path
+    runs_dir: Path
+    run_by: str = ""
+    listener: Listener | None = None
+    """Progress events for the CLI: ("phase", {...}), ("obs", {...}), ("note", {...})."""
+    run_id: str | None = None
+    evidence_dir: Path | None = None
+    """Where evidence goes (None: no evidence files)."""
+    template: Path | None = None
+    """A Markdown template that overrides the built-in one."""
+
+
+@dataclass
+class RunResult:
+    """A finished run: its journal, the core's report, and the restore checks."""
+
+    run_id: str
+    journal_path: Path
+    report: RunReport
+    restore_checks: list[RestoreCheck] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    evidence: dict[str, Path] = field(default_factory=dict)
+
+
+def file_sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+class Runner:
+    """Runs one drill through its lifecycle."""
+
+    def __init__(self, options: RunOptions, conns: Connections) -> None:
+        self.o = options
+        self.drill = options.drill
+        self.conns = conns
+        self.clock = conns.clock
+        self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
+        self.journal = Journal.create(options.runs_dir, self.run_id, self.clock)
+        self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
+        self.observer: Observer | None = None
+        self.injected = False
+        self.notes: list[str] = []
+
+    def _emit(self, kind: str, **data: Any) -> None:
+        if self.o.listener is not None:
+            self.o.listener(kind, data)
+
+    def phase(self, name: str) -> None:
+        self.journal.append("phase", phase=name)
+        log.info("drill.phase", phase=name, run=self.run_id)
+        self._emit("phase", phase=name, at=self.clock.wall())
+
+    def mark(self, name: str, **fields: Any) -> float:
+        at = self.clock.wall()
+        self.journal.append("mark", name=name, at=at, **fields)
+        return at
+
+    def run(self) -> RunResult:
+        """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed."""
+        self.journal.append(
+            "run.started",
+            runId=self.run_id,
+            drill=self.drill.model_dump(mode="json", by_alias=True),
+            drillPath=str(self.o.drill_path),
+            drillSha256=file_sha256(self.o.drill_path),
+            runBy=self.o.run_by,
+            timeScale=self.conns.time_scale,
+            fqdn=self.conns.fqdn,
+            connection=self.conns.info,
+        )
+        try:
+            with interrupts() as signals:
+                try:
+                    self.phase("preflight")
+                    self.notes = preflight(self.drill, self.conns, self.lock)
+                    self.phase("lock")
+                    self.lock.acquire()
+                except (PreflightRefused, Interrupted) as e:
+                    self.journal.append("refused", reason=str(e))
+                    self.mark("ended")
+                    self.journal.append("run.finished", verdict="refused")
+                    if isinstance(e, Interrupted):
+                        raise PreflightRefused(
+                            f"interrupted by {e.signal_name} before any change; nothing was changed"
+                        ) from None
+                    raise
+                self.mark("lock_acquired")
+                try:
+                    self._lifecycle(signals)
+                finally:
+                    self.lock.release()
+                    self.phase("unlock")
+            records = self.journal.records()
+            report = report_from(records, self.journal.path)
+            self.journal.append(
+                "verdict",
+                outcome=report.verdict.outcome.value,
+                reason=report.verdict.reason,
+                restored=report.verdict.restored,
+            )
+            evidence: dict[str, Path] = {}
+            if self.o.evidence_dir is not None:
+                self.phase("evidence")
+                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
+                self.journal.append("evidence", paths={k: str(v) for k, v in evidence.items()})
+            self.journal.append("run.finished", verdict=report.verdict.outcome.value)
+            return RunResult(
+                self.run_id,
+                self.journal.path,
+                report,
+                list(report.timeline.restore_checks),
+                self.notes,
+                evidence,
+            )
+        finally:
+            self.journal.close()
+
+    def _lifecycle(self, signals: SignalState) -> None:
+        self.observer = Observer(self.drill, self.conns, self.journal, self._on_obs)
+        self.observer.start()
+        waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
+        try:
+            try:
+                self.phase("baseline")
+                normal = waits.baseline()
+                self.journal.append("baseline", normal=normal)
+                self.phase("snapshot")
+                conns = self.conns
+                snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
+                self.journal.append("snapshot", items=[i.to_record() for i in snapshot.items])
+                self.phase("inject")
+                self.injected = True
+                injector = Injector(
+                    self.conns.clusters,
+                    self.conns.traffic_manager,
+                    Mutator(self.journal),
+                    self.clock,
+                    waits.cancelled,
+                )
+                injector.inject(self.drill, snapshot)
+                self.phase("observe")
+                waits.outage()
+            except Interrupted as e:
+                waits.cancelled.set()
+                self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+            except (DrillAborted, AdapterError) as e:
+                waits.cancelled.set()
+                self._abort(str(e))
+            finally:
+                with signals.shield():
+                    complete = self._restore()
+            with signals.shield():
+                if complete and self.injected and signals.received is None:
+                    self.phase("failback")
+                    waits.failback(normal_from(self.journal.records()))
+        finally:
+            self.observer.stop()
+            self.mark("ended")
+            if signals.received is not None and not any(
+                r["kind"] == "abort" for r in self.journal.records()
+            ):
+                self._abort(f"interrupted by {signals.received}", interrupted=True)
+
+    def _abort(self, reason: str, *, interrupted: bool = False) -> None:
+        log.warning("drill.aborted", reason=reason)
+        self.journal.append("abort", reason=reason, interrupted=interrupted)
+        self._emit("abort", reason=reason, interrupted=interrupted)
+
+    def _restore(self) -> bool:
+        self.phase("restore")
+        self.mark("restore_started")
+        checks = restore(
+            self.journal.records(), self.conns.clusters, self.conns.traffic_manager, self.journal
+        )
+        self.mark("restored")
+        for check in checks:
+            self._emit("restore", what=check.what, outcome=check.outcome.value)
+        return all(c.outcome is RestoreOutcome.RESTORED for c in checks)
+
+    def _on_obs(self, record: dict[str, Any]) -> None:
+        self._emit("obs", **record)
+
+
+def normal_from(records: list[dict[str, Any]]) -> dict[str, str | None]:
+    baseline = next((r for r in reversed(records) if r["kind"] == "baseline"), None)
+    return dict(baseline["normal"]) if baseline else {}

@@ -1,0 +1,120 @@
+"""The runner's bounded waits on what the observer sees, checking abort conditions meanwhile."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from drillkit.adapters.ports import Clock
+from drillkit.engine.lock import DrillLock
+from drillkit.engine.observe import SURVIVOR_FAILURES_TO_ABORT, Observer
+from drillkit.engine.signals import SignalState
+from drillkit.errors import DrillAborted, PreflightRefused
+from drillkit.spec.model import Drill
+
+STABLE_SAMPLES = 2
+BASELINE_TIMEOUT_S = 30.0
+MIN_WAIT_S = 10.0
+
+
+@dataclass
+class Waits:
+    """Waits for baseline, outage (RTO) and failback; raises ``DrillAborted`` on abort."""
+
+    drill: Drill
+    observer: Observer
+    lock: DrillLock
+    clock: Clock
+    signals: SignalState
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    started: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.started = self.clock.monotonic()
+
+    @property
+    def tick(self) -> float:
+        return min(0.05, max(float(self.drill.observe.poll_interval) / 4, 0.005))
+
+    def _scaled(self, objective: float | None, default_s: float) -> float:
+        """Twice an objective in measured seconds (real seconds x timeScale), at least 10 s."""
+        scale = self.observer.conns.time_scale
+        seconds = float(objective) * scale * 2 if objective is not None else default_s
+        return max(seconds, MIN_WAIT_S)
+
+    def _check_abort(self) -> None:
+        if self.observer.error is not None:
+            raise DrillAborted(f"observation failed: {self.observer.error!r}"[:300])
+        if self.lock.lost.is_set():
+            raise DrillAborted("another process took the drill lock")
+        max_s = float(self.drill.abort.max_duration)
+        if self.clock.monotonic() - self.started > max_s:
+            raise DrillAborted(
+                f"the drill ran longer than abort.maxDuration ({self.drill.abort.max_duration})"
+            )
+        if self.drill.abort.on_survivor_unhealthy:
+            for region, failures in self.observer.state.survivor_failures.items():
+                if failures >= SURVIVOR_FAILURES_TO_ABORT:
+                    raise DrillAborted(
+                        f"survivor {region} failed its HTTP check {failures} times in a row"
+                    )
+
+    def baseline(self) -> dict[str, str | None]:
+        """Each vantage point's normal region, once stable; refuse if it never settles."""
+        poll = float(self.drill.observe.poll_interval)
+        deadline = self.clock.monotonic() + max(BASELINE_TIMEOUT_S, 10 * poll)
+        state = self.observer.state
+        while True:
+            self._check_abort()
+            if all(v.streak >= STABLE_SAMPLES and v.region for v in state.vantage.values()):
+                return {name: v.region for name, v in state.vantage.items()}
+            if self.clock.monotonic() > deadline:
+                bad = [n for n, v in state.vantage.items() if not v.region]
+                raise PreflightRefused(
+                    "no stable baseline answer for vantage point(s) "
+                    + ", ".join(bad or list(state.vantage))
+                    + "; nothing was changed: check observe.nameservers and the profile's DNS name"
+                )
+            self.clock.sleep(self.tick)
+
+    def outage(self) -> bool:
+        """Until every vantage point is served by its survivor (and detection was seen, when
+        statuses can be read); False when that did not happen in time (an objective miss)."""
+        rto = self.drill.objectives.rto
+        deadline = self.clock.monotonic() + self._scaled(rto, 600.0)
+        status_grace = 2 * float(self.drill.observe.status_interval)
+        served_at: float | None = None
+        state = self.observer.state
+        expected = {v.name: v.expect_during_outage for v in self.drill.observe.vantage_points}
+        while self.clock.monotonic() < deadline:
+            self._check_abort()
+            served = all(
+                v.region == expected[name] and v.http_ok is not False and v.streak >= STABLE_SAMPLES
+                for name, v in state.vantage.items()
+            )
+            if served and served_at is None:
+                served_at = self.clock.monotonic()
+            if served and served_at is not None:
+                detected = any(
+                    region == self.drill.target and status == "Degraded"
+                    for region, status in state.statuses.values()
+                )
+                if detected or self.clock.monotonic() - served_at > status_grace:
+                    return True
+            self.clock.sleep(self.tick)
+        return False
+
+    def failback(self, normal: dict[str, str | None]) -> bool:
+        """Until every vantage point is answered by its normal region again (bounded)."""
+        deadline = self.clock.monotonic() + self._scaled(self.drill.objectives.failback, 300.0)
+        max_end = self.started + float(self.drill.abort.max_duration)
+        deadline = min(deadline, max(max_end, self.clock.monotonic() + MIN_WAIT_S))
+        state = self.observer.state
+        while self.clock.monotonic() < deadline and self.signals.received is None:
+            if all(
+                v.region == normal.get(name) and v.streak >= STABLE_SAMPLES
+                for name, v in state.vantage.items()
+            ):
+                return True
+            self.clock.sleep(self.tick)
+        return False
