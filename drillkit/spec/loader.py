@@ -53,9 +53,10 @@ def load_model(
         raise DrillDefinitionError(
             [Problem(name, 1, 1, f"expected a mapping (apiVersion: ..., kind: ...), got {kind}")]
         )
-    substitute = _Substituter(env if env is not None else os.environ, located, name)
-    located.data = substitute(located.data)
-    problems.extend(substitute.problems)
+    if "$" in text:
+        substitute = _Substituter(env if env is not None else os.environ, located, name)
+        located.data = substitute(located.data)
+        problems.extend(substitute.problems)
     base = path.parent
     result: M | None = None
     try:
