@@ -12,6 +12,7 @@ from drillkit.core.metrics import (
     Measure,
     compute_metrics,
     dns_failover_at,
+    failback_at,
     metrics_summary,
     status_transitions,
 )
@@ -327,3 +328,20 @@ def test_out_of_order_samples_give_the_same_metrics() -> None:
     shuffled = tuple(replace(v, dns=v.dns[::-1], http=v.http[::-1]) for v in tl.vantage_points)
     reordered = replace(tl, vantage_points=shuffled, endpoint_statuses=tl.endpoint_statuses[::-1])
     assert compute_metrics(reordered) == compute_metrics(tl)
+
+
+@given(timelines())
+def test_failback_is_the_start_of_the_final_normal_run(tl: Timeline) -> None:
+    """A failback lies after restore, is answered by the normal region, and stays to the end."""
+    assert tl.restored_at is not None
+    for vantage in tl.vantage_points:
+        back = failback_at(tl, vantage)
+        window = [s for s in vantage.dns if tl.restored_at <= s.at <= tl.ended_at]
+        if back is None:
+            assert not window or window[-1].region != vantage.normal_region
+            continue
+        after = [s for s in window if s.at >= back]
+        before = [s for s in window if s.at < back]
+        assert after[0].at == back
+        assert all(s.region == vantage.normal_region for s in after)
+        assert not before or before[-1].region != vantage.normal_region
