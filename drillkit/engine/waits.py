@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drillkit.adapters.ports import Clock
@@ -59,6 +60,17 @@ class Waits:
                         f"survivor {region} failed its HTTP check {failures} times in a row"
                     )
 
+    def _fresh_counter(self) -> Callable[[str], bool]:
+        """A test: has a vantage point held its answer for STABLE_SAMPLES samples since now?"""
+        state = self.observer.state
+        start = {name: v.samples for name, v in state.vantage.items()}
+
+        def fresh(name: str) -> bool:
+            v = state.vantage[name]
+            return min(v.streak, v.samples - start[name]) >= STABLE_SAMPLES
+
+        return fresh
+
     def baseline(self) -> dict[str, str | None]:
         """Each vantage point's normal region, once stable; refuse if it never settles."""
         poll = float(self.drill.observe.poll_interval)
@@ -86,10 +98,11 @@ class Waits:
         served_at: float | None = None
         state = self.observer.state
         expected = {v.name: v.expect_during_outage for v in self.drill.observe.vantage_points}
+        fresh = self._fresh_counter()
         while self.clock.monotonic() < deadline:
             self._check_abort()
             served = all(
-                v.region == expected[name] and v.http_ok is not False and v.streak >= STABLE_SAMPLES
+                v.region == expected[name] and v.http_ok is not False and fresh(name)
                 for name, v in state.vantage.items()
             )
             if served and served_at is None:
@@ -110,10 +123,10 @@ class Waits:
         max_end = self.started + float(self.drill.abort.max_duration)
         deadline = min(deadline, max(max_end, self.clock.monotonic() + MIN_WAIT_S))
         state = self.observer.state
+        fresh = self._fresh_counter()
         while self.clock.monotonic() < deadline and self.signals.received is None:
             if all(
-                v.region == normal.get(name) and v.streak >= STABLE_SAMPLES
-                for name, v in state.vantage.items()
+                v.region == normal.get(name) and fresh(name) for name, v in state.vantage.items()
             ):
                 return True
             self.clock.sleep(self.tick)
