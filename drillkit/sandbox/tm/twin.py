@@ -6,6 +6,7 @@ world.json; ``await twin.stop()`` closes every socket and task.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import secrets
 from collections.abc import Sequence
@@ -106,9 +107,15 @@ class TrafficManagerTwin:
         await self.prober.stop()
         await self.dns.stop()
         for runner in self._runners:
+            # Keep-alive TLS connections would wait for the client's close_notify: cut them.
+            for handler in list(runner.server.connections if runner.server else []):
+                if handler.transport is not None:
+                    handler.transport.abort()
             await runner.cleanup()
         self._runners.clear()
         await self.ingress.stop()
+        # TLS transports finish closing (close_notify) on later loop iterations.
+        await asyncio.sleep(0.05)
 
     @property
     def arm_url(self) -> str:
