@@ -20,6 +20,7 @@ def endpoint_json(store: Store, profile: Profile, endpoint: Endpoint) -> Json:
     """An endpoint as ARM returns it."""
     props = copy.deepcopy(endpoint.properties)
     props["endpointMonitorStatus"] = monitor.endpoint_status(store, profile, endpoint)
+    props.setdefault("customHeaders", [])
     return {
         "id": endpoint_id(profile, endpoint),
         "name": endpoint.name,
@@ -36,6 +37,9 @@ def profile_json(store: Store, profile: Profile, api_version: str) -> Json:
             props.pop(name, None)
     props["dnsConfig"]["fqdn"] = f"{profile.relative_name}.{DNS_ZONE}"
     props["monitorConfig"]["profileMonitorStatus"] = monitor.profile_status(store, profile)
+    # ARM lists these as empty rather than leaving them out.
+    props["monitorConfig"].setdefault("customHeaders", [])
+    props["monitorConfig"].setdefault("expectedStatusCodeRanges", [])
     props["endpoints"] = [endpoint_json(store, profile, e) for e in profile.endpoints]
     return {
         "id": profile.id,
