@@ -1,0 +1,1 @@
+"""The real kube-apiserver 1.20 test tier: start-up, kubelet stand-in, fixtures."""
