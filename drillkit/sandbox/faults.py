@@ -1,0 +1,85 @@
+"""Fault knobs for the sandbox APIs: a share of requests fail (429/500/503) and all get latency.
+
+``FaultInjector.rate`` (0..1) and ``latency_ms`` are plain mutable attributes, so an admin
+endpoint or a test can turn them at any time. Each API builds its middleware with its own error
+body (Kubernetes ``Status`` for the kube twin, ARM ``{"error": ...}`` for the ARM twin).
+
+Discovery and health paths are spared from injected errors by the kube twin (its ``spare``
+predicate): kubectl and client-go treat a failed discovery as fatal for the whole command
+rather than retrying, so errors there would test kubectl, not drillkit. They still get latency.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+BodyFactory = Callable[[int, web.Request], dict[str, Any]]
+FAULT_CODES = (429, 500, 503)
+
+
+class FaultInjector:
+    """How often and how slowly an API misbehaves; safe to change while serving."""
+
+    def __init__(
+        self,
+        rate: float = 0.0,
+        latency_ms: float = 0.0,
+        rng: random.Random | None = None,
+        codes: tuple[int, ...] = FAULT_CODES,
+    ) -> None:
+        self.rate = rate
+        self.latency_ms = latency_ms
+        self.rng = rng or random.Random()
+        self.codes = codes
+        self.injected = 0
+
+    def set(self, rate: float | None = None, latency_ms: float | None = None) -> None:
+        """Change the knobs; values are clamped to their valid ranges."""
+        if rate is not None:
+            self.rate = min(1.0, max(0.0, rate))
+        if latency_ms is not None:
+            self.latency_ms = max(0.0, latency_ms)
+
+    def pick(self) -> int | None:
+        """The status code to answer with for this request, or None to serve it."""
+        if self.rate > 0 and self.rng.random() < self.rate:
+            self.injected += 1
+            return self.rng.choice(self.codes)
+        return None
+
+    def delay(self) -> float:
+        """Seconds to wait before serving: uniform in [0, latency_ms]."""
+        return self.rng.uniform(0, self.latency_ms) / 1000 if self.latency_ms > 0 else 0.0
+
+    def middleware(
+        self,
+        body: BodyFactory,
+        spare: Callable[[web.Request], bool] = lambda _request: False,
+    ) -> Middleware:
+        """An aiohttp middleware applying these knobs; ``spare`` requests never fail."""
+
+        @web.middleware
+        async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
+            pause = self.delay()
+            if pause:
+                await asyncio.sleep(pause)
+            code = None if spare(request) else self.pick()
+            if code is None:
+                return await handler(request)
+            headers = {"Retry-After": "1"} if code == 429 else {}
+            return web.Response(
+                body=json.dumps(body(code, request)).encode(),
+                status=code,
+                headers=headers,
+                content_type="application/json",
+            )
+
+        return inject
