@@ -14,6 +14,7 @@ from drillkit.sandbox.kube import resources as R
 from drillkit.sandbox.kube.listing import list_objects, matching, watch_objects
 from drillkit.sandbox.kube.objects import suffix
 from drillkit.sandbox.kube.patch import apply_patch
+from drillkit.sandbox.kube.protowire import decode_access_review
 from drillkit.sandbox.kube.routing import PUBLIC, Target, discovery, page_not_found, target
 from drillkit.sandbox.kube.status import (
     ApiError,
@@ -25,6 +26,7 @@ from drillkit.sandbox.kube.status import (
 )
 from drillkit.sandbox.kube.store import Obj, Store, clone
 from drillkit.sandbox.kube.subresources import evict, read_scale, write_scale
+from drillkit.sandbox.kube.tables import to_table, wants_table
 from drillkit.sandbox.kube.validation import apply_defaults, validate
 from drillkit.sandbox.kube.wire import present, read_json, respond
 from drillkit.sandbox.kube.workloads import delete_pod
@@ -102,7 +104,10 @@ class KubeApi:
     async def _act(self, request: web.Request, tgt: Target, verb: str, user: str) -> web.Response:
         res, sub = tgt.res, tgt.subresource
         if res.plural == "selfsubjectaccessreviews":
-            body = await read_json(request)
+            if "protobuf" in request.headers.get("Content-Type", ""):
+                body = decode_access_review(await request.read())
+            else:
+                body = await read_json(request)
             if not isinstance(body, dict):
                 raise bad_request("Object 'SelfSubjectAccessReview' is missing or not an object")
             return respond(auth.review(user, body), 201)
@@ -122,6 +127,9 @@ class KubeApi:
         if old is None:
             raise not_found(res.plural, res.group, tgt.name)
         if verb == "get":
+            if wants_table(request.headers.get("Accept", "")):
+                meta = {"resourceVersion": old["metadata"]["resourceVersion"]}
+                return respond(to_table(res, [old], meta))
             return respond(present(res, tgt.version, old))
         if verb == "delete":
             return respond(present(res, tgt.version, await self._delete(request, tgt, old)))

@@ -127,8 +127,8 @@ async def watch_objects(request: web.Request, store: Store, tgt: Target) -> web.
             if event is None:
                 break
             await send(event.type, present(tgt.res, tgt.version, event.obj))
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:
+        pass  # the client went away: a normal end of a watch
+    finally:
         store.unwatch(watcher)
-        raise
-    store.unwatch(watcher)
     return response

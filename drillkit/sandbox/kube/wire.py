@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from drillkit.sandbox.kube import resources as R
-from drillkit.sandbox.kube.status import bad_request
+from drillkit.sandbox.kube.status import ApiError, bad_request
 from drillkit.sandbox.kube.store import Obj
 
 
@@ -30,6 +30,13 @@ def present(res: R.Resource, version: str, obj: Obj) -> Obj:
 
 async def read_json(request: web.Request) -> Any:
     """The request body as JSON (None when empty); 400 when it is not JSON."""
+    if "protobuf" in request.headers.get("Content-Type", ""):
+        raise ApiError(
+            415,
+            "the body of the request was in an unknown format - accepted media types include: "
+            "application/json, application/yaml",
+            "UnsupportedMediaType",
+        )
     raw = await request.read()
     if not raw.strip():
         return None
