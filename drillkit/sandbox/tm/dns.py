@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import struct
 from typing import cast
 
@@ -14,6 +15,7 @@ from drillkit.sandbox.tm.dns_answer import Responder
 _log = structlog.get_logger("drillkit.sandbox.tm.dns")
 _TCP_IDLE_S = 10.0
 _TCP_MAX_MESSAGES = 1000
+_RCVBUF = 4 * 1024 * 1024
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -60,6 +62,10 @@ class DnsServer:
                 if self.port:
                     raise
                 continue
+            sock = udp.get_extra_info("socket")
+            if sock is not None:  # bursts from many vantage points: take what the kernel allows
+                with contextlib.suppress(OSError):
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
             self._tcp, self._udp, self.port = tcp, udp, port
             return
         raise OSError("no free port for both UDP and TCP DNS")

@@ -23,11 +23,12 @@ import dns.rdatatype
 import dns.rrset
 
 from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, route
-from drillkit.sandbox.tm.state import DNS_ZONE, Store
+from drillkit.sandbox.tm.state import DNS_ZONE, Profile, Store
 
 TM_ZONE = dns.name.from_text(DNS_ZONE)
 NXDOMAIN = "NXDOMAIN"
 NODATA = "NODATA"
+_CACHE_SIZE = 10_000
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,11 @@ class Responder:
         self.host_zones = {dns.name.from_text(h).parent() for h in self.hosts}
         self.latencies = latencies or {}
         self.rng = random.Random()
+        # Finished answers by (query bytes after the id, source, size limit); valid while the
+        # store version is unchanged. Answers that involve a random (Weighted) pick skip it.
+        self._cache: dict[tuple[bytes, str, int], bytes] = {}
+        self._cache_version = -1
+        self._cacheable = True
         self.soa_ttl = scaled_ttl(30, time_scale)
         self.soa = dns.rdata.from_text(
             dns.rdataclass.IN,
@@ -86,6 +92,22 @@ class Responder:
 
     def respond(self, wire: bytes, source: str, max_size: int = 65535) -> bytes | None:
         """The response to ``wire`` from ``source``; None when the packet is dropped."""
+        if self._cache_version != self.store.version:
+            self._cache.clear()
+            self._cache_version = self.store.version
+        key = (wire[2:], source, max_size)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return wire[:2] + cached[2:]
+        self._cacheable = True
+        reply = self._respond(wire, source, max_size)
+        if reply is not None and self._cacheable:
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[key] = reply
+        return reply
+
+    def _respond(self, wire: bytes, source: str, max_size: int) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
         except Exception:
@@ -155,6 +177,7 @@ class Responder:
             self._nodata(response)
             return
         leaves = route(self.store, profile, client, self.latencies, rng=self.rng)
+        self._cacheable = not self._random(profile)
         ttl = scaled_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
         rrsets = self._records(qname, qtype, leaves, ttl)
         if not rrsets:
@@ -182,6 +205,15 @@ class Responder:
         if qtype in (dns.rdatatype.A, dns.rdatatype.ANY) and host in self.hosts:
             rrsets.append(dns.rrset.from_text(target, ttl, "IN", "A", self.hosts[host]))
         return rrsets
+
+    def _random(self, profile: Profile, depth: int = 0) -> bool:
+        """Whether answers for ``profile`` involve a random Weighted pick somewhere below it."""
+        if profile.routing == "Weighted" or depth > 10:
+            return True
+        children = (
+            self.store.child_of(e) for e in profile.endpoints if e.kind == "nestedEndpoints"
+        )
+        return any(self._random(child, depth + 1) for child in children if child is not None)
 
     def _host_answer(self, qname: dns.name.Name, qtype: int, response: dns.message.Message) -> None:
         address = self.hosts.get(qname.to_text(omit_final_dot=True).lower())
