@@ -1,0 +1,123 @@
+"""The whole sandbox: scaling a region's workload to zero through the kube twin fails DNS over."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dns.edns
+import dns.message
+import dns.query
+import httpx
+import pytest
+from kubernetes import client, config
+
+from drillkit.sandbox.runtime import SandboxThread
+from drillkit.sandbox.world import World
+from drillkit.spec.durations import Duration
+from tests.twin.tm.conftest import FAST_SCALE, wait_for
+
+DETECT_BOUND = (10 * (3 + 1) + 5) * FAST_SCALE
+SLACK = 0.3  # the kube twin's controllers must first see the scale-down
+NEW_YORK = "24.1.2.0/24"
+
+
+@pytest.fixture(scope="module")
+def sandbox(fast_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxThread]:
+    """Both kube twins plus the Traffic Manager component, found through the plugin hook."""
+    world = fast_world.model_copy(update={"pod_ready_delay": Duration(0.05)})
+    with SandboxThread(world, tmp_path_factory.mktemp("sandbox")) as sb:
+        yield sb
+
+
+def _answer(info: dict[str, Any], subnet: str) -> str:
+    address, prefix = subnet.split("/")
+    ecs = [dns.edns.ECSOption(address, int(prefix))]
+    query = dns.message.make_query(info["dns"]["fqdn"], "A", use_edns=0, options=ecs)
+    response = dns.query.udp(query, info["dns"]["host"], port=info["dns"]["port"], timeout=2)
+    return str(response.answer[0][0].target).rstrip(".")
+
+
+def _scale(sandbox: SandboxThread, region: str, replicas: int) -> None:
+    api = config.new_client_from_config(sandbox.info["kubeconfig"], context=f"sandbox-{region}")
+    try:
+        client.AppsV1Api(api).patch_namespaced_deployment_scale(
+            "web", "shop", {"spec": {"replicas": replicas}}
+        )
+    finally:
+        api.close()
+
+
+def test_world_json_has_the_traffic_manager_keys(sandbox: SandboxThread) -> None:
+    """world.json names the ARM endpoint, DNS server, ingress per region, admin URL and scale."""
+    info = json.loads((sandbox.state_dir / "world.json").read_text())
+    tm = info["trafficManager"]
+    assert tm["armUrl"].startswith("https://127.0.0.1:")
+    assert Path(tm["caFile"]).is_file()
+    assert (tm["profile"], tm["resourceGroup"]) == ("myapp", "rg-sandbox")
+    assert info["dns"]["fqdn"] == "myapp.trafficmanager.net"
+    assert info["regions"]["us"]["ingress"]["address"] == "127.0.0.2"
+    assert info["regions"]["us"]["kubeContext"] == "sandbox-us"
+    assert info["regions"]["us"]["ingress"]["port"] == info["regions"]["eu"]["ingress"]["port"]
+    assert info["admin"]["url"].startswith("http://127.0.0.1:")
+    assert info["timeScale"] == FAST_SCALE
+
+
+def test_ingress_health_follows_ready_replicas(sandbox: SandboxThread) -> None:
+    """The US health path answers 200 with ready replicas and 503 with none."""
+    ingress = sandbox.info["regions"]["us"]["ingress"]
+    url = f"http://{ingress['address']}:{ingress['port']}/healthz"
+    with httpx.Client() as http:
+        wait_for(lambda: http.get(url).status_code == 200, 10)
+        _scale(sandbox, "us", 0)
+        try:
+            assert wait_for(lambda: http.get(url).status_code == 503, 10)
+            assert "no ready replicas" in http.get(url).text
+        finally:
+            _scale(sandbox, "us", 3)
+        wait_for(lambda: http.get(url).status_code == 200, 10)
+
+
+def test_scale_to_zero_fails_new_york_over_and_back(sandbox: SandboxThread) -> None:
+    """New York's answer moves to the EU ingress in time, then returns after the scale-up."""
+    info = sandbox.info
+    wait_for(lambda: _answer(info, NEW_YORK) == "us.ingress.sandbox.test", 10)
+    cut = time.time()
+    _scale(sandbox, "us", 0)
+    try:
+        wait_for(lambda: _answer(info, NEW_YORK) == "eu.ingress.sandbox.test", DETECT_BOUND + 5)
+        moved = time.time() - cut
+    finally:
+        _scale(sandbox, "us", 3)
+    assert moved <= DETECT_BOUND + SLACK
+    assert _answer(info, "128.7.8.0/24") == "eu.ingress.sandbox.test"
+    wait_for(lambda: _answer(info, NEW_YORK) == "us.ingress.sandbox.test", 10)
+    with httpx.Client() as http:
+        events = http.get(f"{info['admin']['url']}/events", params={"since": cut}).json()["events"]
+    flips = [(e["from"], e["to"]) for e in events if e["kind"] == "dns-answer-changed"
+             and e["profile"] == "myapp" and e["subnet"] == NEW_YORK]  # fmt: skip
+    assert flips == [("us.ingress.sandbox.test", "eu.ingress.sandbox.test"),
+                     ("eu.ingress.sandbox.test", "us.ingress.sandbox.test")]  # fmt: skip
+
+
+def test_admin_faults_reach_the_kube_twin(sandbox: SandboxThread) -> None:
+    """POST /faults with rate 1 makes Kubernetes requests fail; DELETE /faults heals them."""
+    admin = sandbox.info["admin"]["url"]
+    api = config.new_client_from_config(sandbox.info["kubeconfig"], context="sandbox-eu")
+    try:
+        with httpx.Client() as http:
+            http.post(f"{admin}/faults", json={"rate": 1.0, "latencyMs": 0})
+            try:
+                with pytest.raises(client.ApiException) as caught:
+                    client.AppsV1Api(api).read_namespaced_deployment("web", "shop")
+                assert caught.value.status in (429, 500, 503)
+            finally:
+                http.delete(f"{admin}/faults")
+        assert (
+            client.AppsV1Api(api).read_namespaced_deployment("web", "shop").metadata.name == "web"
+        )
+    finally:
+        api.close()
