@@ -1,6 +1,6 @@
 """Benchmarks of the Traffic Manager twin: DNS queries/s with ECS, prober timing, ARM p99.
 
-Run: ``python bench/tm_twin.py [--queries N]``. The twin serves from this process (one event
+Run: ``python -m bench.tm_twin [--queries N]``. The twin serves from this process (one event
 loop, one core); the DNS load comes from a separate client process over UDP.
 """
 
@@ -21,6 +21,7 @@ import dns.edns
 import dns.message
 import httpx
 
+from bench.common import Row
 from drillkit.sandbox.tm.twin import TrafficManagerTwin
 from drillkit.sandbox.world import load_world
 
@@ -74,7 +75,8 @@ async def bench_dns(twin: TrafficManagerTwin, total: int, distinct: bool) -> flo
     )
     proc.start()
     answered, seconds, timeouts = await asyncio.to_thread(queue.get, True, 180)
-    print(f"  ({answered} answered in {seconds:.2f} s, {timeouts} client timeouts)")
+    if timeouts:
+        print(f"  ({answered} answered in {seconds:.2f} s, {timeouts} client timeouts)")
     await asyncio.to_thread(proc.join, 10)
     return float(answered / seconds)
 
@@ -96,7 +98,8 @@ async def bench_arm(twin: TrafficManagerTwin, total: int) -> list[float]:
     return latencies
 
 
-async def main(queries: int, arm_requests: int, settle: float) -> None:
+async def measure(queries: int, arm_requests: int, settle: float) -> dict[str, Any]:
+    """Start the default world's twin (timeScale 0.02) and take every measurement."""
     world = load_world().model_copy(update={"time_scale": 0.02})
     with tempfile.TemporaryDirectory() as state:
         twin = TrafficManagerTwin(world, state_dir=Path(state), health=lambda region: True)
@@ -106,22 +109,56 @@ async def main(queries: int, arm_requests: int, settle: float) -> None:
             lags = sorted(abs(t.applied - t.scheduled) * 1000 for t in twin.prober.timings)
             qps = await bench_dns(twin, queries, distinct=False)
             qps_distinct = await bench_dns(twin, queries // 4, distinct=True)
-            arm = await bench_arm(twin, arm_requests)
+            arm = sorted(await bench_arm(twin, arm_requests))
         finally:
             await twin.stop()
-    arm.sort()
-    print(f"dns_queries_per_second_with_ecs: {qps:.0f} ({queries} queries, one subnet, UDP)")
+    return {
+        "queries": queries,
+        "qps": qps,
+        "qps_distinct": qps_distinct,
+        "lag_p50": statistics.median(lags),
+        "lag_p99": lags[max(0, int(len(lags) * 0.99) - 1)],
+        "lag_max": max(lags),
+        "probes": len(lags),
+        "arm_p50": arm[len(arm) // 2],
+        "arm_p99": arm[max(0, int(len(arm) * 0.99) - 1)],
+        "arm_requests": arm_requests,
+    }
+
+
+def run() -> list[Row]:
+    """Rows for docs/benchmarks.md (``python -m bench.run --only bench.tm_twin``)."""
+    m = asyncio.run(measure(20000, 500, 3.0))
+    return [
+        Row("TM twin DNS queries/s with ECS, one vantage subnet (answers reused)",
+            f"{m['qps']:.0f}/s", "at least 5,000/s", m["qps"] >= 5000,
+            f"{m['queries']} UDP queries, {WINDOW} in flight, from a separate process"),
+        Row("TM twin DNS queries/s with ECS, every query another /24 (nothing reused)",
+            f"{m['qps_distinct']:.0f}/s", "n/a", None,
+            f"{m['queries'] // 4} UDP queries; dnspython parse + render per query"),
+        Row("TM twin prober: result applied after the scheduled probe time",
+            f"p50 {m['lag_p50']:.1f} ms, p99 {m['lag_p99']:.1f} ms", "within 50 ms",
+            m["lag_p99"] <= 50, f"{m['probes']} HTTP probes of the default world, timeScale 0.02"),
+        Row("TM twin ARM GET profile latency over HTTPS",
+            f"p50 {m['arm_p50']:.1f} ms, p99 {m['arm_p99']:.1f} ms", "n/a", None,
+            f"{m['arm_requests']} sequential requests, one keep-alive connection"),
+    ]  # fmt: skip
+
+
+async def main(queries: int, arm_requests: int, settle: float) -> None:
+    m = await measure(queries, arm_requests, settle)
+    print(f"dns_queries_per_second_with_ecs: {m['qps']:.0f} ({queries} queries, one subnet)")
     print(
-        f"dns_queries_per_second_with_ecs_distinct_subnets: {qps_distinct:.0f} "
+        f"dns_queries_per_second_with_ecs_distinct_subnets: {m['qps_distinct']:.0f} "
         f"({queries // 4} queries, each from another /24, nothing reused)"
     )
     print(
-        f"prober_result_lag_ms: p50 {statistics.median(lags):.2f}, "
-        f"p99 {lags[int(len(lags) * 0.99) - 1]:.2f}, max {max(lags):.2f} ({len(lags)} probes)"
+        f"prober_result_lag_ms: p50 {m['lag_p50']:.2f}, p99 {m['lag_p99']:.2f}, "
+        f"max {m['lag_max']:.2f} ({m['probes']} probes)"
     )
     print(
-        f"arm_get_profile_latency_ms: p50 {arm[len(arm) // 2]:.2f}, "
-        f"p99 {arm[int(len(arm) * 0.99) - 1]:.2f} ({arm_requests} requests, HTTPS)"
+        f"arm_get_profile_latency_ms: p50 {m['arm_p50']:.2f}, p99 {m['arm_p99']:.2f} "
+        f"({arm_requests} requests, HTTPS)"
     )
 
 
