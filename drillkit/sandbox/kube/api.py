@@ -183,6 +183,14 @@ class KubeApi:
         res = tgt.res
         if not isinstance(new, dict):
             raise bad_request(f"Object '{res.kind}' is missing in the request body")
+        if new.get("kind") not in (None, res.kind) or new.get("apiVersion") not in (
+            None,
+            *(res.api_version(v) for v in res.versions),
+        ):
+            raise bad_request(
+                f"the kind or apiVersion in the data ({new.get('kind')!r}, "
+                f"{new.get('apiVersion')!r}) does not match the expected {res.kind}"
+            )
         meta = new.get("metadata")
         if not isinstance(meta, dict):
             meta = new["metadata"] = {}
