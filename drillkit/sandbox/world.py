@@ -113,6 +113,16 @@ class TmEndpoint(_Model):
     endpoint_location: str | None = Field(None, alias="endpointLocation")
     min_child_endpoints: int = Field(1, alias="minChildEndpoints", ge=1)
 
+    @field_validator("geo_mapping")
+    @classmethod
+    def _known_regions(cls, value: list[str]) -> list[str]:
+        from drillkit.sandbox.tm.geography import known_codes
+
+        unknown = [code for code in value if code.upper() not in known_codes()]
+        if unknown:
+            raise ValueError(f"not in Traffic Manager's geographic hierarchy: {', '.join(unknown)}")
+        return value
+
 
 class TmProfile(_Model):
     """A Traffic Manager profile the twin creates at start-up."""
@@ -147,6 +157,19 @@ class GeoEntry(_Model):
     def _cidr(cls, value: str) -> str:
         ipaddress.ip_network(value, strict=False)
         return value
+
+    @model_validator(mode="after")
+    def _known_codes(self) -> GeoEntry:
+        from drillkit.sandbox.tm.geography import lineage
+
+        if lineage(self.country)[0] != self.country.upper() or len(self.country) != 2:
+            raise ValueError(f"country {self.country} is not in Traffic Manager's hierarchy")
+        if self.state is not None and lineage(self.state)[:2] != [
+            self.state.upper(),
+            self.country.upper(),
+        ]:
+            raise ValueError(f"state {self.state} is not under {self.country} in the hierarchy")
+        return self
 
 
 class World(_Model):
