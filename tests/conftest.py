@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 ROOT = Path(__file__).resolve().parents[1]
 DRILLS = ROOT / "drills"
 US_OUTAGE = DRILLS / "sandbox" / "us-outage.yaml"
 AKS_EXAMPLE = DRILLS / "examples" / "aks-geo-nested.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """Each test starts and ends with structlog's defaults: configuring it is global state."""
+    structlog.reset_defaults()
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture

@@ -17,6 +17,16 @@ def redact_processor(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> A
     return {key: redact(value, key=key) for key, value in event_dict.items()}
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is now, so that a swapped or closed stream is not kept."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(log_format: str = "auto", verbose: int = 0) -> None:
     """Configure structlog to write to stderr; stdout is kept for command output."""
     level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
@@ -36,6 +46,6 @@ def configure_logging(log_format: str = "auto", verbose: int = 0) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
