@@ -5,20 +5,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import ssl
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from drillkit.sandbox.tm.prober import Prober, ProbeSpec
 from drillkit.sandbox.tm.state import Store
+from drillkit.sandbox.tm.tls import make_server_tls
 from tests.twin.tm.builders import endpoint, profile
 
 HOST = "probe.sandbox.test"
 ADDRESS = "127.0.0.4"
 
 
-async def _app_server() -> tuple[web.AppRunner, int]:
+async def _app_server(context: ssl.SSLContext | None = None) -> tuple[web.AppRunner, int]:
     async def handle(request: web.Request) -> web.Response:
         path = request.path
         if path == "/redirect":
@@ -37,13 +40,13 @@ async def _app_server() -> tuple[web.AppRunner, int]:
     app.router.add_get("/{tail:.*}", handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    await web.TCPSite(runner, ADDRESS, 0).start()
+    await web.TCPSite(runner, ADDRESS, 0, ssl_context=context).start()
     return runner, int(runner.addresses[0][1])
 
 
-def _probe(**changes: Any) -> bool:
+def _probe(context: ssl.SSLContext | None = None, **changes: Any) -> bool:
     async def main() -> bool:
-        runner, port = await _app_server()
+        runner, port = await _app_server(context)
         prober = Prober(Store(), time_scale=1.0, hosts={HOST: ADDRESS})
         await prober.start()
         try:
@@ -63,6 +66,13 @@ def _probe(**changes: Any) -> bool:
 def test_200_is_success() -> None:
     """A 200 on the probe path is a success."""
     assert _probe() is True
+
+
+def test_https_probe_does_not_validate_the_certificate(tmp_path: Path) -> None:
+    """HTTPS probes succeed against a certificate no public CA signed, as Traffic Manager's do."""
+    context, _ = make_server_tls(tmp_path)
+    assert _probe(context, protocol="HTTPS") is True
+    assert _probe(context, protocol="HTTP") is False
 
 
 def test_redirect_is_failure() -> None:

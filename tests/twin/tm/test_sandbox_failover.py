@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,9 +104,15 @@ def test_scale_to_zero_fails_new_york_over_and_back(sandbox: SandboxThread) -> N
                      ("eu.ingress.sandbox.test", "us.ingress.sandbox.test")]  # fmt: skip
 
 
-def test_admin_faults_reach_the_kube_twin(sandbox: SandboxThread) -> None:
-    """POST /faults with rate 1 makes Kubernetes requests fail; DELETE /faults heals them."""
+def test_admin_faults_reach_kube_and_arm(sandbox: SandboxThread) -> None:
+    """POST /faults with rate 1 makes Kubernetes and ARM requests fail; DELETE /faults heals."""
     admin = sandbox.info["admin"]["url"]
+    tm = sandbox.info["trafficManager"]
+    profile = (f"{tm['armUrl']}/subscriptions/{tm['subscriptionId']}/resourceGroups/"
+               f"{tm['resourceGroup']}/providers/Microsoft.Network/trafficmanagerprofiles/myapp"
+               "?api-version=2026-09-01")  # fmt: skip
+    arm = httpx.Client(verify=ssl.create_default_context(cafile=tm["caFile"]),
+                       headers={"Authorization": f"Bearer {tm['token']}"})  # fmt: skip
     api = config.new_client_from_config(sandbox.info["kubeconfig"], context="sandbox-eu")
     try:
         with httpx.Client() as http:
@@ -114,6 +121,11 @@ def test_admin_faults_reach_the_kube_twin(sandbox: SandboxThread) -> None:
                 with pytest.raises(client.ApiException) as caught:
                     client.AppsV1Api(api).read_namespaced_deployment("web", "shop")
                 assert caught.value.status in (429, 500, 503)
+                failed = arm.get(profile)
+                assert failed.status_code in (429, 500, 503)
+                assert failed.json()["error"]["message"].startswith("Injected fault")
+                if failed.status_code == 429:
+                    assert failed.headers["Retry-After"] == "1"
             finally:
                 http.delete(f"{admin}/faults")
         assert (
