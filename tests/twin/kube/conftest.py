@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -57,6 +58,16 @@ class Clients:
         self.coordination = client.CoordinationV1Api(api)
         self.autoscaling = client.AutoscalingV2Api(api)
         self.authz = client.AuthorizationV1Api(api)
+
+
+@contextlib.contextmanager
+def connect_to(sb: SandboxThread, context: str) -> Iterator[Clients]:
+    """Official clients for one context of a sandbox, closed on exit."""
+    api = config.new_client_from_config(sb.info["kubeconfig"], context=context)
+    try:
+        yield Clients(api)
+    finally:
+        api.close()
 
 
 @pytest.fixture
