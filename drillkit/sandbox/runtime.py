@@ -11,6 +11,11 @@ In-process API::
     with SandboxThread(world, state_dir) as sb:    # same, on a background event-loop thread
         sb.info["kubeconfig"]; sb.call(lambda s: s.kube["us"].ready_replicas(...))
 
+world.json (written atomically, last, once everything serves): ``kubeconfig`` (absolute path),
+``stateDir``, ``caFile`` (the PEM of the per-start CA the twins' TLS certificates chain to),
+``regions.<name>.kubeContext`` / ``viewerContext`` / ``apiServer`` (``https://127.0.0.1:PORT``:
+kubectl sends bearer tokens only over TLS), plus whatever components add.
+
 Component hook (how the Traffic Manager twin plugs in): a component is any object with
 ``async start(ctx: SandboxContext) -> Mapping[str, Any]`` and ``async stop()``. Components start
 in order after every kube twin serves, and stop in reverse order. The mapping ``start`` returns

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import random
+from datetime import datetime
 from typing import Any
 
 from drillkit.sandbox.kube import resources as R
@@ -81,14 +82,20 @@ def delete_pod(store: Store, pod: Obj, grace: int | None = None) -> Obj | None:
     return store.replace(R.PODS.key, new)
 
 
-def _pod_rank(pod: Obj) -> tuple[int, int, int, str]:
-    """Which pods a scale-down removes first, as the ReplicaSet controller ranks them."""
+def _pod_rank(pod: Obj) -> tuple[int, int, int, float]:
+    """Which pods a scale-down removes first, as the ReplicaSet controller ranks them:
+    unscheduled, then not running, then not ready, then the newest."""
     spec, status = pod.get("spec") or {}, pod.get("status") or {}
+    stamp = pod["metadata"].get("creationTimestamp", "")
+    try:
+        created = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").timestamp()
+    except ValueError:
+        created = 0.0
     return (
         1 if spec.get("nodeName") else 0,
         1 if status.get("phase") == "Running" else 0,
         1 if pod_ready(pod) else 0,
-        "~" + pod["metadata"].get("creationTimestamp", ""),
+        -created,
     )
 
 

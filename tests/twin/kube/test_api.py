@@ -297,3 +297,14 @@ def test_resource_versions_increase(sandbox: SandboxThread, us: Clients) -> None
     assert int(after.metadata.resource_version) > int(before.metadata.resource_version)
     assert after.metadata.uid == before.metadata.uid
     assert after.metadata.creation_timestamp == before.metadata.creation_timestamp
+
+
+def test_scale_down_removes_pending_pods_first(sandbox: SandboxThread, us: Clients) -> None:
+    """Pods that could not schedule go first when a Deployment shrinks; running ones stay."""
+    settled(sandbox)
+    running = set(web_pod_names(us))
+    cordon_all(us)
+    us.apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 5}})
+    eventually(lambda: len(web_pod_names(us)) == 5)
+    us.apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 3}})
+    eventually(lambda: set(web_pod_names(us)) == running)
