@@ -24,6 +24,14 @@ if [[ -x "$BIN/kube-apiserver" && -x "$BIN/kube-controller-manager" && -x "$BIN/
   exit 0
 fi
 
+# The build needs make and dpkg-source (dpkg-dev, which also brings patch); a stock Debian image
+# has them, a minimal one gets them from Debian's registry.
+if ! command -v make >/dev/null 2>&1 || ! command -v dpkg-source >/dev/null 2>&1; then
+  log "installing dpkg-dev and make"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dpkg-dev make >/dev/null
+fi
+
 mkdir -p "$BIN" "$WORK" "$APT/lists/partial" "$APT/sources.list.d" "$APT/cache/archives/partial" \
   "$DEBS" "$ROOT"
 
@@ -50,6 +58,7 @@ APT_OPTS=(
   -o "Dir::Cache=$APT/cache"
   -o "Dir::Cache::archives=$APT/cache/archives"
   -o "Debug::NoLocking=1"
+  -o "APT::Sandbox::User=root"
 )
 
 # --- the Go toolchain, etcd and reflect2 1.0.2, unpacked without installing ----------------------
@@ -121,4 +130,6 @@ for b in kube-apiserver kube-controller-manager; do
   install -m 0755 "$K8S/_output/bin/$b" "$BIN/$b"
 done
 log "kube-apiserver: $("$BIN/kube-apiserver" --version)"
+# the build tree (~2 GB of objects) is not needed any more; the unpacked source stays for a rebuild
+rm -rf "$K8S/_output"
 log "binaries ready in $BIN"

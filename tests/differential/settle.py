@@ -33,6 +33,7 @@ def _world_settled(api: client.ApiClient) -> bool:
     cart = apps.read_namespaced_stateful_set("cart", "shop")
     agent = apps.read_namespaced_daemon_set("log-agent", "shop")
     nodes = client.CoreV1Api(api).list_node().items
+    pods = client.CoreV1Api(api).list_namespaced_pod("shop").items
     pdb = pdb_status(api)
     return (
         web.spec.replicas == 3
@@ -44,6 +45,8 @@ def _world_settled(api: client.ApiClient) -> bool:
         and cart.status.replicas == 2
         and agent.status.number_ready == 3
         and not any(n.spec.unschedulable for n in nodes)
+        and len(pods) == 3 + 2 + len(nodes)
+        and not any(p.metadata.deletion_timestamp for p in pods)
         and pdb.get("disruptionsAllowed") == 1
     )
 

@@ -35,3 +35,23 @@ def raw(
         return status, json.loads(data) if data else None
     except ValueError:
         return status, data
+
+
+def raw_bytes(
+    api: client.ApiClient, method: str, path: str, data: bytes | None, content_type: str | None
+) -> tuple[int, Any]:
+    """Send ``data`` exactly as given (malformed bodies included) with the client's credentials."""
+    cfg = api.configuration
+    headers = {"Accept": "application/json"}
+    auth = cfg.auth_settings().get("BearerToken")
+    if auth:
+        headers[auth["key"]] = auth["value"]
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = api.rest_client.pool_manager.request(
+        method, cfg.host + path, body=data, headers=headers, preload_content=True
+    )
+    try:
+        return response.status, json.loads(response.data)
+    except ValueError:
+        return response.status, response.data.decode(errors="replace")
