@@ -15,13 +15,13 @@ from collections.abc import Callable
 from typing import Any
 
 from drillkit.sandbox.kube import resources as R
+from drillkit.sandbox.kube.daemonsets import reconcile_daemonset
 from drillkit.sandbox.kube.disruption import budget_status
 from drillkit.sandbox.kube.objects import controller_uid, fits, pod_ready, replicas, terminating
 from drillkit.sandbox.kube.store import Obj, Store, now_iso
 from drillkit.sandbox.kube.workloads import (
     delete_pod,
     owned_by,
-    reconcile_daemonset,
     reconcile_deployment,
     reconcile_replicaset,
     reconcile_statefulset,

@@ -15,7 +15,6 @@ from typing import Any
 from drillkit.sandbox.kube import resources as R
 from drillkit.sandbox.kube.objects import (
     controller_uid,
-    fits,
     owner_ref,
     pod_active,
     pod_from_template,
@@ -40,7 +39,7 @@ def set_status(store: Store, res: R.Resource, obj: Obj, status: dict[str, Any]) 
     store.replace(res.key, new)
 
 
-def _omit_zero(status: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
+def omit_zero(status: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:
     return {k: v for k, v in status.items() if k in keep or v not in (0, "", None, [])}
 
 
@@ -118,7 +117,7 @@ def reconcile_replicaset(store: Store, rs: Obj, pods: list[Obj], rng: random.Ran
                 delete_pod(store, pod)
             active = [p for p in active if p not in doomed]
     ready = sum(1 for p in active if pod_ready(p))
-    status = _omit_zero(
+    status = omit_zero(
         {
             "replicas": len(active),
             "fullyLabeledReplicas": len(active),
@@ -242,7 +241,7 @@ def _deployment_status(store: Store, dep: Obj, current: Obj | None, owned: list[
             ),
         ],
     )
-    status = _omit_zero(
+    status = omit_zero(
         {
             "observedGeneration": dep["metadata"].get("generation", 1),
             "replicas": total,
@@ -273,16 +272,16 @@ def reconcile_statefulset(store: Store, sts: Obj, pods: list[Obj]) -> None:
     current_rev = status_obj.get("currentRevision") or revision
     created = list(by_ordinal.values())
     live = [p for p in created if not terminating(p)]
-    updated = sum(1 for p in live if _revision(p) == revision)
+    updated = sum(1 for p in live if revision_of(p) == revision)
     if updated == want and len(live) == want:
         current_rev = revision
     ready = sum(1 for p in created if pod_ready(p) and _running(p))
-    status = _omit_zero(
+    status = omit_zero(
         {
             "observedGeneration": meta.get("generation", 1),
             "replicas": len(created),
             "readyReplicas": ready,
-            "currentReplicas": sum(1 for p in live if _revision(p) == current_rev),
+            "currentReplicas": sum(1 for p in live if revision_of(p) == current_rev),
             "updatedReplicas": updated,
             "currentRevision": current_rev,
             "updateRevision": revision,
@@ -294,7 +293,7 @@ def reconcile_statefulset(store: Store, sts: Obj, pods: list[Obj]) -> None:
     set_status(store, R.STATEFULSETS, sts, status)
 
 
-def _revision(pod: Obj) -> str:
+def revision_of(pod: Obj) -> str:
     return str((pod["metadata"].get("labels") or {}).get("controller-revision-hash", ""))
 
 
@@ -332,83 +331,9 @@ def _step_statefulset(
         delete_pod(store, by_ordinal[extra_ordinals[0]])
         return
     for ordinal in sorted(by_ordinal, reverse=True):
-        if _revision(by_ordinal[ordinal]) != revision:
+        if revision_of(by_ordinal[ordinal]) != revision:
             delete_pod(store, by_ordinal[ordinal])
             return
-
-
-def reconcile_daemonset(
-    store: Store, ds: Obj, pods: list[Obj], nodes: list[Obj], rng: random.Random
-) -> None:
-    """One pod per node it tolerates; DaemonSet pods tolerate cordoned nodes."""
-    meta, spec = ds["metadata"], ds.get("spec") or {}
-    revision = template_hash(spec.get("template") or {})
-    active = [p for p in pods if pod_active(p)]
-    on_node: dict[str, list[Obj]] = {}
-    for pod in active:
-        on_node.setdefault((pod.get("spec") or {}).get("nodeName", ""), []).append(pod)
-    desired = 0
-    for node in nodes:
-        node_name = node["metadata"]["name"]
-        probe = {"spec": {"tolerations": _ds_tolerations(spec)}}
-        if fits(probe, node) is not None:
-            continue
-        desired += 1
-        if not on_node.get(node_name) and not terminating(ds):
-            pod = pod_from_template(
-                spec.get("template") or {},
-                meta["namespace"],
-                f"{meta['name']}-{suffix(rng)}",
-                {
-                    "controller-revision-hash": revision,
-                    "pod-template-generation": str(meta.get("generation", 1)),
-                },
-                owner_ref(ds, "DaemonSet"),
-            )
-            pod["metadata"]["generateName"] = f"{meta['name']}-"
-            pod["spec"]["tolerations"] = _ds_tolerations(spec)
-            pod["spec"]["nodeName"] = node_name
-            active.append(store.create(R.PODS.key, pod))
-    names = {n["metadata"]["name"] for n in nodes}
-    for node_name, group in on_node.items():
-        for pod in group[1:] if node_name in names else group:
-            delete_pod(store, pod)
-    scheduled = {(p.get("spec") or {}).get("nodeName") for p in active if not terminating(p)}
-    ready = sum(1 for p in active if pod_ready(p) and not terminating(p))
-    updated = sum(1 for p in active if _revision(p) == revision and not terminating(p))
-    status = _omit_zero(
-        {
-            "currentNumberScheduled": len(scheduled & names),
-            "numberMisscheduled": 0,
-            "desiredNumberScheduled": desired,
-            "numberReady": ready,
-            "observedGeneration": meta.get("generation", 1),
-            "updatedNumberScheduled": updated,
-            "numberAvailable": ready,
-            "numberUnavailable": max(0, desired - ready),
-        },
-        keep=(
-            "currentNumberScheduled",
-            "numberMisscheduled",
-            "desiredNumberScheduled",
-            "numberReady",
-        ),
-    )
-    set_status(store, R.DAEMONSETS, ds, status)
-
-
-def _ds_tolerations(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    base = list(((spec.get("template") or {}).get("spec") or {}).get("tolerations") or [])
-    for key, effect in (
-        ("node.kubernetes.io/not-ready", "NoExecute"),
-        ("node.kubernetes.io/unreachable", "NoExecute"),
-        ("node.kubernetes.io/disk-pressure", "NoSchedule"),
-        ("node.kubernetes.io/memory-pressure", "NoSchedule"),
-        ("node.kubernetes.io/pid-pressure", "NoSchedule"),
-        ("node.kubernetes.io/unschedulable", "NoSchedule"),
-    ):
-        base.append({"key": key, "operator": "Exists", "effect": effect})
-    return base
 
 
 def owned_by(items: list[Obj]) -> dict[str, list[Obj]]:
