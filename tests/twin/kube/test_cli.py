@@ -82,3 +82,35 @@ def test_up_refuses_a_bad_world_file(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert str(bad) in result.stderr
     assert not (tmp_path / "s" / "world.json").exists()
+
+
+def test_fault_rate_option_fails_api_calls(tmp_path: Path) -> None:
+    """``--fault-rate 1`` makes every kube API call a 429/500/503 while discovery answers."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    state = tmp_path / "state"
+    proc, _ = start(state, "--fault-rate", "1")
+    try:
+        info = json.loads((state / "world.json").read_text())
+        config = yaml.safe_load((state / "kubeconfig").read_text())
+        token = next(u["user"]["token"] for u in config["users"] if u["name"] == "sandbox-operator")
+        context = ssl.create_default_context(cafile=info["caFile"])
+        base = info["regions"]["us"]["apiServer"]
+
+        def get(path: str) -> int:
+            request = urllib.request.Request(
+                base + path, headers={"Authorization": f"Bearer {token}"}
+            )
+            try:
+                with urllib.request.urlopen(request, context=context, timeout=5) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as e:
+                e.close()
+                return e.code
+
+        assert get("/api/v1/nodes") in (429, 500, 503)
+        assert get("/api") == 200
+    finally:
+        stop(proc, signal.SIGTERM)

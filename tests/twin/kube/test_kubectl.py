@@ -52,6 +52,9 @@ def test_drain_retries_a_budget_refusal_until_it_frees(
     settled(sandbox)
     us.apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 6}})
     eventually(lambda: us.apps.read_namespaced_deployment("web", "shop").status.ready_replicas == 6)
+    # Replacements take 2 s to turn Ready, so kubectl's second, concurrent eviction is refused
+    # whatever the machine's load; its retry 5 s later finds the budget free again.
+    sandbox.call(lambda s: setattr(s.kube["us"].control, "ready_delay", 2.0))
     result = kubectl("drain", "us-node-1", "--ignore-daemonsets", "--timeout", "60s")
     assert result.returncode == 0, result.stderr
     assert "Cannot evict pod as it would violate the pod's disruption budget." in result.stderr
@@ -190,3 +193,21 @@ def test_bad_selectors_are_bad_requests(sandbox: SandboxThread, kubectl: Kubectl
     assert "unable to parse requirement" in bad_label.stderr
     bad_field = kubectl("get", "nodes", "--field-selector", "foo=bar")
     assert "field label not supported: foo" in bad_field.stderr
+
+
+def test_statefulset_rolling_update(sandbox: SandboxThread, kubectl: Kubectl, us: Clients) -> None:
+    """A new cart image replaces pods from the highest ordinal; rollout status sees it finish."""
+    settled(sandbox)
+    patch = '{"spec":{"template":{"spec":{"containers":[{"name":"cart","image":"cart:2"}]}}}}'
+    assert kubectl("patch", "statefulset", "cart", "-n", "shop", "-p", patch).returncode == 0
+    status = kubectl("rollout", "status", "statefulset/cart", "-n", "shop", "--timeout", "30s")
+    assert status.returncode == 0, status.stderr
+    assert "partitioned roll out complete: 2 new pods have been updated..." in status.stdout
+    sts = us.apps.read_namespaced_stateful_set("cart", "shop")
+    assert sts.status.current_revision == sts.status.update_revision
+    assert sts.status.updated_replicas == 2
+    pods = us.core.list_namespaced_pod("shop", label_selector="app=cart").items
+    assert {p.spec.containers[0].image for p in pods} == {"cart:2"}
+    assert {p.metadata.labels["controller-revision-hash"] for p in pods} == {
+        sts.status.update_revision
+    }
