@@ -100,7 +100,11 @@ async def watch_objects(request: web.Request, store: Store, tgt: Target) -> web.
     response.enable_chunked_encoding()
     await response.prepare(request)
 
+    as_table = wants_table(request.headers.get("Accept", ""))
+
     async def send(kind: str, obj: Obj) -> None:
+        if as_table and kind != "ERROR":  # kubectl get -w prints rows, as from a real server
+            obj = to_table(tgt.res, [obj], {"resourceVersion": obj["metadata"]["resourceVersion"]})
         line = json.dumps({"type": kind, "object": obj}, separators=(",", ":")) + "\n"
         await response.write(line.encode())
 

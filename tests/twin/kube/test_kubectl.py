@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Callable
+from pathlib import Path
 
 from drillkit.sandbox.runtime import SandboxThread
-from tests.twin.kube.conftest import Clients, eventually, settled
+from tests.twin.kube.conftest import KUBECTL, Clients, eventually, settled
 
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -211,3 +214,42 @@ def test_statefulset_rolling_update(sandbox: SandboxThread, kubectl: Kubectl, us
     assert {p.metadata.labels["controller-revision-hash"] for p in pods} == {
         sts.status.update_revision
     }
+
+
+def test_get_watch_prints_rows(sandbox: SandboxThread, us: Clients, tmp_path: Path) -> None:
+    """``kubectl get pods -w`` prints table rows for changes, e.g. a pod Terminating."""
+    settled(sandbox)
+    assert KUBECTL is not None
+    env = {**os.environ, "HOME": str(tmp_path), "KUBECONFIG": sandbox.info["kubeconfig"]}
+    with subprocess.Popen(
+        [
+            KUBECTL,
+            "--context",
+            "sandbox-us",
+            "get",
+            "pods",
+            "-n",
+            "shop",
+            "-l",
+            "app=cart",
+            "--watch-only",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    ) as proc:
+        time.sleep(1.5)
+        us.core.delete_namespaced_pod("cart-1", "shop")
+        eventually(
+            lambda: (
+                us.core.read_namespaced_pod("cart-1", "shop").status.phase == "Running"
+                and not us.core.read_namespaced_pod("cart-1", "shop").metadata.deletion_timestamp
+            )
+        )
+        time.sleep(0.5)
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    rows = [line.split() for line in out.splitlines()]
+    assert ["cart-1", "1/1", "Terminating"] in [row[:3] for row in rows]
+    assert ["cart-1", "1/1", "Running"] in [row[:3] for row in rows]
