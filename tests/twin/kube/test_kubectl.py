@@ -242,10 +242,13 @@ def test_get_watch_prints_rows(sandbox: SandboxThread, us: Clients, tmp_path: Pa
         time.sleep(1.5)
         us.core.delete_namespaced_pod("cart-1", "shop")
         eventually(
-            lambda: (
-                us.core.read_namespaced_pod("cart-1", "shop").status.phase == "Running"
-                and not us.core.read_namespaced_pod("cart-1", "shop").metadata.deletion_timestamp
-            )
+            lambda: [
+                p
+                for p in us.core.list_namespaced_pod(
+                    "shop", field_selector="metadata.name=cart-1"
+                ).items
+                if p.status.phase == "Running" and not p.metadata.deletion_timestamp
+            ]
         )
         time.sleep(0.5)
         proc.terminate()
