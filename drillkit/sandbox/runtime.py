@@ -215,7 +215,11 @@ class Sandbox:
             raise
 
     async def stop(self) -> None:
-        """Stop components (reverse order), then the twins; safe to call twice."""
+        """Stop components (reverse order), then the twins; safe to call twice.
+
+        world.json goes first, so that nobody reads the addresses of servers about to close.
+        """
+        (self.state_dir / "world.json").unlink(missing_ok=True)
         while self._started:
             await self._started.pop().stop()
         for twin in self.kube.values():

@@ -28,7 +28,7 @@ from drillkit.sandbox.kube.store import Obj, Store, clone
 from drillkit.sandbox.kube.subresources import evict, read_scale, write_scale
 from drillkit.sandbox.kube.tables import to_table, wants_table
 from drillkit.sandbox.kube.validation import apply_defaults, validate
-from drillkit.sandbox.kube.wire import present, read_json, respond
+from drillkit.sandbox.kube.wire import present, read_json, respond, to_storage
 from drillkit.sandbox.kube.workloads import delete_pod
 
 log = logging.getLogger("drillkit.sandbox.kube")
@@ -118,9 +118,8 @@ class KubeApi:
                 return respond(read_scale(self.store, tgt))
             return respond(await write_scale(request, self.store, tgt, verb))
         if verb == "create":
-            return respond(
-                present(res, tgt.version, self._create(tgt, await read_json(request))), 201
-            )
+            body = to_storage(res, tgt.version, await read_json(request))
+            return respond(present(res, tgt.version, self._create(tgt, body)), 201)
         if verb == "deletecollection":
             return respond(await self._delete_collection(request, tgt))
         old = self.store.get(res.key, tgt.namespace, tgt.name)
@@ -137,6 +136,7 @@ class KubeApi:
         if verb == "patch":
             content_type = request.headers.get("Content-Type", "")
             body = apply_patch(content_type, clone(present(res, tgt.version, old)), body)
+        body = to_storage(res, tgt.version, body)
         return respond(present(res, tgt.version, self._update(tgt, old, body)))
 
     def _create(self, tgt: Target, body: Any) -> Obj:

@@ -111,6 +111,12 @@ class ControlPlane:
             for key in (R.DEPLOYMENTS, R.REPLICASETS, R.STATEFULSETS, R.DAEMONSETS)
             for o in self.store.items(key.key)
         }
+        nodes = {n["metadata"]["name"] for n in self.store.items(R.NODES.key)}
+        for pod in list(self.store.items(R.PODS.key)):
+            # The pod garbage collector's job: a pod bound to a deleted node is gone too.
+            bound = (pod.get("spec") or {}).get("nodeName")
+            if bound and bound not in nodes:
+                self.store.delete(R.PODS.key, pod["metadata"]["namespace"], pod["metadata"]["name"])
         for res in (R.REPLICASETS, R.PODS):
             for obj in list(self.store.items(res.key)):
                 uid = controller_uid(obj)

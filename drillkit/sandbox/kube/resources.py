@@ -121,7 +121,7 @@ RESOURCES: tuple[Resource, ...] = (
     ),
     Resource(
         "autoscaling",
-        ("v2",),
+        ("v2", "v1"),
         "horizontalpodautoscalers",
         "HorizontalPodAutoscaler",
         True,

@@ -308,3 +308,25 @@ def test_scale_down_removes_pending_pods_first(sandbox: SandboxThread, us: Clien
     eventually(lambda: len(web_pod_names(us)) == 5)
     us.apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 3}})
     eventually(lambda: set(web_pod_names(us)) == running)
+
+
+def test_deleting_a_node_removes_its_pods(sandbox: SandboxThread, us: Clients) -> None:
+    """Pods bound to a deleted node are collected and web's replacements run elsewhere."""
+    settled(sandbox)
+    us.core.delete_node("us-node-3")
+    eventually(
+        lambda: (
+            not us.core.list_pod_for_all_namespaces(field_selector="spec.nodeName=us-node-3").items
+        )
+    )
+    eventually(lambda: us.apps.read_namespaced_deployment("web", "shop").status.ready_replicas == 3)
+    ds = eventually(
+        lambda: (
+            (
+                d := us.apps.read_namespaced_daemon_set("log-agent", "shop")
+            ).status.desired_number_scheduled
+            == 2
+            and d
+        )
+    )
+    assert ds.status.number_ready == 2

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
 from drillkit.sandbox.runtime import SandboxThread
@@ -57,7 +58,7 @@ def test_version_is_public(sandbox: SandboxThread) -> None:
 
 
 def test_world_hpa_is_readable_and_clamps_scale(tmp_path: Path) -> None:
-    """An HPA declared in the world reads back as autoscaling/v2 and keeps web within bounds."""
+    """A world HPA reads back as autoscaling/v2 and v1 and keeps web within its bounds."""
     text = DEFAULT_WORLD.read_text().replace(
         "{kind: Deployment, name: web, replicas: 3, pdb: {maxUnavailable: 1}}",
         "{kind: Deployment, name: web, replicas: 3, pdb: {maxUnavailable: 1}, hpa: [2, 4]}",
@@ -72,6 +73,16 @@ def test_world_hpa_is_readable_and_clamps_scale(tmp_path: Path) -> None:
         hpa = eu.autoscaling.read_namespaced_horizontal_pod_autoscaler("web", "shop")
         assert (hpa.spec.min_replicas, hpa.spec.max_replicas) == (2, 4)
         assert hpa.spec.scale_target_ref.name == "web"
+        v1 = client.AutoscalingV1Api(eu.api).list_namespaced_horizontal_pod_autoscaler("shop")
+        assert [
+            (
+                h.api_version,
+                h.spec.min_replicas,
+                h.spec.max_replicas,
+                h.spec.target_cpu_utilization_percentage,
+            )
+            for h in v1.items
+        ] == [("autoscaling/v1", 2, 4, 80)]
         eu.apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 9}})
         eventually(lambda: eu.apps.read_namespaced_deployment("web", "shop").spec.replicas == 4)
         eu.apps.patch_namespaced_deployment_scale("web", "shop", {"spec": {"replicas": 0}})

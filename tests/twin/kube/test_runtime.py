@@ -45,6 +45,7 @@ def test_components_start_in_order_and_add_keys(world: World, tmp_path: Path) ->
             lambda s: {k: v.rate for k, v in (s.ctx.injectors if s.ctx else {}).items()}
         )
     assert log == ["start arm", "start dns", "stop dns", "stop arm"]
+    assert not (tmp_path / "world.json").exists()  # removed on stop: its servers are gone
     assert first.saw_world_json is False and first.ready == 0
     assert info["arm"] == {"port": 1} and info["dns"] == {"port": 1}
     assert info["regions"]["us"]["armIngress"] == "x"
