@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import secrets
 import time
 from collections.abc import Sequence
+from typing import Any, cast
 
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
@@ -36,37 +39,125 @@ def nameserver_addresses(names: Sequence[str], default_port: int = 53) -> list[t
     return result
 
 
+class _Endpoint(asyncio.DatagramProtocol):
+    """One UDP socket to one name server; answers are matched to questions by message id."""
+
+    def __init__(self) -> None:
+        self.transport: asyncio.DatagramTransport | None = None
+        self.pending: dict[int, asyncio.Future[bytes]] = {}
+        self._next = secrets.randbelow(0x10000)
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = cast(asyncio.DatagramTransport, transport)
+
+    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
+        if len(data) < 2:
+            return
+        future = self.pending.pop(int.from_bytes(data[:2], "big"), None)
+        if future is not None and not future.done():
+            future.set_result(data)
+
+    def error_received(self, exc: Exception) -> None:
+        for future in self.pending.values():
+            if not future.done():
+                future.set_exception(exc)
+        self.pending.clear()
+
+    def new_id(self) -> int:
+        for _ in range(0x10000):
+            self._next = (self._next + 1) & 0xFFFF
+            if self._next not in self.pending:
+                return self._next
+        raise RuntimeError("65536 DNS questions in flight")
+
+
 class EcsResolver:
-    """``Resolver`` over UDP (TCP on truncation) with one ECS option per question."""
+    """``Resolver`` over one shared UDP socket per name server (TCP on truncation), one ECS
+    option per question. Questions are built once per subnet; only the id changes."""
 
     def __init__(self, nameservers: Sequence[tuple[str, int]], timeout_s: float = 2.0) -> None:
         if not nameservers:
             raise PreflightRefused("no name server to ask; set observe.nameservers in the drill")
         self._nameservers = list(nameservers)
         self._timeout = timeout_s
+        self._endpoints: dict[tuple[int, str, int], asyncio.Task[_Endpoint]] = {}
+        self._wires: dict[tuple[str, str], bytes] = {}
+
+    def _wire(self, qname: str, client_subnet: str) -> bytes:
+        key = (qname, client_subnet)
+        if key not in self._wires:
+            import dns.edns
+            import dns.message
+
+            network = ipaddress.ip_network(client_subnet, strict=False)
+            option = dns.edns.ECSOption(str(network.network_address), network.prefixlen)
+            query = dns.message.make_query(qname, "A", use_edns=0, options=[option])
+            self._wires[key] = query.to_wire()
+        return self._wires[key]
+
+    async def _endpoint(self, host: str, port: int) -> _Endpoint:
+        """This loop's socket to ``host:port``, created once even under concurrent first use."""
+        loop = asyncio.get_running_loop()
+        key = (id(loop), host, port)
+        task = self._endpoints.get(key)
+        if task is None:
+            task = loop.create_task(self._open(host, port))
+            self._endpoints[key] = task
+        return await asyncio.shield(task)
+
+    @staticmethod
+    async def _open(host: str, port: int) -> _Endpoint:
+        loop = asyncio.get_running_loop()
+        _, endpoint = await loop.create_datagram_endpoint(_Endpoint, remote_addr=(host, port))
+        return endpoint
+
+    async def aclose(self) -> None:
+        """Close this loop's sockets (call before the loop ends)."""
+        loop_id = id(asyncio.get_running_loop())
+        for key in [k for k in self._endpoints if k[0] == loop_id]:
+            task = self._endpoints.pop(key)
+            try:
+                endpoint = await task
+            except OSError:
+                continue
+            if endpoint.transport is not None:
+                endpoint.transport.close()
+        await asyncio.sleep(0)  # let the transports finish closing
+
+    async def _ask(self, wire: bytes, host: str, port: int) -> bytes:
+        endpoint = await self._endpoint(host, port)
+        qid = endpoint.new_id()
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        endpoint.pending[qid] = future
+        assert endpoint.transport is not None
+        endpoint.transport.sendto(qid.to_bytes(2, "big") + wire[2:])
+        try:
+            return await asyncio.wait_for(future, self._timeout)
+        finally:
+            endpoint.pending.pop(qid, None)
 
     async def resolve(self, qname: str, client_subnet: str) -> DnsAnswer:
         import dns.asyncquery
-        import dns.edns
         import dns.exception
+        import dns.flags
         import dns.message
         import dns.rcode
         import dns.rdatatype
 
-        network = ipaddress.ip_network(client_subnet, strict=False)
-        option = dns.edns.ECSOption(str(network.network_address), network.prefixlen)
-        query = dns.message.make_query(qname, "A", use_edns=0, options=[option])
+        wire = self._wire(qname, client_subnet)
         started = time.monotonic()
         last_error = ""
         for host, port in self._nameservers:
             try:
-                response = await dns.asyncquery.udp_with_fallback(
-                    query, host, port=port, timeout=self._timeout
-                )
-            except (dns.exception.DNSException, OSError) as e:
+                message = dns.message.from_wire(await self._ask(wire, host, port))
+                if message.flags & dns.flags.TC:
+                    query = dns.message.from_wire(wire)
+                    message = await dns.asyncquery.tcp(
+                        query, host, port=port, timeout=self._timeout
+                    )
+            except (dns.exception.DNSException, OSError, TimeoutError) as e:
                 last_error = short(f"{host}:{port}: {e!r}", 200)
                 continue
-            message = response[0]
             targets: list[str] = []
             addresses: list[str] = []
             ttl: int | None = None

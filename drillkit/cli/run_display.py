@@ -49,8 +49,10 @@ class Progress:
                 self.phase = data["phase"]
                 self.emit(f"{self._rel(data['at'])}  phase {data['phase']}")
             elif kind == "obs":
+                regions = data.get("regions") or {}
                 for sample in data.get("vantage", []):
-                    self._vantage(sample)
+                    check = regions.get(sample["region"] or "")
+                    self._vantage(sample, None if check is None else bool(check["ok"]))
             elif kind == "status":
                 for endpoint, status in data.items():
                     if self.statuses.get(endpoint) != status:
@@ -60,10 +62,9 @@ class Progress:
             elif kind == "restore":
                 self.emit(f"{'':9}  restore {data['what']}: {data['outcome']}")
 
-    def _vantage(self, sample: dict[str, Any]) -> None:
+    def _vantage(self, sample: dict[str, Any], ok: bool | None) -> None:
         name = sample["name"]
         region = sample["region"]
-        ok = sample.get("http", {}).get("ok") if "http" in sample else None
         if name in self.regions and (self.regions[name], self.http.get(name)) == (region, ok):
             return
         before = self.regions.get(name, "-")

@@ -47,6 +47,7 @@ class ObservedState:
     dns_ttl: int | None = None
     ticks: int = 0
     missed: int = 0
+    errors: int = 0
     lags: list[float] = field(default_factory=list)
 
 
@@ -112,9 +113,10 @@ class Observer:
                 with contextlib.suppress(asyncio.CancelledError):
                     await status_task
         finally:
-            closer = getattr(http, "aclose", None)
-            if closer is not None:
-                await closer()
+            for resource in (http, self.conns.resolver):
+                closer = getattr(resource, "aclose", None)
+                if closer is not None:
+                    await closer()
         return self.state
 
     # ------------------------------------------------------------- polling
@@ -146,25 +148,39 @@ class Observer:
                 self.state.lags.append(lag)
                 task = asyncio.create_task(self._tick(http))
                 in_flight.add(task)
-                task.add_done_callback(in_flight.discard)
+                task.add_done_callback(self._tick_done(in_flight))
         finally:
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
+    def _tick_done(
+        self, in_flight: set[asyncio.Task[None]]
+    ) -> Callable[[asyncio.Task[None]], None]:
+        def done(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            if not task.cancelled() and task.exception() is not None:
+                self.state.errors += 1
+                log.warning("drill.observe.tick_failed", error=repr(task.exception())[:300])
+
+        return done
+
     async def _tick(self, http: HttpProbe) -> None:
+        """One round: DNS for every vantage point and one HTTP check per region, concurrently.
+
+        The HTTP check depends only on the region answered, so it runs once per region (the
+        survivor's doubles as the abort signal) rather than once per vantage point.
+        """
         vps = self.drill.observe.vantage_points
-        survivors = self.drill.survivors if self.drill.observe.http is not None else []
-        results = await asyncio.gather(
-            *(self._vantage(http, v.name, v.client_subnet) for v in vps),
-            *(self._survivor(http, r) for r in survivors),
+        regions = list(self.ingresses) if self.drill.observe.http is not None else []
+        answers, checks = await asyncio.gather(
+            asyncio.gather(*(self._vantage(v.name, v.client_subnet) for v in vps)),
+            asyncio.gather(*(self._region_check(http, r) for r in regions)),
         )
-        samples = results[: len(vps)]
-        checks = results[len(vps) :]
         self.state.ticks += 1
-        record = {"vantage": samples, "survivor": checks}
+        record = {"vantage": answers, "regions": dict(zip(regions, checks, strict=True))}
         if self.journal is not None:
             self.journal.append("obs", **record)
-        self._update(samples, checks)
+        self._update(record)
         if self.listener is not None:
             self.listener(record)
 
@@ -174,63 +190,48 @@ class Observer:
             return None
         if check.url:
             parsed = urlparse(check.url)
-            if host == "":
-                return Target(target=parsed.hostname or "", url=check.url)
             return Target(target=host, host_header=parsed.hostname, path=parsed.path or "/")
         return Target(target=host, host_header=self.conns.fqdn, path=check.path or "/")
 
-    async def _vantage(self, http: HttpProbe, name: str, subnet: str) -> dict[str, Any]:
-        clock = self.conns.clock
+    async def _vantage(self, name: str, subnet: str) -> dict[str, Any]:
         answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
-        at = clock.wall()
-        region = region_of(answer.targets, self.ingresses)
-        sample: dict[str, Any] = {
+        return {
             "name": name,
-            "at": round(at, 6),
-            "region": region,
+            "at": round(self.conns.clock.wall(), 6),
+            "region": region_of(answer.targets, self.ingresses),
             "rcode": answer.rcode,
             "answer": " ".join(answer.targets or answer.addresses) or (answer.error or ""),
             "ttl": answer.ttl,
         }
-        check = self.drill.observe.http
-        if check is not None and region is not None:
-            target = self._target("" if check.url else self.ingresses[region])
-            assert target is not None
-            result = await http.check(target)
-            sample["http"] = {
-                "at": round(clock.wall(), 6),
-                "status": result.status,
-                "ok": result.status in check.expect_status,
-                "error": result.error,
-            }
-        return sample
 
-    async def _survivor(self, http: HttpProbe, region: str) -> dict[str, Any]:
+    async def _region_check(self, http: HttpProbe, region: str) -> dict[str, Any]:
         target = self._target(self.ingresses[region])
         assert target is not None and self.drill.observe.http is not None
         result = await http.check(target)
-        ok = result.status in self.drill.observe.http.expect_status
         return {
-            "region": region,
             "at": round(self.conns.clock.wall(), 6),
-            "ok": ok,
+            "ok": result.status in self.drill.observe.http.expect_status,
             "status": result.status,
             "error": result.error,
         }
 
-    def _update(self, samples: list[dict[str, Any]], checks: list[dict[str, Any]]) -> None:
-        for sample in samples:
+    def _update(self, record: dict[str, Any]) -> None:
+        checks: dict[str, dict[str, Any]] = record["regions"]
+        for sample in record["vantage"]:
             state = self.state.vantage[sample["name"]]
-            http_ok = sample.get("http", {}).get("ok") if "http" in sample else None
+            check = checks.get(sample["region"]) if sample["region"] else None
+            http_ok = check["ok"] if check is not None else None
             same = (state.region, state.http_ok) == (sample["region"], http_ok)
             state.streak = state.streak + 1 if same and state.samples else 1
             state.region, state.http_ok = sample["region"], http_ok
             state.samples += 1
             if sample.get("ttl") is not None:
                 self.state.dns_ttl = sample["ttl"]
-        for check in checks:
-            failures = self.state.survivor_failures.get(check["region"], 0)
-            self.state.survivor_failures[check["region"]] = 0 if check["ok"] else failures + 1
+        for region in self.drill.survivors:
+            if region in checks:
+                failures = self.state.survivor_failures.get(region, 0)
+                ok = checks[region]["ok"]
+                self.state.survivor_failures[region] = 0 if ok else failures + 1
 
     # ------------------------------------------------------------- statuses
 

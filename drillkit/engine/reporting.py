@@ -71,7 +71,7 @@ def timeline_from(records: list[Record]) -> Timeline:
                 dns[s["name"]].append(DnsSample(float(s["at"]), s["region"], s.get("answer", "")))
                 if ttl is None and s.get("ttl") is not None:
                     ttl = float(s["ttl"])
-                h = s.get("http")
+                h = s.get("http") or (r.get("regions") or {}).get(s["region"] or "")
                 if h is not None:
                     http[s["name"]].append(
                         HttpSample(float(h["at"]), bool(h["ok"]), h.get("status"), s["region"])
