@@ -78,6 +78,14 @@ class EcsResolver:
     def __init__(self, nameservers: Sequence[tuple[str, int]], timeout_s: float = 2.0) -> None:
         if not nameservers:
             raise PreflightRefused("no name server to ask; set observe.nameservers in the drill")
+        # Imported here, not at the first question, so that no import stalls the polling loop.
+        import dns.asyncquery
+        import dns.edns
+        import dns.flags
+        import dns.message
+        import dns.rcode
+        import dns.rdatatype  # noqa: F401
+
         self._nameservers = list(nameservers)
         self._timeout = timeout_s
         self._endpoints: dict[tuple[int, str, int], asyncio.Task[_Endpoint]] = {}

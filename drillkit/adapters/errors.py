@@ -10,7 +10,7 @@ from drillkit.core.redact import redact_text
 from drillkit.errors import AdapterError, PermanentAdapterError, TransientAdapterError
 
 BODY_LIMIT = 300
-TRANSIENT_STATUSES = {408, 409, 425, 429, 500, 502, 503, 504}
+TRANSIENT_STATUSES = {408, 425, 429, 500, 502, 503, 504}  # 409 needs a re-read, not a retry
 
 
 def short(text: object, limit: int = BODY_LIMIT) -> str:
