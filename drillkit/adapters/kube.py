@@ -16,6 +16,7 @@ from drillkit.adapters.ports import (
     HpaState,
     LeaseState,
     NodeState,
+    PdbState,
     PodRef,
     WorkloadState,
 )
@@ -155,6 +156,7 @@ class KubeCluster:
                     owner_kind=controller.kind if controller else "",
                     mirror=MIRROR_ANNOTATION in (meta.annotations or {}),
                     finished=(pod.status.phase if pod.status else "") in ("Succeeded", "Failed"),
+                    labels=tuple(sorted((meta.labels or {}).items())),
                 )
             )
         return result
@@ -274,6 +276,26 @@ class KubeCluster:
             )
             for h in hpas.items
         ]
+
+    def list_pdbs(self) -> list[PdbState]:
+        """Every policy/v1 PodDisruptionBudget (matchLabels selectors only)."""
+        from kubernetes import client
+
+        policy = client.PolicyV1Api(self._api)
+        pdbs = self._call("list pdbs", policy.list_pod_disruption_budget_for_all_namespaces)
+        result = []
+        for pdb in pdbs.items:
+            meta, spec, status = pdb.metadata, pdb.spec, pdb.status
+            labels = (spec.selector.match_labels or {}) if spec and spec.selector else {}
+            result.append(
+                PdbState(
+                    namespace=(meta.namespace or "") if meta else "",
+                    name=(meta.name or "") if meta else "",
+                    match_labels=tuple(sorted(labels.items())),
+                    disruptions_allowed=(status.disruptions_allowed or 0) if status else 0,
+                )
+            )
+        return result
 
     # -------------------------------------------------------------- leases
 

@@ -29,6 +29,7 @@ class PodRef:
     owner_kind: str = ""
     mirror: bool = False
     finished: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -77,6 +78,19 @@ class HpaState:
     target_name: str
     min_replicas: int
     max_replicas: int
+
+
+@dataclass(frozen=True, slots=True)
+class PdbState:
+    """A PodDisruptionBudget: which pods it covers and how many may go right now."""
+
+    namespace: str
+    name: str
+    match_labels: tuple[tuple[str, str], ...]
+    disruptions_allowed: int
+
+    def covers(self, pod: PodRef) -> bool:
+        return pod.namespace == self.namespace and set(self.match_labels) <= set(pod.labels)
 
 
 @dataclass(frozen=True, slots=True)
