@@ -73,13 +73,18 @@ class KubeApi:
         assert user is not None
         watch = request.query.get("watch", "") in ("true", "1")
         verb = tgt.verb(request.method, watch)
-        if not verb or (verb in ("create",) and tgt.name and not tgt.subresource):
-            raise ApiError(
-                405,
-                "the server does not allow this method on the requested resource",
-                "MethodNotAllowed",
+        allowed_verbs = (
+            tgt.res.subresources[tgt.subresource][3] if tgt.subresource else tgt.res.verbs
+        )
+        if tgt.subresource and tgt.name:
+            verb = {"GET": "get", "POST": "create", "PUT": "update", "PATCH": "patch"}.get(
+                request.method, ""
             )
-        if verb not in tgt.res.verbs and not tgt.subresource:
+        if (
+            not verb
+            or verb not in allowed_verbs
+            or (verb == "create" and tgt.name and not tgt.subresource)
+        ):
             raise ApiError(
                 405,
                 "the server does not allow this method on the requested resource",

@@ -192,3 +192,15 @@ def test_random_merge_patches_never_500_or_corrupt(http: httpx.Client, body: Any
         unconditional = {k: v for k, v in before["metadata"].items() if k != "resourceVersion"}
         restored = http.put(f"{DEPLOYMENTS}/web", json={**before, "metadata": unconditional})
         assert restored.status_code == 200, restored.text
+
+
+def test_subresources_accept_only_their_verbs(http: httpx.Client) -> None:
+    """GET on an eviction or DELETE on a status is MethodNotAllowed and removes nothing."""
+    pods = http.get("/api/v1/namespaces/shop/pods").json()["items"]
+    name = pods[0]["metadata"]["name"]
+    base = f"/api/v1/namespaces/shop/pods/{name}"
+    assert http.get(f"{base}/eviction").status_code == 405
+    response = http.delete(f"{base}/status")
+    assert response.status_code == 405
+    assert status_of(response)["reason"] == "MethodNotAllowed"
+    assert http.get(base).status_code == 200
