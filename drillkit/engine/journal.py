@@ -107,14 +107,17 @@ def read_journal(path: Path) -> list[Record]:
 
 
 def find_journal(ref: str | None, runs_dir: Path, *, latest: bool = False) -> Path:
-    """A journal from a run id, a run directory, a journal path, or the latest run."""
+    """A journal from a run id, a run directory, a journal path, or the latest run (the latest
+    that changed something, when there is one)."""
     if latest or ref is None:
         candidates = sorted(_journals(runs_dir), key=_started)
         if not candidates:
             raise DrillkitError(
                 f"no run journal under {runs_dir}; pass --runs-dir or a journal path"
             )
-        return candidates[-1]
+        # A run refused after a crash (e.g. by the crashed run's lock) must not hide the crash.
+        changed = [p for p in candidates if _mutated(p)]
+        return (changed or candidates)[-1]
     path = Path(ref)
     for candidate in (path, path / JOURNAL_NAME, runs_dir / ref / JOURNAL_NAME):
         if candidate.is_file():
@@ -131,6 +134,11 @@ def _journals(runs_dir: Path) -> Iterator[Path]:
             journal = child / JOURNAL_NAME
             if journal.is_file():
                 yield journal
+
+
+def _mutated(path: Path) -> bool:
+    """The run journalled at least one intent (it may have changed something)."""
+    return any(r["kind"] == "intent" for r in read_journal(path))
 
 
 def _started(path: Path) -> tuple[float, str]:

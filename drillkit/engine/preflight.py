@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from urllib.parse import urlparse
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import AccessCheck, Target
@@ -123,10 +124,11 @@ def _check_survivors_http(drill: Drill, conns: Connections) -> list[str]:
         try:
             problems = []
             for region in drill.survivors:
+                url = urlparse(check.url) if check.url else None
                 target = Target(
                     target=drill.regions[region].ingress,
-                    host_header=conns.fqdn,
-                    path=check.path or "/",
+                    host_header=url.hostname if url else conns.fqdn,
+                    path=(url.path if url else check.path) or "/",
                 )
                 result = await http.check(target)
                 if result.status not in check.expect_status:

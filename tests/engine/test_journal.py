@@ -74,3 +74,13 @@ def test_latest_finds_the_most_recently_started_run(tmp_path: Path) -> None:
     assert find_journal("c-run", tmp_path).parent.name == "c-run"
     with pytest.raises(DrillkitError, match="no run 'zzz'"):
         find_journal("zzz", tmp_path)
+
+
+def test_latest_skips_runs_that_changed_nothing(tmp_path: Path) -> None:
+    """--latest prefers the newest run with an intent over a later refused run."""
+    crashed = '{"seq":1,"kind":"run.started","wall":100}\n{"seq":2,"kind":"intent","wall":101}\n'
+    refused = '{"seq":1,"kind":"run.started","wall":200}\n{"seq":2,"kind":"refused","wall":201}\n'
+    for name, text in (("crashed", crashed), ("refused", refused)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "journal.jsonl").write_text(text)
+    assert find_journal(None, tmp_path, latest=True).parent.name == "crashed"
