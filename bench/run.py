@@ -13,7 +13,13 @@ from pathlib import Path
 from bench.common import Row
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["bench.cli"]
+MODULES = [
+    "bench.cli",
+    "bench.kube",
+    "bench.drain",
+    "bench.drill",
+    "bench.tm_twin",
+]
 
 
 def machine() -> str:

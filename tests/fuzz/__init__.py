@@ -1,0 +1,1 @@
+"""Fuzzing the drill files, the DNS twin and the ARM twin."""

@@ -1,0 +1,18 @@
+"""Fixtures: one running Traffic Manager twin (DNS over UDP and TCP, ARM over HTTPS) per module."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from drillkit.sandbox.world import load_world
+from tests.twin.tm.conftest import FAST_SCALE, TwinThread
+
+
+@pytest.fixture(scope="module")
+def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinThread]:
+    """The default world's twin with compressed timings, served from a background loop."""
+    world = load_world().model_copy(update={"time_scale": FAST_SCALE})
+    with TwinThread(world, tmp_path_factory.mktemp("fuzz-tm")) as running:
+        yield running
