@@ -14,11 +14,14 @@ from bench.common import Row
 
 ROOT = Path(__file__).resolve().parents[1]
 MODULES = [
+    "bench.load",
     "bench.cli",
     "bench.kube",
     "bench.drain",
     "bench.drill",
+    "bench.observe",
     "bench.tm_twin",
+    "bench.load",
 ]
 
 
