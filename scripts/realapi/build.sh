@@ -119,7 +119,7 @@ if ! command -v rsync >/dev/null 2>&1; then
   chmod +x "$WORK/shim/rsync"
   export PATH="$PATH:$WORK/shim"
 fi
-log "building kube-apiserver and kube-controller-manager with $(go version) (about 8 minutes on 2 cores)"
+log "building kube-apiserver and kube-controller-manager with $(go version) (about 8 minutes on 2 idle cores, longer when they are shared)"
 start=$(date +%s)
 # a half-finished earlier run leaves make stamps behind; the Go cache keeps a rebuild quick
 rm -rf "$K8S/_output"
