@@ -73,8 +73,6 @@ def list_objects(request: web.Request, store: Store, tgt: Target) -> web.Respons
         ).decode()
         meta["remainingItemCount"] = len(items) - limit
         items = items[:limit]
-    if tgt.name:  # a list narrowed to one name by the router does not happen; keep it honest
-        items = [o for o in items if o["metadata"]["name"] == tgt.name]
     if wants_table(request.headers.get("Accept", "")):
         return respond(to_table(tgt.res, items, meta))
     return respond(

@@ -18,9 +18,22 @@ def suffix(rng: random.Random, n: int = 5) -> str:
     return "".join(rng.choice(SAFE) for _ in range(n))
 
 
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
 def template_hash(template: Any) -> str:
-    """A stable short hash of a pod template (pod-template-hash, controller revisions)."""
-    digest = hashlib.sha256(json.dumps(template, sort_keys=True).encode()).digest()
+    """A stable short hash of a pod template (pod-template-hash, controller revisions).
+
+    Nulls are dropped first: a Go client writes ``creationTimestamp: null`` where a Python
+    one writes nothing, and both mean the same template (kubectl rollout undo relies on it).
+    """
+    canonical = json.dumps(_without_nulls(template), sort_keys=True)
+    digest = hashlib.sha256(canonical.encode()).digest()
     return "".join(SAFE[b % len(SAFE)] for b in digest[:10])
 
 

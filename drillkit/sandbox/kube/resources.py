@@ -69,6 +69,7 @@ RESOURCES: tuple[Resource, ...] = (
             "eviction": ("policy", "v1", "Eviction", ("create",)),
         },
     ),
+    Resource("", ("v1",), "events", "Event", True, ("ev",)),
     Resource(
         "apps",
         ("v1",),

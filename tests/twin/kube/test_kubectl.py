@@ -256,3 +256,30 @@ def test_get_watch_prints_rows(sandbox: SandboxThread, us: Clients, tmp_path: Pa
     rows = [line.split() for line in out.splitlines()]
     assert ["cart-1", "1/1", "Terminating"] in [row[:3] for row in rows]
     assert ["cart-1", "1/1", "Running"] in [row[:3] for row in rows]
+
+
+def test_rollout_undo_reuses_the_old_replicaset(
+    sandbox: SandboxThread, kubectl: Kubectl, us: Clients
+) -> None:
+    """restart makes a second ReplicaSet; undo scales the first one back up, making no third."""
+    settled(sandbox)
+    first = {rs.metadata.name for rs in us.apps.list_namespaced_replica_set("shop").items}
+    assert kubectl("rollout", "restart", "deployment/web", "-n", "shop").returncode == 0
+    kubectl("rollout", "status", "deployment/web", "-n", "shop", "--timeout", "30s")
+    undo = kubectl("rollout", "undo", "deployment/web", "-n", "shop")
+    assert undo.stdout.strip() == "deployment.apps/web rolled back"
+    status = kubectl("rollout", "status", "deployment/web", "-n", "shop", "--timeout", "30s")
+    assert 'deployment "web" successfully rolled out' in status.stdout
+    sets = {
+        rs.metadata.name: rs.spec.replicas
+        for rs in us.apps.list_namespaced_replica_set("shop").items
+    }
+    assert len(sets) == 2
+    assert [sets[name] for name in first] == [3]
+
+
+def test_get_events_is_served(sandbox: SandboxThread, kubectl: Kubectl) -> None:
+    """``kubectl get events`` finds the resource (the twin records no events)."""
+    result = kubectl("get", "events", "-n", "shop")
+    assert result.returncode == 0
+    assert "No resources found in shop namespace." in result.stderr
