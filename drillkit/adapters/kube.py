@@ -25,6 +25,7 @@ from drillkit.errors import AdapterError, PermanentAdapterError, PreflightRefuse
 T = TypeVar("T")
 IN_CLUSTER = "in-cluster"
 MIRROR_ANNOTATION = "kubernetes.io/config.mirror"
+REQUEST_TIMEOUT_S = (5.0, 30.0)  # connect, read
 
 
 def _translate(what: str, fn: Callable[[], T]) -> T:
@@ -65,10 +66,22 @@ class KubeCluster:
                 f"cannot load kube context {context!r} from {where}: {short(e)}; "
                 "nothing was changed: check the context name with `kubectl config get-contexts`"
             ) from e
+        self._default_timeout()
         self.core = client.CoreV1Api(self._api)
         self.coordination = client.CoordinationV1Api(self._api)
         self.authz = client.AuthorizationV1Api(self._api)
         self._eviction_version: str | None = None
+
+    def _default_timeout(self) -> None:
+        """The client waits forever by default; a hung API server must not hang the drill."""
+        call_api = self._api.call_api
+
+        def with_timeout(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("_request_timeout") is None:
+                kwargs["_request_timeout"] = REQUEST_TIMEOUT_S
+            return call_api(*args, **kwargs)
+
+        self._api.call_api = with_timeout  # type: ignore[method-assign]
 
     @cached_property
     def apps(self) -> Any:
