@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+import structlog
 from aiohttp import web
 
 from drillkit.sandbox.tm import arm_validation as val
@@ -20,6 +21,7 @@ from drillkit.sandbox.tm.geography import default_hierarchy
 from drillkit.sandbox.tm.state import DNS_ZONE, PROFILE_TYPE, Endpoint, Json, Profile, Store
 from drillkit.sandbox.tm.state import profile_key as pkey
 
+_log = structlog.get_logger("drillkit.sandbox.tm.arm")
 API_VERSIONS = ("2022-04-01", "2026-09-01")
 PAGED_API = "2026-09-01"
 _SUB = r"/subscriptions/(?P<sub>[^/]+)"
@@ -134,6 +136,12 @@ class ArmTwin:
             return response
         except val.ArmError as err:
             return _json(err.body(), err.status)
+        except web.HTTPException:
+            raise
+        except Exception:  # a twin bug must still look like ARM to the client
+            _log.exception("tm.arm.failed", path=request.path, method=request.method)
+            error = val.ArmError(500, "InternalServerError", "The twin failed to serve this.")
+            return _json(error.body(), 500)
 
     async def _dispatch(self, request: web.Request) -> web.Response:
         for pattern, handlers in self._routes:
