@@ -83,6 +83,9 @@ class Responder:
         self._cache: dict[tuple[bytes, str, int], bytes] = {}
         self._cache_version = -1
         self._cacheable = True
+        # Answer sections by (exact qname, qtype, where the client is): shared by every subnet
+        # of the same country and state; the address counts only under Subnet routing.
+        self._sections: dict[tuple[str, int, object, object, object], list[dns.rrset.RRset]] = {}
         self.soa_ttl = scaled_ttl(30, time_scale)
         self.soa = dns.rdata.from_text(
             dns.rdataclass.IN,
@@ -94,6 +97,7 @@ class Responder:
         """The response to ``wire`` from ``source``; None when the packet is dropped."""
         if self._cache_version != self.store.version:
             self._cache.clear()
+            self._sections.clear()
             self._cache_version = self.store.version
         key = (wire[2:], source, max_size)
         cached = self._cache.get(key)
@@ -176,10 +180,17 @@ class Responder:
             response.set_rcode(dns.rcode.NXDOMAIN)
             self._nodata(response)
             return
-        leaves = route(self.store, profile, client, self.latencies, rng=self.rng)
-        self._cacheable = not self._random(profile)
-        ttl = scaled_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
-        rrsets = self._records(qname, qtype, leaves, ttl)
+        methods = self._methods(profile)
+        self._cacheable = "Weighted" not in methods
+        where = client.address if "Subnet" in methods else None
+        key = (qname.to_text(), int(qtype), client.country, client.state, where)
+        rrsets = self._sections.get(key) if self._cacheable else None
+        if rrsets is None:
+            leaves = route(self.store, profile, client, self.latencies, rng=self.rng)
+            ttl = scaled_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
+            rrsets = self._records(qname, qtype, leaves, ttl)
+            if self._cacheable and len(self._sections) < _CACHE_SIZE:
+                self._sections[key] = rrsets
         if not rrsets:
             self._nodata(response)
         response.answer.extend(rrsets)
@@ -206,14 +217,16 @@ class Responder:
             rrsets.append(dns.rrset.from_text(target, ttl, "IN", "A", self.hosts[host]))
         return rrsets
 
-    def _random(self, profile: Profile, depth: int = 0) -> bool:
-        """Whether answers for ``profile`` involve a random Weighted pick somewhere below it."""
-        if profile.routing == "Weighted" or depth > 10:
-            return True
-        children = (
-            self.store.child_of(e) for e in profile.endpoints if e.kind == "nestedEndpoints"
-        )
-        return any(self._random(child, depth + 1) for child in children if child is not None)
+    def _methods(self, profile: Profile, depth: int = 0) -> set[str]:
+        """The routing methods of ``profile`` and every profile nested below it."""
+        methods = {profile.routing}
+        if depth > 10:
+            return methods | {"Weighted"}  # a nesting loop: never reuse such answers
+        for endpoint in profile.endpoints:
+            child = self.store.child_of(endpoint) if endpoint.kind == "nestedEndpoints" else None
+            if child is not None:
+                methods |= self._methods(child, depth + 1)
+        return methods
 
     def _host_answer(self, qname: dns.name.Name, qtype: int, response: dns.message.Message) -> None:
         address = self.hosts.get(qname.to_text(omit_final_dot=True).lower())

@@ -93,3 +93,36 @@ def test_disabling_an_endpoint_moves_dns_at_once(twin: TwinThread, arm: httpx.Cl
         arm.patch(url, json={"properties": {"endpointStatus": "Enabled"}})
     # Re-enabled endpoints start from CheckingEndpoint, which DNS already answers.
     assert target() == "us.ingress.sandbox.test."
+
+
+def test_subnet_routing_tells_apart_clients_of_one_country(
+    twin: TwinThread, arm: httpx.Client
+) -> None:
+    """Two unknown /24s share a location but still get their own Subnet-routed answers."""
+    body = _profile(twin, "Subnet", [
+        _ext("three", "us.ingress.sandbox.test", subnets=[{"first": "24.1.3.0", "scope": 24}]),
+        _ext("four", "eu.ingress.sandbox.test", subnets=[{"first": "24.1.4.0", "scope": 24}]),
+    ], name="subnet-dns")  # fmt: skip
+    assert arm.put(f"{PROFILES}/subnet-dns{API}", json=body).status_code == 201
+    try:
+        for _ in range(2):  # the second round is answered from the reused sections
+            three = _query(twin, "subnet-dns.trafficmanager.net", "24.1.3.0/24")
+            four = _query(twin, "subnet-dns.trafficmanager.net", "24.1.4.0/24")
+            assert str(three.answer[0][0].target) == "us.ingress.sandbox.test."
+            assert str(four.answer[0][0].target) == "eu.ingress.sandbox.test."
+    finally:
+        arm.delete(f"{PROFILES}/subnet-dns{API}")
+
+
+def test_weighted_answers_are_drawn_per_query(twin: TwinThread, arm: httpx.Client) -> None:
+    """Weighted answers are never reused: equal weights yield both targets over many queries."""
+    body = _profile(twin, "Weighted", [_ext("us", "us.ingress.sandbox.test", weight=1),
+                                       _ext("eu", "eu.ingress.sandbox.test", weight=1)],
+                    name="weighted-dns")  # fmt: skip
+    assert arm.put(f"{PROFILES}/weighted-dns{API}", json=body).status_code == 201
+    try:
+        seen = {str(_query(twin, "weighted-dns.trafficmanager.net").answer[0][0].target)
+                for _ in range(60)}  # fmt: skip
+    finally:
+        arm.delete(f"{PROFILES}/weighted-dns{API}")
+    assert seen == {"us.ingress.sandbox.test.", "eu.ingress.sandbox.test."}
