@@ -24,7 +24,7 @@ from drillkit.sandbox.kube.status import (
     not_found,
     status_body,
 )
-from drillkit.sandbox.kube.store import Obj, Store, clone
+from drillkit.sandbox.kube.store import DRY_RUN, Obj, Store, clone
 from drillkit.sandbox.kube.subresources import evict, read_scale, write_scale
 from drillkit.sandbox.kube.tables import to_table, wants_table
 from drillkit.sandbox.kube.validation import apply_defaults, validate
@@ -71,6 +71,16 @@ class KubeApi:
             raise page_not_found()
         tgt = target(path)
         assert user is not None
+        dry_run = request.query.getall("dryRun", [])
+        if any(value != "All" for value in dry_run):
+            raise bad_request(f'dryRun: Unsupported value: "{dry_run[0]}": supported values: "All"')
+        token = DRY_RUN.set(bool(dry_run))
+        try:
+            return await self._serve(request, tgt, user)
+        finally:
+            DRY_RUN.reset(token)
+
+    async def _serve(self, request: web.Request, tgt: Target, user: str) -> web.StreamResponse:
         watch = request.query.get("watch", "") in ("true", "1")
         verb = tgt.verb(request.method, watch)
         allowed_verbs = (

@@ -11,6 +11,7 @@ import copy
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (group, plural)
 HISTORY = 20_000
+# ``?dryRun=All``: set for one request's task; writes then return their result unstored.
+DRY_RUN: ContextVar[bool] = ContextVar("dry_run", default=False)
 
 
 def now_iso() -> str:
@@ -90,12 +93,14 @@ class Store:
         """Store a new object, filling uid, resourceVersion and creationTimestamp."""
         meta = obj.setdefault("metadata", {})
         meta["uid"] = str(uuid.uuid4())
-        meta["resourceVersion"] = self._bump()
         meta["creationTimestamp"] = now_iso()
         if generation:
             meta["generation"] = 1
         else:
             meta.pop("generation", None)
+        if DRY_RUN.get():
+            return obj
+        meta["resourceVersion"] = self._bump()
         self._objects.setdefault(key, {})[(meta.get("namespace", ""), meta["name"])] = obj
         self._emit(Event(self._rv, key, "ADDED", obj))
         return obj
@@ -109,6 +114,8 @@ class Store:
             gen = old["metadata"].get("generation", 1)
             changed = old.get("spec") != obj.get("spec")
             meta["generation"] = gen + 1 if changed else gen
+        if DRY_RUN.get():
+            return obj
         meta["resourceVersion"] = self._bump()
         self._objects[key][ident] = obj
         self._emit(Event(self._rv, key, "MODIFIED", obj))
@@ -116,6 +123,8 @@ class Store:
 
     def delete(self, key: Key, namespace: str, name: str) -> Obj | None:
         """Remove an object; the DELETED event carries a fresh resourceVersion."""
+        if DRY_RUN.get():
+            return self._objects.get(key, {}).get((namespace, name))
         old = self._objects.get(key, {}).pop((namespace, name), None)
         if old is None:
             return None

@@ -330,3 +330,24 @@ def test_deleting_a_node_removes_its_pods(sandbox: SandboxThread, us: Clients) -
         )
     )
     assert ds.status.number_ready == 2
+
+
+def test_dry_run_changes_nothing(sandbox: SandboxThread, us: Clients) -> None:
+    """dryRun=All answers as a real write would, but nothing is stored or evicted."""
+    settled(sandbox)
+    node = us.core.patch_node("us-node-1", {"spec": {"unschedulable": True}}, dry_run="All")
+    assert node.spec.unschedulable is True
+    assert not us.core.read_node("us-node-1").spec.unschedulable
+    lease = us.coordination.create_namespaced_lease(
+        "shop", {"metadata": {"name": "dry"}, "spec": {}}, dry_run="All"
+    )
+    assert lease.metadata.name == "dry" and lease.metadata.uid
+    assert us.coordination.list_namespaced_lease("shop").items == []
+    victim = web_pod_names(us)[0]
+    body = client.V1Eviction(metadata=client.V1ObjectMeta(name=victim, namespace="shop"))
+    us.core.create_namespaced_pod_eviction(victim, "shop", body, dry_run="All")
+    pod = us.core.read_namespaced_pod(victim, "shop")
+    assert pod.metadata.deletion_timestamp is None
+    with pytest.raises(ApiException) as bad:
+        us.core.patch_node("us-node-1", {"spec": {}}, dry_run="Some")
+    assert bad.value.status == 400
