@@ -90,6 +90,7 @@ class EcsResolver:
         self._timeout = timeout_s
         self._endpoints: dict[tuple[int, str, int], asyncio.Task[_Endpoint]] = {}
         self._wires: dict[tuple[str, str], bytes] = {}
+        self._retired: list[_Endpoint] = []
 
     def _wire(self, qname: str, client_subnet: str) -> bytes:
         key = (qname, client_subnet)
@@ -130,6 +131,10 @@ class EcsResolver:
                 continue
             if endpoint.transport is not None:
                 endpoint.transport.close()
+        for endpoint in self._retired:
+            if endpoint.transport is not None:
+                endpoint.transport.close()
+        self._retired.clear()
         await asyncio.sleep(0)  # let the transports finish closing
 
     async def _ask(self, wire: bytes, host: str, port: int) -> bytes:
@@ -140,9 +145,23 @@ class EcsResolver:
         assert endpoint.transport is not None
         endpoint.transport.sendto(qid.to_bytes(2, "big") + wire[2:])
         try:
-            return await asyncio.wait_for(future, self._timeout)
+            return await asyncio.wait_for(future, self._timeout / 2)
+        except TimeoutError:
+            self._drop(host, port, endpoint)
+            raise
         finally:
             endpoint.pending.pop(qid, None)
+
+    def _drop(self, host: str, port: int, endpoint: _Endpoint) -> None:
+        """Forget a socket whose question went unanswered: the next one opens a fresh socket."""
+        key = (id(asyncio.get_running_loop()), host, port)
+        task = self._endpoints.get(key)
+        if task is not None and task.done() and not task.exception() and task.result() is endpoint:
+            del self._endpoints[key]
+            if endpoint.transport is not None and not endpoint.pending:
+                endpoint.transport.close()
+            else:
+                self._retired.append(endpoint)
 
     async def resolve(self, qname: str, client_subnet: str) -> DnsAnswer:
         import dns.asyncquery
@@ -157,11 +176,14 @@ class EcsResolver:
         last_error = ""
         for host, port in self._nameservers:
             try:
-                message = dns.message.from_wire(await self._ask(wire, host, port))
-                if message.flags & dns.flags.TC:
-                    query = dns.message.from_wire(wire)
+                try:
+                    message = dns.message.from_wire(await self._ask(wire, host, port))
+                    truncated = bool(message.flags & dns.flags.TC)
+                except TimeoutError:
+                    truncated = True  # a lost datagram: ask once more, over TCP
+                if truncated:
                     message = await dns.asyncquery.tcp(
-                        query, host, port=port, timeout=self._timeout
+                        dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
                     )
             except (dns.exception.DNSException, OSError, TimeoutError) as e:
                 last_error = short(f"{host}:{port}: {e!r}", 200)

@@ -88,25 +88,26 @@ class LiveProgress(Progress):
         self._live = Live(self._render(), console=self._console, refresh_per_second=8)
 
     def _render(self) -> Any:
+        from rich.console import Group
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title="drillkit run", expand=False)
-        table.add_column("phase")
+        phases = Text("  ".join(
+            f"[{p}]" if p == self.phase else p for p in PHASES
+        ))  # fmt: skip
+        table = Table(expand=False)
         table.add_column("vantage point")
         table.add_column("answered by")
         table.add_column("HTTP")
-        names = list(self.regions) or ["-"]
-        for i, name in enumerate(names):
+        for name in self.regions or {"-": None}:
             ok = self.http.get(name)
             table.add_row(
-                self.phase if i == 0 else "",
                 name,
                 str(self.regions.get(name) or "-"),
                 "-" if ok is None else ("ok" if ok else "failing"),
             )
-        for line in self.lines[-8:]:
-            table.add_row("", line, "", "")
-        return table
+        events = Text("\n".join(self.lines[-10:]))
+        return Group(phases, table, events)
 
     def __call__(self, kind: str, data: dict[str, Any]) -> None:
         super().__call__(kind, data)
