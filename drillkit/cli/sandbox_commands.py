@@ -44,12 +44,19 @@ def sandbox() -> None:
 )
 def up(world_file: Path | None, state_dir: Path, fault_rate: float, fault_latency: float) -> None:
     """Start the twin; print how to use it; stop cleanly on Ctrl-C or SIGTERM."""
+    # Until the event loop takes the signals over, a signal during start-up ends quietly.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _quit)
     from drillkit.sandbox.world import load_world
 
     # A poller waits for world.json to appear: never let it see the previous run's file.
     (state_dir / "world.json").unlink(missing_ok=True)
     world = load_world(world_file)
     asyncio.run(_serve(world, state_dir, fault_rate, fault_latency))
+
+
+def _quit(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 async def _serve(world: object, state_dir: Path, fault_rate: float, latency: float) -> None:

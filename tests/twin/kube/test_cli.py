@@ -6,6 +6,7 @@ import json
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,17 @@ def test_fault_rate_option_fails_api_calls(tmp_path: Path) -> None:
         assert get("/api") == 200
     finally:
         stop(proc, signal.SIGTERM)
+
+
+def test_signal_during_start_up_exits_quietly(tmp_path: Path) -> None:
+    """SIGTERM while the twins start (state dir made, no world.json yet) ends with 0."""
+    state = tmp_path / "s"
+    proc = subprocess.Popen(
+        [*UP, "--state-dir", str(state)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    deadline = time.monotonic() + 30
+    while not state.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.005)
+    code, err = stop(proc, signal.SIGTERM)
+    assert code == 0
+    assert "Traceback" not in err
