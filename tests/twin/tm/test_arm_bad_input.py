@@ -169,3 +169,39 @@ def test_relative_name_taken_by_another_profile_is_rejected(arm: httpx.Client) -
     response = arm.put(f"{PROFILES}/other{API}", json=_profile(dnsConfig={"relativeName": "myapp"}))
     assert response.status_code == 400
     assert "myapp.trafficmanager.net already exists" in response.json()["error"]["message"]
+
+
+SANDBOX_PROFILES = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sandbox"
+    "/providers/Microsoft.Network/trafficmanagerprofiles"
+)
+BAD_ENDPOINTS = [
+    ("priority taken", "myapp-na/ExternalEndpoints/extra",
+     {"properties": {"target": "x.example", "priority": 1}}, "have the same priority 1"),
+    ("region mapped twice", "myapp/NestedEndpoints/extra",
+     {"properties": {"targetResourceId": "/x", "geoMapping": ["GEO-EU"]}},
+     "'GEO-EU' is mapped to more than one endpoint"),
+    ("type differs from path", "myapp-na/ExternalEndpoints/extra",
+     {"type": "Microsoft.Network/trafficManagerProfiles/azureEndpoints",
+      "properties": {"target": "x.example", "priority": 9}}, "does not match the path"),
+    ("unknown endpoint type", "myapp-na/OtherEndpoints/extra",
+     {"properties": {"target": "x.example"}}, None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("what", "path", "body", "message"), BAD_ENDPOINTS, ids=[c[0] for c in BAD_ENDPOINTS]
+)
+def test_invalid_endpoint_put_is_rejected(
+    arm: httpx.Client, what: str, path: str, body: dict[str, Any], message: str | None
+) -> None:
+    """Endpoint PUTs that break a profile rule are refused and change nothing."""
+    response = arm.put(f"{SANDBOX_PROFILES}/{path}{API}", json=body)
+    if message is None:
+        assert response.status_code == 404, what
+        assert response.json()["error"]["code"] == "NotFound"
+    else:
+        assert response.status_code == 400, what
+        assert message in response.json()["error"]["message"]
+    profile = arm.get(f"{SANDBOX_PROFILES}/{path.split('/', maxsplit=1)[0]}{API}").json()
+    assert "extra" not in [e["name"] for e in profile["properties"]["endpoints"]]
