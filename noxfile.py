@@ -17,10 +17,26 @@ def tests(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run(
         "pytest",
+        "-m",
+        "not chaos",
         "--cov=drillkit",
         "--cov-report=term",
         *session.posargs,
     )
+
+
+@nox.session(python=PYTHON)
+def chaos(session: nox.Session) -> None:
+    """The sandbox drill under API faults and the SIGKILL crash matrix (tests marked chaos)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-m", "chaos", "tests/chaos", "tests/crash", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def audit(session: nox.Session) -> None:
+    """pip-audit of the dependency set; needs PyPI's JSON API or OSV (not reachable everywhere)."""
+    session.install("-e", ".[test]", "pip-audit>=2.7")
+    session.run("pip-audit", "--strict", "--skip-editable", "--progress-spinner", "off")
 
 
 @nox.session(python=PYTHON)

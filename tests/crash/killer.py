@@ -1,0 +1,87 @@
+"""Run drillkit's CLI in this process and SIGKILL it right after a chosen journal record.
+
+``python -m tests.crash.killer KIND[:FIELD=VALUE] N DRILLKIT-ARGS...`` wraps
+``Journal.append`` so that once the Nth record of KIND (whose FIELD equals VALUE, if given)
+has been written and fsynced, the process kills itself: the journal ends exactly there.
+No engine code changes; the wrapper only observes appends.
+
+N = 0 never kills. With ``KILLER_FAULTS_AFTER=KIND[:FIELD=VALUE]`` and ``KILLER_ADMIN_URL`` set,
+the first such record also turns the sandbox twin's fault knobs (``KILLER_FAULT_RATE``, default
+1.0, and ``KILLER_FAULT_LATENCY_MS``) through its admin endpoint, so that faults begin at a known
+moment of the drill.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import threading
+import urllib.request
+from typing import Any
+
+
+def parse_point(text: str) -> tuple[str, dict[str, str]]:
+    """``phase:phase=observe`` -> (``phase``, {``phase``: ``observe``})."""
+    kind, _, condition = text.partition(":")
+    match: dict[str, str] = {}
+    if condition:
+        field, _, value = condition.partition("=")
+        match[field] = value
+    return kind, match
+
+
+def matches(record: dict[str, Any], kind: str, match: dict[str, str]) -> bool:
+    return record["kind"] == kind and all(str(record.get(k)) == v for k, v in match.items())
+
+
+def turn_faults_on(admin_url: str) -> None:
+    """Kube and ARM requests of the twin fail at KILLER_FAULT_RATE from now on."""
+    rate = float(os.environ.get("KILLER_FAULT_RATE", "1.0"))
+    latency = float(os.environ.get("KILLER_FAULT_LATENCY_MS", "0"))
+    body = json.dumps({"rate": rate, "latencyMs": latency}).encode()
+    request = urllib.request.Request(admin_url + "/faults", body, method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def install(kind: str, match: dict[str, str], nth: int) -> None:
+    """Make the Nth matching ``Journal.append`` the process's last act."""
+    from drillkit.engine.journal import Journal
+
+    original = Journal.append
+    seen = [0]
+    faults_on = threading.Event()
+    lock = threading.Lock()
+    faults_after = parse_point(os.environ.get("KILLER_FAULTS_AFTER", ""))
+    admin_url = os.environ.get("KILLER_ADMIN_URL", "")
+
+    def append(self: Journal, record_kind: str, **fields: Any) -> dict[str, Any]:
+        record = original(self, record_kind, **fields)
+        if admin_url and not faults_on.is_set() and matches(record, *faults_after):
+            faults_on.set()
+            turn_faults_on(admin_url)
+        if nth and matches(record, kind, match):
+            with lock:
+                seen[0] += 1
+                hit = seen[0] == nth
+            if hit:
+                os.kill(os.getpid(), signal.SIGKILL)
+        return record
+
+    Journal.append = append  # type: ignore[method-assign, assignment]
+
+
+def main() -> None:
+    point, nth, *args = sys.argv[1:]
+    kind, match = parse_point(point)
+    install(kind, match, int(nth))
+    from drillkit.cli.main import main as drillkit_main
+
+    sys.argv = ["drillkit", *args]
+    drillkit_main()
+
+
+if __name__ == "__main__":
+    main()
