@@ -17,7 +17,8 @@ from drillkit.sandbox.tm.twin import TrafficManagerTwin
 from drillkit.sandbox.world import World, load_world
 
 T = TypeVar("T")
-FAST_SCALE = 0.02  # interval 10 s -> 0.2 s, timeout 5 s -> 0.1 s, TTL 30 s -> 1 s
+# interval 10 s -> 0.5 s, timeout 5 s -> 0.25 s (enough on a loaded machine), TTL 30 s -> 2 s
+FAST_SCALE = 0.05
 
 
 class StaticToken:
