@@ -196,3 +196,13 @@ def test_server_survives_a_burst_of_garbage(twin: TwinThread) -> None:
             return None
 
     assert wait_for(answer, 10) == "us.ingress.sandbox.test"
+
+
+def test_tcp_garbage_closes_the_connection_only(twin: TwinThread) -> None:
+    """A TCP client sending a bad length-prefixed message is cut off; others are still served."""
+    port = twin.keys["dns"]["port"]
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(b"\x00\x05\x80\x00\x00\x00\x00")  # a 5-byte "response": dropped
+        sock.settimeout(2)
+        assert sock.recv(100) == b""
+    assert _cname(_query(twin, FQDN, subnet="24.1.2.0/24", tcp=True)) == "us.ingress.sandbox.test"

@@ -133,7 +133,8 @@ def test_probe_loop_degrades_after_tolerated_failures() -> None:
 
     timings = asyncio.run(main())
     assert [ok for _, ok in timings][:3] == [False, False, False]
-    assert all(lag < 0.05 for lag, _ in timings)
+    # Results land right after their scheduled time (bench/tm_twin.py measures how closely).
+    assert all(0 <= lag < 0.25 for lag, _ in timings)
 
 
 async def _until(check: Callable[[], bool], timeout: float) -> None:
