@@ -6,6 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 READ = ("get", "list", "watch")
+_ALL = {
+    "pods",
+    "deployments",
+    "replicasets",
+    "statefulsets",
+    "daemonsets",
+    "horizontalpodautoscalers",
+}
 ALL = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 KUBE_VERSION = {"major": "1", "minor": "32", "gitVersion": "v1.32.0-drillkit"}
 
@@ -24,6 +32,11 @@ class Resource:
     subresources: dict[str, tuple[str, str, str, tuple[str, ...]]] = field(default_factory=dict)
     """subresource -> (group, version, kind, verbs) as discovery lists it."""
     has_generation: bool = False
+
+    @property
+    def categories(self) -> tuple[str, ...]:
+        """``kubectl get all`` lists the resources in category "all"."""
+        return ("all",) if self.plural in _ALL else ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -181,6 +194,8 @@ def resource_list(group: str, version: str) -> dict[str, Any] | None:
         }
         if res.short_names:
             entry["shortNames"] = list(res.short_names)
+        if res.categories:
+            entry["categories"] = list(res.categories)
         items.append(entry)
         for sub, (sgroup, sversion, skind, sverbs) in res.subresources.items():
             sub_entry: dict[str, Any] = {

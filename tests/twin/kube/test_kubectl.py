@@ -283,3 +283,17 @@ def test_get_events_is_served(sandbox: SandboxThread, kubectl: Kubectl) -> None:
     result = kubectl("get", "events", "-n", "shop")
     assert result.returncode == 0
     assert "No resources found in shop namespace." in result.stderr
+
+
+def test_get_all_lists_the_workloads(sandbox: SandboxThread, kubectl: Kubectl) -> None:
+    """``kubectl get all`` finds pods, the Deployment, StatefulSet and DaemonSet by category."""
+    settled(sandbox)
+    out = kubectl("get", "all", "-n", "shop").stdout
+    for name in (
+        "pod/cart-0",
+        "deployment.apps/web",
+        "statefulset.apps/cart",
+        "daemonset.apps/log-agent",
+        "replicaset.apps/web-",
+    ):
+        assert name in out
