@@ -24,7 +24,7 @@ from drillkit.engine.restore import restore
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
 from drillkit.engine.snapshot import take_snapshot
 from drillkit.engine.waits import Waits
-from drillkit.errors import AdapterError, DrillAborted, PreflightRefused
+from drillkit.errors import AdapterError, DrillAborted, DrillInterrupted, PreflightRefused
 from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
@@ -122,16 +122,20 @@ class Runner:
                     self.mark("ended")
                     self.journal.append("run.finished", verdict="refused")
                     if isinstance(e, Interrupted):
-                        raise PreflightRefused(
+                        raise DrillInterrupted(
                             f"interrupted by {e.signal_name} before any change; nothing was changed"
                         ) from None
                     raise
                 self.mark("lock_acquired")
                 try:
                     self._lifecycle(signals)
+                except Interrupted as e:  # a second signal between the shielded sections
+                    if not any(r["kind"] == "abort" for r in self.journal.records()):
+                        self._abort(f"interrupted by {e.signal_name}", interrupted=True)
                 finally:
-                    self.lock.release()
-                    self.phase("unlock")
+                    with signals.shield():
+                        self.lock.release()
+                        self.phase("unlock")
             records = self.journal.records()
             report = report_from(records, self.journal.path)
             self.journal.append(
@@ -196,12 +200,13 @@ class Runner:
                     self.phase("failback")
                     waits.failback(normal_from(self.journal.records()))
         finally:
-            self.observer.stop()
-            self.mark("ended")
-            if signals.received is not None and not any(
-                r["kind"] == "abort" for r in self.journal.records()
-            ):
-                self._abort(f"interrupted by {signals.received}", interrupted=True)
+            with signals.shield():
+                self.observer.stop()
+                self.mark("ended")
+                if signals.received is not None and not any(
+                    r["kind"] == "abort" for r in self.journal.records()
+                ):
+                    self._abort(f"interrupted by {signals.received}", interrupted=True)
 
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
