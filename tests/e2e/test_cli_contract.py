@@ -101,3 +101,22 @@ def test_drift_makes_restore_incomplete_until_forced(
     assert forced.exit_code == 0, forced.output
     web = us.get_workload("Deployment", "shop", "web")
     assert web is not None and web.replicas == 3
+
+
+def test_restore_of_a_stopped_embedded_sandbox_says_nothing_is_left(tmp_path: Path) -> None:
+    """A run whose embedded twin died with it has no world left to restore: said plainly, exit 0."""
+    from drillkit.spec.loader import load_drill
+
+    drill = load_drill(US_OUTAGE).model_dump(mode="json", by_alias=True)
+    run_dir = tmp_path / "runs" / "20260101T000000Z-us-outage-abcdef"
+    run_dir.mkdir(parents=True)
+    records = [
+        {"seq": 1, "kind": "run.started", "wall": 1.0, "mono": 1.0, "runId": run_dir.name,
+         "drill": drill, "connection": {"environment": "sandbox", "stateDir": str(tmp_path / "x")}},
+        {"seq": 2, "kind": "intent", "wall": 2.0, "mono": 2.0, "id": "m1", "action": "cordon"},
+    ]  # fmt: skip
+    (run_dir / "journal.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    result = CliRunner().invoke(cli, ["restore", "--latest", "--yes", "--runs-dir",
+                                      str(tmp_path / "runs")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "embedded sandbox twin that has stopped" in result.output
