@@ -30,7 +30,7 @@ WINDOW = 32  # queries in flight: enough to keep one server core busy
 
 def _wire(i: int, distinct: bool) -> bytes:
     subnet = f"24.{(i >> 8) & 255}.{i & 255}.0" if distinct else "24.1.2.0"
-    ecs = [dns.edns.ECSOption(subnet, 24)]
+    ecs: list[dns.edns.Option] = [dns.edns.ECSOption(subnet, 24)]
     query = dns.message.make_query("myapp.trafficmanager.net", "A", use_edns=0, options=ecs)
     query.id = i & 0xFFFF
     wire: bytes = query.to_wire()
