@@ -17,6 +17,7 @@ MODULES = [
     "bench.load",
     "bench.cli",
     "bench.kube",
+    "bench.contention",
     "bench.drain",
     "bench.drill",
     "bench.observe",
