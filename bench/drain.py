@@ -28,7 +28,8 @@ def _how(tier: str, f: DrainFigures) -> str:
         "drillkit (cordon + `Injector.drain_pods` through `drillkit.adapters.kube.KubeCluster`) "
         "is timed to the same finish line (node empty); its own return (evictions accepted) "
         "is shown in brackets; a budget-blocked eviction (429) makes kubectl wait 5 s before "
-        "retrying, drillkit 0.1 to 1 s (`drillkit.engine.fault.BACKOFF_S`)"
+        "retrying and polls each pod's deletion once a second (kubectl/pkg/drain), drillkit "
+        "backs off 0.1 to 1 s (`drillkit.engine.fault.BACKOFF_S`)"
     )
 
 
