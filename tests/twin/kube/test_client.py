@@ -97,3 +97,19 @@ def test_ready_replicas_reads_the_store(sandbox: SandboxThread) -> None:
     settled(sandbox)
     assert sandbox.call(lambda s: s.kube["us"].ready_replicas("shop", "Deployment", "web")) == 3
     assert sandbox.call(lambda s: s.kube["us"].ready_replicas("shop", "Deployment", "nope")) == 0
+
+
+def test_paging_with_limit_and_continue(sandbox: SandboxThread, us: Clients) -> None:
+    """Pages of 3 pods, followed through continue tokens, add up to the whole list once."""
+    settled(sandbox)
+    whole = [p.metadata.name for p in us.core.list_namespaced_pod("shop").items]
+    seen: list[str] = []
+    token = None
+    for _ in range(10):
+        page = us.core.list_namespaced_pod("shop", limit=3, _continue=token)
+        seen += [p.metadata.name for p in page.items]
+        token = page.metadata._continue
+        if not token:
+            break
+        assert page.metadata.remaining_item_count == len(whole) - len(seen)
+    assert seen == whole and len(whole) == 8
