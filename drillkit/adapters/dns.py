@@ -44,7 +44,7 @@ class _Endpoint(asyncio.DatagramProtocol):
 
     def __init__(self) -> None:
         self.transport: asyncio.DatagramTransport | None = None
-        self.pending: dict[int, asyncio.Future[bytes]] = {}
+        self.pending: dict[int, asyncio.Future[tuple[bytes, float]]] = {}
         self._next = secrets.randbelow(0x10000)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -55,7 +55,7 @@ class _Endpoint(asyncio.DatagramProtocol):
             return
         future = self.pending.pop(int.from_bytes(data[:2], "big"), None)
         if future is not None and not future.done():
-            future.set_result(data)
+            future.set_result((data, time.time()))
 
     def error_received(self, exc: Exception) -> None:
         for future in self.pending.values():
@@ -137,10 +137,10 @@ class EcsResolver:
         self._retired.clear()
         await asyncio.sleep(0)  # let the transports finish closing
 
-    async def _ask(self, wire: bytes, host: str, port: int) -> bytes:
+    async def _ask(self, wire: bytes, host: str, port: int) -> tuple[bytes, float]:
         endpoint = await self._endpoint(host, port)
         qid = endpoint.new_id()
-        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[bytes, float]] = asyncio.get_running_loop().create_future()
         endpoint.pending[qid] = future
         assert endpoint.transport is not None
         endpoint.transport.sendto(qid.to_bytes(2, "big") + wire[2:])
@@ -177,7 +177,8 @@ class EcsResolver:
         for host, port in self._nameservers:
             try:
                 try:
-                    message = dns.message.from_wire(await self._ask(wire, host, port))
+                    data, received_at = await self._ask(wire, host, port)
+                    message = dns.message.from_wire(data)
                     truncated = bool(message.flags & dns.flags.TC)
                 except TimeoutError:
                     truncated = True  # a lost datagram: ask once more, over TCP
@@ -185,6 +186,7 @@ class EcsResolver:
                     message = await dns.asyncquery.tcp(
                         dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
                     )
+                    received_at = time.time()
             except (dns.exception.DNSException, OSError, TimeoutError) as e:
                 last_error = short(f"{host}:{port}: {e!r}", 200)
                 continue
@@ -204,6 +206,7 @@ class EcsResolver:
                 addresses=tuple(addresses),
                 ttl=ttl,
                 latency_s=time.monotonic() - started,
+                received_at=received_at,
             )
         return DnsAnswer(
             rcode="TIMEOUT", latency_s=time.monotonic() - started, error=last_error or "no answer"

@@ -149,6 +149,8 @@ class DnsAnswer:
     ttl: int | None = None
     latency_s: float = 0.0
     error: str | None = None
+    received_at: float | None = None
+    """Epoch seconds when the answer's datagram arrived (before parsing), when known."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -197,7 +197,7 @@ class Observer:
         answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
         return {
             "name": name,
-            "at": round(self.conns.clock.wall(), 6),
+            "at": round(answer.received_at or self.conns.clock.wall(), 6),
             "region": region_of(answer.targets, self.ingresses),
             "rcode": answer.rcode,
             "answer": " ".join(answer.targets or answer.addresses) or (answer.error or ""),
