@@ -15,7 +15,7 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.fault import Injector, Mutator
-from drillkit.engine.journal import Journal, new_run_id
+from drillkit.engine.journal import Journal, new_run_id, read_journal
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import preflight
@@ -216,9 +216,9 @@ class Runner:
     def _restore(self) -> bool:
         self.phase("restore")
         self.mark("restore_started")
-        checks = restore(
-            self.journal.records(), self.conns.clusters, self.conns.traffic_manager, self.journal
-        )
+        # Read back from disk: restore must work from what the journal holds, nothing else.
+        records = read_journal(self.journal.path)
+        checks = restore(records, self.conns.clusters, self.conns.traffic_manager, self.journal)
         self.mark("restored")
         for check in checks:
             self._emit("restore", what=check.what, outcome=check.outcome.value)
