@@ -6,6 +6,7 @@ import asyncio
 import ipaddress
 import secrets
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, cast
 
@@ -37,6 +38,28 @@ def nameserver_addresses(names: Sequence[str], default_port: int = 53) -> list[t
             ) from e
         result.extend((str(record), port) for record in answer)
     return result
+
+
+_Summary = tuple[str, tuple[str, ...], tuple[str, ...], int | None]
+PARSED_CACHE = 4096
+
+
+def _summary(message: Any) -> _Summary:
+    """rcode, CNAME targets, addresses and the smallest TTL of a response."""
+    import dns.rcode
+    import dns.rdatatype
+
+    targets: list[str] = []
+    addresses: list[str] = []
+    ttl: int | None = None
+    for rrset in message.answer:
+        ttl = rrset.ttl if ttl is None else min(ttl, rrset.ttl)
+        for record in rrset:
+            if rrset.rdtype == dns.rdatatype.CNAME:
+                targets.append(str(record.target).rstrip("."))
+            elif rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
+                addresses.append(str(record))
+    return dns.rcode.to_text(message.rcode()), tuple(targets), tuple(addresses), ttl
 
 
 class _Endpoint(asyncio.DatagramProtocol):
@@ -91,6 +114,7 @@ class EcsResolver:
         self._endpoints: dict[tuple[int, str, int], asyncio.Task[_Endpoint]] = {}
         self._wires: dict[tuple[str, str], bytes] = {}
         self._retired: list[_Endpoint] = []
+        self._parsed: OrderedDict[bytes, _Summary] = OrderedDict()
 
     def _wire(self, qname: str, client_subnet: str) -> bytes:
         key = (qname, client_subnet)
@@ -137,6 +161,26 @@ class EcsResolver:
         self._retired.clear()
         await asyncio.sleep(0)  # let the transports finish closing
 
+    def _parse_udp(self, data: bytes) -> _Summary | None:
+        """The answer's summary (None when truncated). Answers that differ only in their id
+        are parsed once: hundreds of vantage points mostly get a handful of distinct answers."""
+        import dns.flags
+        import dns.message
+
+        key = data[2:]
+        cached = self._parsed.get(key)
+        if cached is not None:
+            self._parsed.move_to_end(key)
+            return cached
+        message = dns.message.from_wire(data)
+        if message.flags & dns.flags.TC:
+            return None
+        summary = _summary(message)
+        self._parsed[key] = summary
+        if len(self._parsed) > PARSED_CACHE:
+            self._parsed.popitem(last=False)
+        return summary
+
     async def _ask(self, wire: bytes, host: str, port: int) -> tuple[bytes, float]:
         endpoint = await self._endpoint(host, port)
         qid = endpoint.new_id()
@@ -178,32 +222,23 @@ class EcsResolver:
             try:
                 try:
                     data, received_at = await self._ask(wire, host, port)
-                    message = dns.message.from_wire(data)
-                    truncated = bool(message.flags & dns.flags.TC)
+                    summary = self._parse_udp(data)
                 except TimeoutError:
-                    truncated = True  # a lost datagram: ask once more, over TCP
-                if truncated:
+                    summary = None  # a lost datagram: ask once more, over TCP
+                if summary is None:
                     message = await dns.asyncquery.tcp(
                         dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
                     )
                     received_at = time.time()
+                    summary = _summary(message)
             except (dns.exception.DNSException, OSError, TimeoutError) as e:
                 last_error = short(f"{host}:{port}: {e!r}", 200)
                 continue
-            targets: list[str] = []
-            addresses: list[str] = []
-            ttl: int | None = None
-            for rrset in message.answer:
-                ttl = rrset.ttl if ttl is None else min(ttl, rrset.ttl)
-                for record in rrset:
-                    if rrset.rdtype == dns.rdatatype.CNAME:
-                        targets.append(str(record.target).rstrip("."))
-                    elif rrset.rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA):
-                        addresses.append(str(record))
+            rcode, targets, addresses, ttl = summary
             return DnsAnswer(
-                rcode=dns.rcode.to_text(message.rcode()),
-                targets=tuple(targets),
-                addresses=tuple(addresses),
+                rcode=rcode,
+                targets=targets,
+                addresses=addresses,
                 ttl=ttl,
                 latency_s=time.monotonic() - started,
                 received_at=received_at,
