@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -33,8 +34,23 @@ def _zero_backoff() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def conns(sandbox: SandboxThread) -> Iterator[Connections]:
     c = connect_sandbox(load_drill(US_OUTAGE), sandbox.info, deadline_s=3.0)
+    deadline = time.monotonic() + 30
+    while not _settled(c):  # every web pod Ready: budgets allow what the tests expect
+        assert time.monotonic() < deadline, "the twin did not settle in 30 s"
+        time.sleep(0.1)
     yield c
     c.close()
+
+
+def _settled(c: Connections) -> bool:
+    for cluster in c.clusters.values():
+        web = cluster.get_workload("Deployment", "shop", "web")
+        if web is None or web.ready < web.replicas:
+            return False
+        pdbs = getattr(cluster, "list_pdbs", list)()
+        if any(p.disruptions_allowed < 1 for p in pdbs):
+            return False
+    return True
 
 
 @pytest.fixture
