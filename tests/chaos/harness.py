@@ -197,6 +197,7 @@ class WorldReader:
         return result
 
     def lease_holder(self, region: str) -> str | None:
+        """Who holds the drill lock (Lease default/drillkit-drill) now; None when it is free."""
         from kubernetes.client.exceptions import ApiException
 
         try:
@@ -205,7 +206,16 @@ class WorldReader:
             if e.status == 404:
                 return None
             raise
-        return lease.spec.holder_identity if lease.spec else None
+        spec = lease.spec
+        if spec is None or not spec.holder_identity:
+            return None
+        # An expired lease locks nothing (drillkit takes it over): only a live holder counts.
+        renewed = spec.renew_time or spec.acquire_time
+        duration = spec.lease_duration_seconds or 0
+        if renewed is None or renewed.timestamp() + duration < time.time():
+            return None
+        holder: str = spec.holder_identity
+        return holder
 
     def endpoints(self) -> list[dict[str, Any]]:
         """Every endpoint of every profile: key, endpointStatus, endpointMonitorStatus."""
