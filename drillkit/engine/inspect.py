@@ -9,6 +9,7 @@ from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import NodeState, PdbState, PodRef
 from drillkit.engine.fault import SKIPPED_OWNERS
 from drillkit.engine.snapshot import endpoints_by_region
+from drillkit.errors import AdapterError
 from drillkit.spec.model import DrainFault, Drill
 
 
@@ -84,6 +85,10 @@ def inspect(drill: Drill, conns: Connections) -> Inspection:
     all_nodes = cluster.list_nodes({})
     pods = [p for n in drained for p in cluster.pods_on_node(n.name)]
     list_pdbs = getattr(cluster, "list_pdbs", None)  # not every Cluster can list budgets
-    pdbs: list[PdbState] = list_pdbs() if callable(list_pdbs) else []
+    unread: tuple[str, ...] = ()
+    try:
+        pdbs: list[PdbState] = list_pdbs() if callable(list_pdbs) else []
+    except AdapterError as e:  # e.g. a 1.20 cluster serves budgets only as policy/v1beta1
+        pdbs, unread = [], (f"could not read PodDisruptionBudgets, so none are predicted: {e}",)
     blocks, notes = predict_blocks(drill.fault, drained, all_nodes, pods, pdbs)
-    return Inspection(endpoints, blocks, notes)
+    return Inspection(endpoints, blocks, notes + unread)
