@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import jsonpatch  # type: ignore[import-untyped]
+import jsonpatch
 
 from drillkit.sandbox.kube.status import ApiError, bad_request
 
