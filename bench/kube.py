@@ -64,7 +64,7 @@ def startup_rows(runs: int = 5) -> list[Row]:
          f"{runs} fresh `Sandbox(world, dir).start()` with the default components"),
         ("`drillkit sandbox up` from exec to its ready line", cli,
          "3 runs; includes the interpreter start and the imports (aiohttp, cryptography, "
-         "dnspython, pydantic models: over 1 s of it on this machine)"),
+         "dnspython, pydantic models); the CPU-time rows below split work from waiting"),
     ]:  # fmt: skip
         rows.append(Row(what, _ms(samples), "under 1 s", statistics.median(samples) < 1.0, how))
     return rows

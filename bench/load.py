@@ -35,7 +35,7 @@ def run() -> list[Row]:
         Row(
             f"machine load {when}",
             f"load average {one:.1f} / {five:.1f} / {fifteen:.1f} (1/5/15 min) on "
-            f"{os.cpu_count()} cores; {_busy_processes()} other processes running",
+            f"{os.cpu_count()} cores; other processes running now: {_busy_processes()}",
             "n/a",
             None,
             "`os.getloadavg()` and /proc/*/stat; the cores are shared with other engineers' test "
