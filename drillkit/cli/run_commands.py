@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import getpass
-import importlib
 import json
 import socket
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import click
 
+from drillkit.cli.wiring import drill_connections, journal_connections
 from drillkit.errors import DrillkitError, RestoreIncomplete
 from drillkit.exitcodes import ExitCode
 
@@ -53,64 +52,6 @@ def _who() -> str:
     except (KeyError, OSError):
         user = "unknown"
     return f"{user}@{socket.gethostname()}"
-
-
-def _connect_module() -> Any:
-    """The composition root that builds SDK-backed adapters, loaded by name: the CLI itself
-    stays free of SDK imports (import-linter forbids even indirect ones for cli/engine)."""
-    return importlib.import_module("drillkit.adapters.connect")
-
-
-@contextlib.contextmanager
-def _connections(drill: Any, drill_path: Path, attach: Path | None) -> Iterator[Any]:
-    """Adapters for the drill's environment; a sandbox drill starts its twin unless attached."""
-    connect = _connect_module()
-    if drill.environment.sandbox is None:
-        if attach is not None:
-            raise click.UsageError("--attach is for sandbox drills; this drill targets Azure")
-        conns = connect.connect_azure(drill)
-        try:
-            yield conns
-        finally:
-            conns.close()
-        return
-    if attach is not None:
-        conns = connect.connect_sandbox(drill, connect.read_world_info(attach))
-        try:
-            yield conns
-        finally:
-            conns.close()
-        return
-    from drillkit.sandbox.runtime import SandboxThread
-    from drillkit.sandbox.world import load_world
-
-    world = load_world(drill_path.parent / drill.environment.sandbox.world)
-    with SandboxThread(world) as box:
-        conns = connect.connect_sandbox(drill, box.info)
-        try:
-            yield conns
-        finally:
-            conns.close()
-
-
-@contextlib.contextmanager
-def _journal_connections(drill: Any, records: list[dict[str, Any]]) -> Iterator[Any]:
-    """Reconnect to what a journal's run used; None when its embedded sandbox is gone."""
-    connect = _connect_module()
-    started = next(r for r in records if r["kind"] == "run.started")
-    info = started.get("connection") or {}
-    if info.get("environment") == "sandbox":
-        state_dir = info.get("stateDir")
-        if not state_dir or not (Path(state_dir) / "world.json").is_file():
-            yield None
-            return
-        conns = connect.connect_sandbox(drill, connect.read_world_info(Path(state_dir)))
-    else:
-        conns = connect.connect_azure(drill)
-    try:
-        yield conns
-    finally:
-        conns.close()
 
 
 @click.command()
@@ -166,7 +107,7 @@ def run(
     progress: Progress = (
         LiveProgress() if live else Progress(sys.stdout if output == "text" else None)
     )
-    with _connections(drill, drill_path, attach) as conns:
+    with drill_connections(drill, drill_path, attach) as conns:
         options = RunOptions(
             drill=drill,
             drill_path=drill_path,
@@ -254,7 +195,7 @@ def restore(
     records = read_journal(path)
     drill = drill_of(records)
     _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
-    with _journal_connections(drill, records) as conns:
+    with journal_connections(drill, records) as conns:
         if conns is None:
             click.echo(
                 f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "

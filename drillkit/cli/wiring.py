@@ -1,0 +1,64 @@
+"""Building a drill's adapters for a command: the CLI is the composition root.
+
+The adapters (and through them the SDKs) are imported when a command needs them, never at
+start-up, so that ``drillkit --help`` and ``drillkit validate`` stay fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from drillkit.adapters.bundle import Connections
+    from drillkit.spec.model import Drill
+
+
+@contextlib.contextmanager
+def drill_connections(drill: Drill, drill_path: Path, attach: Path | None) -> Iterator[Connections]:
+    """Adapters for the drill's environment; a sandbox drill starts its twin unless attached."""
+    from drillkit.adapters import connect
+
+    with contextlib.ExitStack() as stack:
+        if drill.environment.sandbox is None:
+            if attach is not None:
+                raise click.UsageError("--attach is for sandbox drills; this drill targets Azure")
+            conns = connect.connect_azure(drill)
+        elif attach is not None:
+            conns = connect.connect_sandbox(drill, connect.read_world_info(attach))
+        else:
+            from drillkit.sandbox.runtime import SandboxThread
+            from drillkit.sandbox.world import load_world
+
+            world = load_world(drill_path.parent / drill.environment.sandbox.world)
+            box = stack.enter_context(SandboxThread(world))
+            conns = connect.connect_sandbox(drill, box.info)
+        stack.callback(conns.close)
+        yield conns
+
+
+@contextlib.contextmanager
+def journal_connections(
+    drill: Drill, records: list[dict[str, Any]]
+) -> Iterator[Connections | None]:
+    """Reconnect to what a journal's run used; None when its embedded sandbox is gone."""
+    from drillkit.adapters import connect
+
+    started = next(r for r in records if r["kind"] == "run.started")
+    info = started.get("connection") or {}
+    if info.get("environment") == "sandbox":
+        state_dir = info.get("stateDir")
+        if not state_dir or not (Path(state_dir) / "world.json").is_file():
+            yield None
+            return
+        conns = connect.connect_sandbox(drill, connect.read_world_info(Path(state_dir)))
+    else:
+        conns = connect.connect_azure(drill)
+    try:
+        yield conns
+    finally:
+        conns.close()

@@ -1,0 +1,36 @@
+"""``plan --inspect`` reads the sandbox twin and predicts the budgets that block the drain."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from drillkit.cli.main import cli
+from tests.conftest import US_OUTAGE
+
+
+def test_inspect_predicts_blocking_budget_and_maps_endpoints() -> None:
+    """The default world's web budget blocks two of three pods; endpoints map by ingress."""
+    result = CliRunner().invoke(
+        cli, ["plan", str(US_OUTAGE), "--inspect", "--output", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.stderr
+    inspection = json.loads(result.stdout)["inspection"]
+    assert sorted(inspection["endpoints"]["us"]) == [
+        "myapp-eu/ExternalEndpoints/us",
+        "myapp-na/ExternalEndpoints/us",
+    ]
+    [budget] = inspection["blockingBudgets"]
+    assert budget["pdb"] == "shop/web"
+    assert budget["disruptionsAllowed"] == 1
+    assert len(budget["pods"]) == 3
+    assert len(budget["blocked"]) == 2
+    assert budget["then"] == "deleted after 5s (onBlocked: delete)"
+
+
+def test_plan_without_inspect_stays_offline() -> None:
+    """Without --inspect the plan has no inspection and needs no twin."""
+    result = CliRunner().invoke(cli, ["plan", str(US_OUTAGE), "--output", "json"])
+    assert result.exit_code == 0
+    assert "inspection" not in json.loads(result.stdout)
