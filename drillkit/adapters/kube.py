@@ -99,9 +99,7 @@ class KubeCluster:
     def close(self) -> None:
         self._api.close()  # type: ignore[no-untyped-call]
 
-    def _call(self, what: str, fn: Callable[[], T], *, retried: bool = True) -> T:
-        if not retried:
-            return _translate(what, fn)
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
         return retry.call(f"kube.{what}", lambda: _translate(what, fn), deadline_s=self._deadline)
 
     # -------------------------------------------------------------- access
@@ -191,6 +189,14 @@ class KubeCluster:
         return self._eviction_version
 
     def evict(self, pod: PodRef, grace_period_s: int | None = None) -> EvictionResult:
+        """One eviction; 5xx and transport errors are retried here, a PDB's 429 is returned."""
+        return retry.call(
+            f"kube.evict {pod.key}",
+            lambda: self._evict_once(pod, grace_period_s),
+            deadline_s=self._deadline,
+        )
+
+    def _evict_once(self, pod: PodRef, grace_period_s: int | None) -> EvictionResult:
         from kubernetes import client
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
@@ -212,7 +218,7 @@ class KubeCluster:
             message = status_message(e.body)
             if e.status == 404 and version == "v1" and "eviction" in message.lower():
                 self._eviction_version = "v1beta1"  # the group is there but not this version
-                return self.evict(pod, grace_period_s)
+                return self._evict_once(pod, grace_period_s)
             if e.status == 404:
                 return EvictionResult(Eviction.GONE, message=message)
             if e.status == 429:
@@ -344,20 +350,36 @@ class KubeCluster:
             ),
         )
         what = f"take lease {lease.namespace}/{lease.name}"
-        if lease.resource_version:
-            result = self._call(
-                what,
-                lambda: self.coordination.replace_namespaced_lease(
-                    lease.name, lease.namespace, body
-                ),
-                retried=False,
-            )
-        else:
-            result = self._call(
-                what,
-                lambda: self.coordination.create_namespaced_lease(lease.namespace, body),
-                retried=False,
-            )
+        attempts = 0
+
+        def write() -> Any:
+            nonlocal attempts
+            attempts += 1
+            try:
+                if lease.resource_version:
+                    return _translate(
+                        what,
+                        lambda: self.coordination.replace_namespaced_lease(
+                            lease.name, lease.namespace, body
+                        ),
+                    )
+                return _translate(
+                    what, lambda: self.coordination.create_namespaced_lease(lease.namespace, body)
+                )
+            except PermanentAdapterError as e:
+                # A retried write whose first try landed (its answer lost) conflicts with
+                # itself: the lease is ours if it names us.
+                if e.status == 409 and attempts > 1:
+                    current = self.get_lease(lease.namespace, lease.name)
+                    if current is not None and current.holder == holder:
+                        return None
+                raise
+
+        result = retry.call(f"kube.{what}", write, deadline_s=self._deadline)
+        if result is None:
+            current = self.get_lease(lease.namespace, lease.name)
+            assert current is not None
+            return current
         return _lease(result)
 
     def delete_lease(self, namespace: str, name: str, holder: str) -> None:
@@ -373,7 +395,6 @@ class KubeCluster:
             self._call(
                 f"release lease {name}",
                 lambda: self.coordination.delete_namespaced_lease(name, namespace, body=options),
-                retried=False,
             )
         except AdapterError as e:
             if e.status not in (404, 409):

@@ -99,7 +99,9 @@ class DrillLock:
                     f"another drill took the lock in region {region} at the same moment; "
                     "nothing was changed: try again later"
                 ) from e
-            raise
+            raise PreflightRefused(
+                f"cannot take the drill lock in region {region} ({e}); nothing was changed"
+            ) from e
 
     def _renew_loop(self) -> None:
         interval = max(self.duration_s / 3, 0.5)
