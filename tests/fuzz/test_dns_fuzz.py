@@ -13,7 +13,6 @@ import dns.edns
 import dns.flags
 import dns.message
 import dns.rcode
-import pytest
 import structlog.testing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -145,11 +144,6 @@ def test_a_stalled_tcp_frame_does_not_block_udp(twin: TwinThread) -> None:
         assert udp_exchange(_port(twin), b"\x00") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="twin bug: a query for the root name raises dns.name.NoParent in "
-    "Responder._answer (qname.parent()); the UDP server logs it and never answers",
-)
 def test_a_query_for_the_root_name_is_answered(twin: TwinThread) -> None:
     """`dig . A` against the twin gets an answer (REFUSED: the root is not its zone)."""
     query = dns.message.make_query(".", "A")

@@ -145,7 +145,9 @@ class Responder:
         client = self._client(query, response, src)
         if qname.is_subdomain(TM_ZONE):
             self._tm_answer(qname, qtype, client, response)
-        elif qname.parent() in self.host_zones or qname in self.host_zones:
+        elif qname in self.host_zones or (
+            qname != dns.name.root and qname.parent() in self.host_zones
+        ):
             self._host_answer(qname, qtype, response)
         else:
             response.flags &= ~dns.flags.AA
