@@ -1,4 +1,5 @@
-"""One `drillkit sandbox up` twin per module (timeScale 0.05) and a reader of its world."""
+"""One `drillkit sandbox up` twin per module (timeScale 0.05) and a reader of its world; the
+`twin` and `reader` fixtures are the chaos suite's, started from this folder's `twin_dir`."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.chaos.harness import SandboxProcess, WorldReader, eventually, write_world
+from tests.chaos import conftest as chaos
+from tests.chaos.harness import WorldReader, eventually, write_world
 
 CRASH_TIME_SCALE = 0.05
+twin = chaos.twin
+reader = chaos.reader
 
 
 @pytest.fixture(scope="module")
@@ -18,25 +22,6 @@ def twin_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("crash")
     write_world(folder / "drills", CRASH_TIME_SCALE)
     return folder
-
-
-@pytest.fixture(scope="module")
-def twin(twin_dir: Path) -> Iterator[SandboxProcess]:
-    sandbox = SandboxProcess(twin_dir / "state", twin_dir / "drills" / "world.yaml")
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
-
-
-@pytest.fixture(scope="module")
-def reader(twin: SandboxProcess) -> Iterator[WorldReader]:
-    world = WorldReader(twin.info)
-    try:
-        eventually(world.healthy, 60)
-        yield world
-    finally:
-        world.close()
 
 
 @pytest.fixture
