@@ -7,8 +7,8 @@ from typing import Any
 
 from drillkit.spec.model import DisableEndpointFault, DrainFault, Drill, ScaleDownFault
 
-LEASE_NAME = "drillkit-lock"
-LEASE_NAMESPACE = "kube-system"
+LEASE_NAME = "drillkit-drill"
+LEASE_NAMESPACE = "default"  # every cluster has it, and SREs' roles usually reach it
 
 
 @dataclass(frozen=True, slots=True)

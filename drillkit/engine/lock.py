@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 import structlog
 
 from drillkit.adapters.ports import Clock, Cluster, LeaseState
+from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.errors import AdapterError, PreflightRefused
 
 log = structlog.get_logger()
-LEASE_NAMESPACE = "default"
-LEASE_NAME = "drillkit-drill"
 LEASE_SECONDS = 15
 
 

@@ -7,7 +7,8 @@ from urllib.parse import urlparse
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import AccessCheck, Target
-from drillkit.engine.lock import LEASE_NAMESPACE, DrillLock
+from drillkit.core.plan import LEASE_NAMESPACE
+from drillkit.engine.lock import DrillLock
 from drillkit.engine.snapshot import endpoints_by_region
 from drillkit.errors import AdapterError, PreflightRefused
 from drillkit.spec.model import Drill

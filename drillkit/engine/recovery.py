@@ -7,9 +7,9 @@ from pathlib import Path
 import structlog
 
 from drillkit.adapters.bundle import Connections
+from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck
 from drillkit.engine.journal import Journal, read_journal
-from drillkit.engine.lock import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.engine.restore import restore
 from drillkit.errors import AdapterError
 

@@ -10,7 +10,8 @@ import pytest
 
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.ports import LeaseState
-from drillkit.engine.lock import LEASE_NAME, LEASE_NAMESPACE, DrillLock
+from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
+from drillkit.engine.lock import DrillLock
 from drillkit.engine.signals import Interrupted, interrupts
 from drillkit.errors import PreflightRefused
 from tests.engine.fakes import FakeWorld
