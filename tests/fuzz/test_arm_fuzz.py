@@ -150,9 +150,8 @@ def _set(body: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     return body
 
 
-# Each found by the fuzzing above; each answers 500 (an unhandled TypeError/ValueError in the
-# twin, file:line as of this commit; validation = drillkit/sandbox/tm/arm_validation.py) where
-# ARM answers 400 BadRequest.
+# Each found by the fuzzing above as a 500 (an unhandled TypeError/ValueError in the twin,
+# file:line as found; validation = drillkit/sandbox/tm/arm_validation.py); ARM answers 400.
 TYPE_CONFUSION = [
     ("PUT", "profile", "tags", True, "arm.py:220 dict(tags)"),
     ("PUT", "profile", "properties.monitorConfig", [1], "arm.py:210 monitorConfig.pop"),
@@ -175,10 +174,7 @@ TYPE_CONFUSION = [
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(case[:4], id=case[4], marks=pytest.mark.xfail(strict=True, reason=case[4]))
-        for case in TYPE_CONFUSION
-    ],
+    [pytest.param(case[:4], id=case[4]) for case in TYPE_CONFUSION],
 )
 def test_type_confused_fields_get_arm_errors(
     arm: Arm, bases: dict[str, Any], case: tuple[str, str, str, Any]
@@ -192,3 +188,24 @@ def test_type_confused_fields_get_arm_errors(
     assert response.status_code == 400, response.text
     assert response.json()["error"]["code"]
     _still_readable(arm)
+
+
+@pytest.mark.parametrize("method", ["PUT", "PATCH"])
+def test_a_type_confused_body_is_refused_without_changing_state(
+    arm: Arm, bases: dict[str, Any], method: str
+) -> None:
+    """A valid TTL change beside a wrong-typed field is refused whole, naming the field."""
+    _reset(arm, bases)
+    before = arm.get(SCRATCH).json()
+    body = _set(bases["profile"], "properties.dnsConfig.ttl", 42)
+    body = _set(body, "properties.monitorConfig.customHeaders", 5)
+    response = arm.send(method, SCRATCH, json.dumps(body).encode(), VERSIONS[0])
+    assert response.status_code == 400, response.text
+    error = response.json()["error"]
+    assert error["code"] == "BadRequest"
+    assert "properties.monitorConfig.customHeaders" in error["message"]
+    assert "must be an array, not a number" in error["message"]
+    after = arm.get(SCRATCH).json()
+    assert after["properties"]["dnsConfig"]["ttl"] == before["properties"]["dnsConfig"]["ttl"] != 42
+    assert after["properties"]["dnsConfig"] == before["properties"]["dnsConfig"]
+    assert after["properties"]["monitorConfig"]["customHeaders"] == []

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from drillkit.sandbox.tm import arm_validation as val
 from drillkit.sandbox.tm.arm_render import endpoint_json, merge, profile_json
+from drillkit.sandbox.tm.arm_shape import ENDPOINT, NAME_CHECK, PROFILE, Spec, check_shape
 from drillkit.sandbox.tm.geography import default_hierarchy
 from drillkit.sandbox.tm.state import DNS_ZONE, PROFILE_TYPE, Endpoint, Json, Profile, Store
 from drillkit.sandbox.tm.state import profile_key as pkey
@@ -156,7 +157,7 @@ class ArmTwin:
         raise val.ArmError(404, "NotFound", f"No Traffic Manager resource at {request.path}.")
 
     @staticmethod
-    async def _body(request: web.Request) -> Json:
+    async def _body(request: web.Request, shape: Spec) -> Json:
         try:
             body = json.loads(await request.read() or b"{}")
         except (ValueError, UnicodeDecodeError) as exc:
@@ -169,6 +170,7 @@ class ArmTwin:
             raise val.ArmError(
                 400, "InvalidRequestContent", "The request content must be a JSON object."
             )
+        check_shape(body, shape)
         return body
 
     def _profile(self, m: dict[str, str]) -> Profile:
@@ -183,7 +185,7 @@ class ArmTwin:
         return _json(profile_json(self.store, self._profile(m), request.query["api-version"]))
 
     async def _put_profile(self, request: web.Request, m: dict[str, str]) -> web.Response:
-        body = await self._body(request)
+        body = await self._body(request, PROFILE)
         existing = self.store.profiles.get(pkey(m["sub"], m["rg"], m["profile"]))
         profile = self._build_profile(m, body, existing)
         self.store.put(profile)
@@ -193,7 +195,7 @@ class ArmTwin:
     async def _patch_profile(self, request: web.Request, m: dict[str, str]) -> web.Response:
         existing = self._profile(m)
         current = profile_json(self.store, existing, PAGED_API)
-        patch = await self._body(request)
+        patch = await self._body(request, PROFILE)
         props = patch.get("properties") or {}
         merged = merge(current, {k: v for k, v in patch.items() if k != "properties"})
         merged["properties"] = merge(
@@ -292,12 +294,12 @@ class ArmTwin:
 
     async def _put_ep(self, request: web.Request, m: dict[str, str]) -> web.Response:
         profile = self._profile(m)
-        body = await self._body(request)
+        body = await self._body(request, ENDPOINT)
         return self._store_endpoint(profile, m, dict(body.get("properties") or {}), body)
 
     async def _patch_ep(self, request: web.Request, m: dict[str, str]) -> web.Response:
         profile, endpoint = self._endpoint(m)
-        body = await self._body(request)
+        body = await self._body(request, ENDPOINT)
         props = merge(endpoint.properties, dict(body.get("properties") or {}))
         return self._store_endpoint(profile, m, props, body, patch=True)
 
@@ -338,10 +340,10 @@ class ArmTwin:
     # Provider-level operations
 
     async def _name_v1(self, request: web.Request, m: dict[str, str]) -> web.Response:
-        return _json(self._availability(await self._body(request)))
+        return _json(self._availability(await self._body(request, NAME_CHECK)))
 
     async def _name_v2(self, request: web.Request, m: dict[str, str]) -> web.Response:
-        return _json(self._availability(await self._body(request)))
+        return _json(self._availability(await self._body(request, NAME_CHECK)))
 
     def _availability(self, body: Json) -> Json:
         name, kind = str(body.get("name") or ""), str(body.get("type") or "")
