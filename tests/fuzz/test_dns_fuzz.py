@@ -4,6 +4,7 @@ and ECS options, truncated and bit-flipped packets; the server keeps answering n
 from __future__ import annotations
 
 import ipaddress
+import json
 import socket
 import struct
 from collections.abc import Iterator
@@ -13,11 +14,14 @@ import dns.edns
 import dns.flags
 import dns.message
 import dns.rcode
+import dns.rdatatype
 import structlog.testing
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from drillkit.sandbox.tm.dns import UDP_MAX_PAYLOAD
 from tests.fuzz.dnswire import SENTINEL_ID, queries, tcp_exchange, udp_exchange
+from tests.fuzz.test_arm_fuzz import Arm
 from tests.twin.tm.conftest import TwinThread
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -60,6 +64,17 @@ def _ecs_echo(query: dns.message.Message, reply: dns.message.Message) -> None:
     assert _network(echoed[0]) == _network(sent[0])
 
 
+def _udp_limit(wire: bytes) -> int:
+    """The client's EDNS payload size (512 at least, the twin's cap at most), 512 without EDNS."""
+    try:
+        query = dns.message.from_wire(wire)
+    except Exception:
+        return 512  # unreadable: the reply, if any, is a bare FORMERR header
+    if query.edns < 0:
+        return 512
+    return min(UDP_MAX_PAYLOAD, max(512, query.payload))
+
+
 def _network(option: dns.edns.ECSOption) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
     return ipaddress.ip_network(f"{option.address}/{option.srclen}", strict=False)
 
@@ -69,12 +84,12 @@ def _network(option: dns.edns.ECSOption) -> ipaddress.IPv4Network | ipaddress.IP
 def test_valid_queries_over_udp_are_always_answered(
     twin: TwinThread, query: dns.message.Message
 ) -> None:
-    """Every structurally valid query gets a same-id response within 512 octets, ECS echoed."""
+    """Every valid query gets a same-id response within its EDNS size (or 512), ECS echoed."""
     wire = query.to_wire()
     with no_server_errors():
         replies = udp_exchange(_port(twin), wire)
     assert len(replies) == 1, "a valid query was dropped"
-    reply = _check_reply(wire, replies[0], 512)
+    reply = _check_reply(wire, replies[0], _udp_limit(wire))
     if reply.rcode() in ANSWERED:
         assert reply.question[0].name == query.question[0].name
         _ecs_echo(query, reply)
@@ -100,7 +115,7 @@ def test_bit_flipped_and_truncated_packets_over_udp(
         replies = udp_exchange(_port(twin), wire)
     assert len(replies) <= 1
     for reply in replies:
-        _check_reply(wire, reply, 512)
+        _check_reply(wire, reply, _udp_limit(wire))
 
 
 @settings(FUZZ, max_examples=60)
@@ -151,3 +166,31 @@ def test_a_query_for_the_root_name_is_answered(twin: TwinThread) -> None:
         replies = udp_exchange(_port(twin), query.to_wire())
     assert len(replies) == 1
     assert dns.message.from_wire(replies[0]).rcode() == dns.rcode.REFUSED
+
+
+def test_an_any_query_on_a_mixed_family_multivalue_profile_gets_a_and_aaaa(
+    twin: TwinThread,
+) -> None:
+    """ANY on a MultiValue profile with IPv4 and IPv6 endpoints is answered with both families."""
+    arm = Arm(twin.keys["trafficManager"])
+    endpoints = [
+        {"name": name, "type": "externalEndpoints", "properties": {"target": target}}
+        for name, target in (("v4", "127.0.0.9"), ("v6", "::1"))
+    ]
+    monitor = {"protocol": "TCP", "port": 9, "intervalInSeconds": 30}
+    props = {"trafficRoutingMethod": "MultiValue", "maxReturn": 8, "monitorConfig": monitor}
+    props |= {"dnsConfig": {"relativeName": "fuzz-mixed", "ttl": 30}, "endpoints": endpoints}
+    body = json.dumps({"location": "global", "properties": props}).encode()
+    try:
+        created = arm.send("PUT", "fuzz-mixed", body, "2022-04-01")
+        assert created.status_code == 201, created.text
+        query = dns.message.make_query("fuzz-mixed.trafficmanager.net", "ANY")
+        with no_server_errors():
+            replies = udp_exchange(_port(twin), query.to_wire())
+        assert len(replies) == 1, "the ANY query went unanswered"
+        answer = dns.message.from_wire(replies[0]).answer
+        found = {(dns.rdatatype.to_text(rrset.rdtype), str(rd)) for rrset in answer for rd in rrset}
+        assert found == {("A", "127.0.0.9"), ("AAAA", "::1")}
+    finally:
+        arm.send("DELETE", "fuzz-mixed", b"", "2022-04-01")
+        arm.http.close()

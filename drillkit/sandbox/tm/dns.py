@@ -16,6 +16,9 @@ _log = structlog.get_logger("drillkit.sandbox.tm.dns")
 _TCP_IDLE_S = 10.0
 _TCP_MAX_MESSAGES = 1000
 _RCVBUF = 4 * 1024 * 1024
+# Largest UDP answer whatever the client's EDNS size: the 2020 DNS flag day value, which
+# avoids IP fragmentation. Without EDNS the responder keeps to 512 octets (RFC 1035).
+UDP_MAX_PAYLOAD = 1232
 
 
 class _Udp(asyncio.DatagramProtocol):
@@ -28,7 +31,7 @@ class _Udp(asyncio.DatagramProtocol):
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         try:
-            reply = self.responder.respond(data, str(addr[0]), max_size=512)
+            reply = self.responder.respond(data, str(addr[0]), max_size=UDP_MAX_PAYLOAD)
         except Exception:  # a bug answering one packet must not stop the server
             _log.exception("tm.dns.udp.failed")
             return

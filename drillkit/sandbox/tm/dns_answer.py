@@ -29,6 +29,7 @@ TM_ZONE = dns.name.from_text(DNS_ZONE)
 NXDOMAIN = "NXDOMAIN"
 NODATA = "NODATA"
 _CACHE_SIZE = 10_000
+_FAMILY_TYPES = {4: dns.rdatatype.A, 6: dns.rdatatype.AAAA}
 
 
 @dataclass(frozen=True)
@@ -202,14 +203,13 @@ class Responder:
     ) -> list[dns.rrset.RRset]:
         addresses = [ipaddress.ip_address(t) for t in (_ip_or_none(leaf) for leaf in leaves) if t]
         if addresses:
-            wanted = 4 if qtype == dns.rdatatype.A else 6 if qtype == dns.rdatatype.AAAA else 0
-            picked = [
-                str(a) for a in addresses if qtype == dns.rdatatype.ANY or a.version == wanted
-            ]
-            if not picked:
-                return []
-            rdtype = "A" if ipaddress.ip_address(picked[0]).version == 4 else "AAAA"
-            return [dns.rrset.from_text_list(qname, ttl, "IN", rdtype, picked)]
+            # ANY gets one RRset per family: an RRset holds one type only.
+            rrsets = []
+            for version, rdtype in ((4, "A"), (6, "AAAA")):
+                picked = [str(a) for a in addresses if a.version == version]
+                if picked and qtype in (dns.rdatatype.ANY, _FAMILY_TYPES[version]):
+                    rrsets.append(dns.rrset.from_text_list(qname, ttl, "IN", rdtype, picked))
+            return rrsets
         if not leaves:
             return []
         target = dns.name.from_text(str(leaves[0].endpoint.target))
