@@ -36,6 +36,7 @@ def drill_connections(drill: Drill, drill_path: Path, attach: Path | None) -> It
 
             world = load_world(drill_path.parent / drill.environment.sandbox.world)
             box = stack.enter_context(SandboxThread(world))
+            box.run(box.sandbox.settled())  # start from a healthy world, as a real one would be
             conns = connect.connect_sandbox(drill, box.info)
         stack.callback(conns.close)
         yield conns

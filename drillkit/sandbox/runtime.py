@@ -232,6 +232,27 @@ class Sandbox:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    async def settled(self, timeout: float = 10.0) -> bool:
+        """Wait until every Deployment and StatefulSet of the world has all its replicas ready
+        in every region (a freshly seeded world needs a pod-ready delay); False on timeout."""
+        wanted = [
+            (namespace.name, workload.kind, workload.name, workload.replicas)
+            for namespace in self.world.namespaces
+            for workload in namespace.workloads
+            if workload.kind != "DaemonSet"
+        ]
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not all(
+            twin.ready_replicas(namespace, kind, name) >= replicas
+            for twin in self.kube.values()
+            for namespace, kind, name, replicas in wanted
+        ):
+            if loop.time() > deadline:
+                return False
+            await asyncio.sleep(0.02)
+        return True
+
     def ready_line(self) -> str:
         contexts = ", ".join(f"sandbox-{r}" for r in self.kube)
         return (

@@ -74,3 +74,19 @@ def test_state_files_are_private_and_absolute(world: World, tmp_path: Path) -> N
         assert config.is_absolute() and config.stat().st_mode & 0o777 == 0o600
         assert Path(sb.info["caFile"]).read_text().startswith("-----BEGIN CERTIFICATE-----")
         assert not list((tmp_path / "rel").glob(".world.json.*"))
+
+
+def test_settled_waits_for_every_replica_to_be_ready(world: World, tmp_path: Path) -> None:
+    """``settled`` returns once every Deployment and StatefulSet replica is Ready everywhere."""
+    with SandboxThread(world, tmp_path, components=[]) as sb:
+        assert sb.run(sb.sandbox.settled(timeout=10.0)) is True
+        ready = sb.call(
+            lambda s: {
+                region: (
+                    twin.ready_replicas("shop", "Deployment", "web"),
+                    twin.ready_replicas("shop", "StatefulSet", "cart"),
+                )
+                for region, twin in s.kube.items()
+            }
+        )
+    assert ready == {"us": (3, 2), "eu": (3, 2)}
