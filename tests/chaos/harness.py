@@ -18,6 +18,8 @@ from typing import Any, TypeVar
 import httpx
 import yaml
 
+from tests.polling import poll
+
 ROOT = Path(__file__).resolve().parents[2]
 SANDBOX_DRILLS = ROOT / "drills" / "sandbox"
 ENTRY = "from drillkit.cli.main import main; main()"
@@ -26,14 +28,7 @@ T = TypeVar("T")
 
 def eventually(check: Callable[[], T], timeout: float = 30.0, interval: float = 0.1) -> T:
     """Poll ``check`` until it is truthy; fail with its last value otherwise."""
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
-        time.sleep(interval)
-        value = check()
-    return value
+    return poll(check, timeout, interval)
 
 
 def write_world(folder: Path, time_scale: float) -> Path:

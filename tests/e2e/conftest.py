@@ -24,20 +24,14 @@ from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import load_world
 from drillkit.spec.loader import load_drill
 from tests.conftest import ROOT, US_OUTAGE
+from tests.polling import poll
 
 T = TypeVar("T")
 
 
 def eventually(check: Callable[[], T], timeout: float = 20.0, interval: float = 0.1) -> T:
     """Poll ``check`` until truthy; fail with its last value otherwise."""
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
-        time.sleep(interval)
-        value = check()
-    return value
+    return poll(check, timeout, interval)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import contextlib
 import os
 import shutil
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +16,7 @@ from kubernetes import client, config
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import World, load_world
 from drillkit.spec.durations import Duration
+from tests.polling import poll
 
 T = TypeVar("T")
 KUBECTL = shutil.which("kubectl")
@@ -24,14 +24,7 @@ KUBECTL = shutil.which("kubectl")
 
 def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 0.05) -> T:
     """Poll ``check`` until it returns a truthy value; fail with its last value otherwise."""
-    deadline = time.monotonic() + timeout
-    value = check()
-    while not value:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s (last: {value!r})")
-        time.sleep(interval)
-        value = check()
-    return value
+    return poll(check, timeout, interval)
 
 
 @pytest.fixture
