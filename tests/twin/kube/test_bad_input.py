@@ -22,7 +22,9 @@ DEPLOYMENTS = "/apis/apps/v1/namespaces/shop/deployments"
 
 @pytest.fixture
 def http(sandbox: SandboxThread) -> Iterator[httpx.Client]:
-    """An httpx client with the operator's token and the sandbox CA."""
+    """An httpx client with the operator's token and the sandbox CA, once the world has settled
+    (so that comparisons before and after a refused request see no controller at work)."""
+    assert sandbox.run(sandbox.sandbox.settled())
     config = yaml.safe_load(Path(sandbox.info["kubeconfig"]).read_text())
     token = next(u["user"]["token"] for u in config["users"] if u["name"] == "sandbox-operator")
     with httpx.Client(
