@@ -16,8 +16,9 @@ from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.codec import encode
-from drillkit.engine.fault import Injector, Mutator
+from drillkit.engine.faults import FaultContext, World, fault_type
 from drillkit.engine.lock import DrillLock
+from drillkit.engine.mutator import Mutator
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import preflight
 from drillkit.engine.records import (
@@ -40,7 +41,6 @@ from drillkit.engine.reporting import report_from
 from drillkit.engine.restore import restore
 from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
-from drillkit.engine.snapshot import take_snapshot
 from drillkit.engine.waits import Waits
 from drillkit.errors import AdapterError, DrillAborted, DrillInterrupted, PreflightRefused
 from drillkit.evidence import write_evidence
@@ -97,6 +97,7 @@ class Runner:
         self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
         self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
+        self.world = World(conns.clusters, conns.traffic_manager)
         self.observer: Observer | None = None
         self.injected = False
         self.notes: list[str] = []
@@ -194,19 +195,14 @@ class Runner:
                 normal = waits.baseline()
                 self.journal.append(Baseline(normal=normal))
                 self.phase(Phase.SNAPSHOT)
-                conns = self.conns
-                snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
-                self.journal.append(SnapshotTaken(items=tuple(snapshot.items)))
+                fault = fault_type(self.drill.fault)
+                items = fault.snapshot(self.drill.fault, self.drill, self.world)
+                self.journal.append(SnapshotTaken(items=tuple(items)))
                 self.phase(Phase.INJECT)
                 self.injected = True
-                injector = Injector(
-                    self.conns.clusters,
-                    self.conns.traffic_manager,
-                    Mutator(self.journal),
-                    self.clock,
-                    waits.cancelled,
-                )
-                injector.inject(self.drill, snapshot)
+                ctx = FaultContext(self.world, Mutator(self.journal), self.clock, waits.cancelled)
+                changed = [item for item in items if item.mutable]
+                fault.inject(self.drill.fault, self.drill, changed, ctx)
                 self.phase(Phase.OBSERVE)
                 waits.outage()
             except Interrupted as e:
@@ -239,7 +235,7 @@ class Runner:
         self.mark("restore_started")
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
-        checks = restore(records, self.conns.clusters, self.conns.traffic_manager, self.journal)
+        checks = restore(records, self.world, self.journal)
         self.mark("restored")
         for check in checks:
             self._emit("restore", what=check.what, outcome=check.outcome.value)
