@@ -33,7 +33,7 @@ class Phase(StrEnum):
 class Step:
     """One lifecycle step: its name, what it does, and whether it changes the world."""
 
-    phase: str
+    phase: Phase
     summary: str
     details: tuple[str, ...] = ()
     mutates: bool = False
@@ -88,7 +88,7 @@ class Plan:
             "objectivesS": raw["objectives"],
             "steps": [
                 {
-                    "phase": s.phase,
+                    "phase": s.phase.value,
                     "summary": s.summary,
                     "details": list(s.details),
                     "mutates": s.mutates,
@@ -109,41 +109,41 @@ def build_plan(drill: Drill) -> Plan:
     text = describe(drill)
     steps = (
         Step(
-            "preflight",
+            Phase.PREFLIGHT,
             "Check access and health; refuse without changing anything.",
             _preflight_details(drill),
         ),
         Step(
-            "lock",
+            Phase.LOCK,
             f"Take Lease {LEASE_NAMESPACE}/{LEASE_NAME} in every cluster, in order: "
             f"{', '.join(ordered)}.",
             ("Another drill holding a lease refuses this one.",),
             mutates=True,
         ),
         Step(
-            "baseline",
+            Phase.BASELINE,
             "Record each vantage point's normal DNS answer and HTTP check.",
             tuple(f"{v.name} ({v.client_subnet})" for v in drill.observe.vantage_points),
         ),
         Step(
-            "snapshot",
+            Phase.SNAPSHOT,
             "Journal everything the fault will change, before the first change.",
             text.snapshot,
         ),
-        Step("inject", text.inject_summary, text.inject, mutates=True),
+        Step(Phase.INJECT, text.inject_summary, text.inject, mutates=True),
         Step(
-            "observe",
+            Phase.OBSERVE,
             "Watch Traffic Manager mark the target Degraded and DNS move.",
             _observe_details(drill),
         ),
         Step(
-            "restore",
+            Phase.RESTORE,
             f"Put {target} back exactly as the snapshot recorded it.",
             _restore_details(drill),
             mutates=True,
         ),
         Step(
-            "failback",
+            Phase.FAILBACK,
             "Watch every vantage point return to its normal region.",
             (
                 f"objective: failback within {drill.objectives.failback}"
@@ -151,9 +151,9 @@ def build_plan(drill: Drill) -> Plan:
                 else "no failback objective",
             ),
         ),
-        Step("verdict", "Compare measured times with the objectives.", _objective_lines(drill)),
-        Step("evidence", "Write Markdown, JSON and JUnit evidence of the run."),
-        Step("unlock", "Release the leases.", mutates=True),
+        Step(Phase.VERDICT, "Compare measured times with the objectives.", _objective_lines(drill)),
+        Step(Phase.EVIDENCE, "Write Markdown, JSON and JUnit evidence of the run."),
+        Step(Phase.UNLOCK, "Release the leases.", mutates=True),
     )
     return Plan(
         drill=drill.metadata.name,
