@@ -78,33 +78,42 @@ def convert(tp: Any, value: Any) -> Any:
     """``value`` (decoded JSON) as the type ``tp`` asks for."""
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None:
-            if type(None) in args:
-                return None
-            raise ValueError(f"null where {tp} is required")
-        present = [a for a in args if a is not type(None)]
-        if len(present) == 1:
-            return convert(present[0], value)
-        structured = [a for a in present if _structured(a)]
-        return convert(structured[0], value) if len(structured) == 1 else value
+        return _union(tp, value)
     if origin is tuple:
         item = typing.get_args(tp)[0]
         return tuple(convert(item, v) for v in _sequence(value))
     if origin in (dict, Mapping):
-        item = typing.get_args(tp)[1]
         if not isinstance(value, Mapping):
             raise ValueError(f"expected an object for {tp}")
+        item = typing.get_args(tp)[1]
         return {str(k): convert(item, v) for k, v in value.items()}
-    if isinstance(tp, type):
-        if dataclasses.is_dataclass(tp):
-            return decode(tp, value)
-        if issubclass(tp, Enum):
-            return tp(value)
-        if tp is float:
-            return float(value)
-        if tp is bool and not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
+    return _plain(tp, value)
+
+
+def _union(tp: Any, value: Any) -> Any:
+    args = typing.get_args(tp)
+    if value is None:
+        if type(None) in args:
+            return None
+        raise ValueError(f"null where {tp} is required")
+    present = [a for a in args if a is not type(None)]
+    structured = [a for a in present if _structured(a)]
+    if len(present) == 1:
+        return convert(present[0], value)
+    return convert(structured[0], value) if len(structured) == 1 else value
+
+
+def _plain(tp: Any, value: Any) -> Any:
+    if not isinstance(tp, type):
+        return value
+    if dataclasses.is_dataclass(tp):
+        return decode(tp, value)
+    if issubclass(tp, Enum):
+        return tp(value)
+    if tp is float:
+        return float(value)
+    if tp is bool and not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
     return value
 
 
