@@ -83,9 +83,10 @@ def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
     survivor, measure how long each step took, put everything back, and keep the evidence.
     """
     from drillkit.cli.logsetup import configure_logging
+    from drillkit.cli.wiring import Wiring
 
     configure_logging(log_format, verbose)
-    ctx.ensure_object(dict)
+    ctx.ensure_object(Wiring)  # tests pass their own (obj=...) to run commands on fakes
 
 
 def main(argv: list[str] | None = None) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import drillkit
+from drillkit.core.faults import describe
 from drillkit.core.metrics import Metrics, compute_metrics
 from drillkit.core.timeline import Timeline
 from drillkit.core.verdict import Verdict, decide_verdict
-from drillkit.spec.model import Drill, Fault
+from drillkit.spec.model import Drill
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +56,6 @@ class RunReport:
         return self.timeline.ended_at
 
 
-def describe_fault(fault: Fault) -> str:
-    """The fault in one line, with the settings that change its behaviour."""
-    if fault.type == "drain":
-        selector = ",".join(f"{k}={v}" for k, v in fault.node_selector.items()) or "all nodes"
-        return (
-            f"drain {selector} (evictionTimeout: {fault.eviction_timeout}, "
-            f"onBlocked: {fault.on_blocked})"
-        )
-    if fault.type == "scale-down":
-        return f"scale-down {fault.namespace}/{fault.selector} to 0"
-    names = ", ".join(fault.endpoints) or "every endpoint of the target region"
-    return f"disable-endpoint {names}"
-
-
 def build_report(
     *,
     run_id: str,
@@ -99,7 +86,7 @@ def build_report(
         environment="sandbox" if drill.environment.sandbox is not None else "azure",
         target=drill.target,
         survivors=tuple(drill.survivors),
-        fault=describe_fault(drill.fault),
+        fault=describe(drill).headline,
         timeline=timeline,
         metrics=metrics,
         verdict=verdict,
