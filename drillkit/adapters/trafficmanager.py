@@ -110,8 +110,13 @@ class AzureTrafficManager:
         self._client.close()
 
     def _call(self, what: str, fn: Callable[[], T], deadline_s: float | None = None) -> T:
+        if deadline_s is None:
+            return retry.call(
+                f"arm.{what}", lambda: _translate(what, fn), deadline_s=self._deadline
+            )
+        # A longer deadline (restore) is bounded by time, not by a count of attempts.
         return retry.call(
-            f"arm.{what}", lambda: _translate(what, fn), deadline_s=deadline_s or self._deadline
+            f"arm.{what}", lambda: _translate(what, fn), deadline_s=deadline_s, attempts=1000
         )
 
     def _profile(self, resource_group: str, name: str) -> Any:

@@ -136,5 +136,5 @@ def test_sign_in_failures_of_a_custom_credential_are_refusals() -> None:
         def get_token(self, *scopes: str, **kwargs: Any) -> Any:
             raise ClientAuthenticationError("AADSTS700016: application not found")
 
-    with pytest.raises(PreflightRefused, match="AADSTS700016.*az login"):
+    with pytest.raises(PreflightRefused, match=r"AADSTS700016.*az login"):
         sign_in(Broken())
