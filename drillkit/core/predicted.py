@@ -45,10 +45,13 @@ def compare(
     detect_slack_s: float = 0.0,
     flip_slack_s: float = 0.0,
 ) -> tuple[Comparison, ...]:
-    """Detection, and each vantage point's DNS flip, against their predicted windows."""
+    """Detection, and the DNS flip of each vantage point that has to move (one normally served
+    by the target), against their predicted windows."""
     detect = metrics.time_to_detect.real if metrics.time_to_detect else None
     rows = [Comparison("detection", prediction.detection, detect, detect_slack_s)]
     for vantage in metrics.vantage_points:
+        if vantage.normal_region == vantage.expected_region:
+            continue  # already on the survivor: nothing flips
         flip = vantage.dns_failover.real if vantage.dns_failover else None
         rows.append(Comparison(f"dnsFlip:{vantage.name}", prediction.dns_flip, flip, flip_slack_s))
     return tuple(rows)
