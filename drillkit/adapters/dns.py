@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from drillkit.adapters.clock import anchored_wall
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
 from drillkit.errors import PreflightRefused
@@ -181,7 +182,7 @@ class _Endpoint(asyncio.DatagramProtocol):
             return
         future = self.pending.pop(int.from_bytes(data[:2], "big"), None)
         if future is not None and not future.done():
-            future.set_result((data, time.time()))
+            future.set_result((data, anchored_wall()))
 
     def error_received(self, exc: Exception) -> None:
         for future in self.pending.values():
@@ -339,7 +340,7 @@ class EcsResolver:
                 message = await dns.asyncquery.tcp(
                     dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
                 )
-                received_at = time.time()
+                received_at = anchored_wall()
                 summary = _summary(message)
         except (dns.exception.DNSException, OSError, TimeoutError) as e:
             stats.failed += 1
