@@ -39,6 +39,22 @@ def audit(session: nox.Session) -> None:
     session.run("pip-audit", "--strict", "--skip-editable", "--progress-spinner", "off")
 
 
+ADAPTER_TESTS = (
+    "tests/adapters/test_trafficmanager_dns_http.py",
+    "tests/adapters/test_design_read.py",
+    "tests/realazure",
+)
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("trafficmanager", ["1.1.0", "2.*"])
+def sdk(session: nox.Session, trafficmanager: str) -> None:
+    """The Traffic Manager adapter tests against the lowest supported azure-mgmt-trafficmanager
+    (1.1.0, api-version 2022-04-01) and the current 2.x: the floor in pyproject is what passes."""
+    session.install("-e", ".[test]", f"azure-mgmt-trafficmanager=={trafficmanager}")
+    session.run("pytest", "-p", "no:cacheprovider", *ADAPTER_TESTS, *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, and the import-linter layer contracts."""

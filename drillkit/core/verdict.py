@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from drillkit.core.design import Prediction
 from drillkit.core.metrics import Measure, Metrics
+from drillkit.core.predicted import objective_warnings
 from drillkit.core.timeline import RestoreOutcome, Timeline
 from drillkit.exitcodes import ExitCode
 from drillkit.spec.model import Objectives
@@ -57,6 +59,8 @@ class Verdict:
     reason: str
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM (exit code 130 rather than 4)."""
+    warnings: tuple[str, ...] = ()
+    """Objectives below the predicted minimum, and measures outside their predicted window."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -131,8 +135,14 @@ def explain_missed_failover(timeline: Timeline, metrics: Metrics) -> str | None:
     return f"DNS never settled on the expected survivor: {seen}."
 
 
-def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives) -> Verdict:
-    """restore-incomplete beats aborted, which beats fail; pass needs every objective held."""
+def decide_verdict(
+    timeline: Timeline,
+    metrics: Metrics,
+    objectives: Objectives,
+    prediction: Prediction | None = None,
+) -> Verdict:
+    """restore-incomplete beats aborted, which beats fail; pass needs every objective held.
+    With a ``prediction``, the verdict warns of objectives below its minimum."""
     results = judge_objectives(metrics, objectives)
     restored = restore_complete(timeline)
     missed = [r for r in results if not r.held]
@@ -162,10 +172,12 @@ def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives)
             if results
             else "The drill set no objectives; the world was restored."
         )
+    warnings = objective_warnings(prediction, objectives) if prediction is not None else ()
     return Verdict(
         outcome=outcome,
         objectives=results,
         restored=restored,
         reason=reason,
         interrupted=timeline.interrupted,
+        warnings=warnings,
     )

@@ -98,6 +98,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             "reason": verdict.reason,
             "restored": verdict.restored,
             "exitCode": int(verdict.exit_code),
+            "warnings": list(verdict.warnings),
         },
         "objectives": [
             {
@@ -140,6 +141,8 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         ],
         "abortReason": tl.abort_reason,
         "journalPaths": list(report.journal_paths),
+        "prediction": report.prediction.to_dict() if report.prediction else None,
+        "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
     }
     redacted: dict[str, Any] = redact(document)
     return redacted

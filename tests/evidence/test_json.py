@@ -34,6 +34,8 @@ TOP_KEYS = [
     "restoreChecks",
     "abortReason",
     "journalPaths",
+    "prediction",
+    "predictedVsMeasured",
 ]
 
 
@@ -67,6 +69,7 @@ def test_run_identity_and_verdict() -> None:
         "reason": "Every objective held and the world was restored.",
         "restored": True,
         "exitCode": 0,
+        "warnings": [],
     }
     assert doc["phases"]["faultInjectedAt"] == T0
 
