@@ -14,12 +14,14 @@ from drillkit.sandbox.kube import resources as R
 from drillkit.sandbox.kube.api import KubeApi
 from drillkit.sandbox.kube.auth import Tokens
 from drillkit.sandbox.kube.controllers import ControlPlane
+from drillkit.sandbox.kube.managed import writing
 from drillkit.sandbox.kube.routing import is_discovery
 from drillkit.sandbox.kube.seed import seed
 from drillkit.sandbox.kube.status import status_body
 from drillkit.sandbox.kube.store import Store
 from drillkit.sandbox.world import World
 
+SEED_MANAGER = "drillkit-sandbox"  # the field manager of the objects a world starts with
 _FAULT_MESSAGES = {
     429: (
         "TooManyRequests",
@@ -71,7 +73,8 @@ class KubeTwin:
         return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        seed(self.store, self.world, self.region)
+        with writing(SEED_MANAGER):
+            seed(self.store, self.world, self.region)
         app = web.Application(
             middlewares=[self.faults.middleware(kube_fault_body, lambda r: is_discovery(r.path))],
             client_max_size=8 * 1024 * 1024,
