@@ -91,9 +91,9 @@ WRITER: ContextVar[Writer | None] = ContextVar("field_writer", default=None)
 
 
 @contextlib.contextmanager
-def writing(manager: str, subresource: str = "") -> Iterator[None]:
+def writing(manager: str, subresource: str = "", operation: str = "Update") -> Iterator[None]:
     """Store writes inside this block are recorded as ``manager``'s (through ``subresource``)."""
-    token = WRITER.set(Writer(manager, subresource))
+    token = WRITER.set(Writer(manager, subresource, operation))
     try:
         yield
     finally:

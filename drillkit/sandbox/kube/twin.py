@@ -15,6 +15,7 @@ from drillkit.sandbox.kube.api import KubeApi
 from drillkit.sandbox.kube.auth import Tokens
 from drillkit.sandbox.kube.controllers import ControlPlane
 from drillkit.sandbox.kube.managed import writing
+from drillkit.sandbox.kube.reconcilers import ReconcilerLoop, reconcilers_for
 from drillkit.sandbox.kube.routing import is_discovery
 from drillkit.sandbox.kube.seed import seed
 from drillkit.sandbox.kube.status import status_body
@@ -63,6 +64,7 @@ class KubeTwin:
         self.store = Store()
         self.api = KubeApi(self.store, tokens, self.rng)
         self.control = ControlPlane(self.store, float(world.pod_ready_delay), self.rng)
+        self.reconcilers = ReconcilerLoop(self.store, reconcilers_for(world, region))
         self.ssl_context = ssl_context
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -75,6 +77,7 @@ class KubeTwin:
     async def start(self) -> None:
         with writing(SEED_MANAGER):
             seed(self.store, self.world, self.region)
+            self.reconcilers.seed()
         app = web.Application(
             middlewares=[self.faults.middleware(kube_fault_body, lambda r: is_discovery(r.path))],
             client_max_size=8 * 1024 * 1024,
@@ -90,9 +93,11 @@ class KubeTwin:
         site = web.SockSite(self._runner, sock, ssl_context=self.ssl_context)
         await site.start()
         self.control.start()
+        self.reconcilers.start()
 
     async def stop(self) -> None:
         self.store.close_watchers()
+        await self.reconcilers.stop()
         await self.control.stop()
         if self._runner is not None:
             server = self._runner.server
