@@ -3,6 +3,7 @@
 The Kubernetes twin reads ``regions`` and ``workloads``; the Traffic Manager twin reads
 ``trafficManager``, ``geography`` and ``latencies``. ``timeScale`` compresses every Traffic
 Manager timing (probe interval, timeout, TTL) so that a drill with real settings runs fast.
+``aks``, ``reconcilers`` and ``strays`` make a hostile world (docs/hostile-sandbox.md).
 """
 
 from __future__ import annotations
