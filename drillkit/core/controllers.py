@@ -154,3 +154,42 @@ def refusal(controllers: list[Controller]) -> str:
         "controllers would undo the scale-down, so the fault would not hold; nothing was "
         "changed. Pause them, or set fault.controllers: pause:\n" + "\n".join(lines)
     )
+
+
+@dataclass(frozen=True)
+class Pause:
+    """The one field that pauses a controller: its object, path and paused value."""
+
+    kind: str  # the custom resource kind: Kustomization, HelmRelease, ScaledObject, Application
+    path: tuple[str, ...]
+    value: object
+
+
+PAUSES: dict[str, Pause] = {
+    # fluxcd.io/flux/components/kustomize/kustomizations/ (.spec.suspend)
+    "flux-kustomization": Pause("Kustomization", ("spec", "suspend"), True),
+    # fluxcd.io/flux/components/helm/helmreleases/ (.spec.suspend)
+    "flux-helmrelease": Pause("HelmRelease", ("spec", "suspend"), True),
+    # keda.sh/docs/latest/reference/scaledobject-spec/: paused-replicas holds the target there
+    "keda": Pause("ScaledObject", ("metadata", "annotations", KEDA_PAUSED_REPLICAS), "0"),
+    # argo-cd.readthedocs.io/en/stable/user-guide/auto_sync/ (syncPolicy.automated.selfHeal)
+    "argocd": Pause("Application", ("spec", "syncPolicy", "automated", "selfHeal"), False),
+}
+
+
+def read_path(obj: object, path: tuple[str, ...]) -> object:
+    """The value at ``path`` in a JSON object, None when any step is missing."""
+    node = obj
+    for part in path:
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def merge_patch(path: tuple[str, ...], value: object) -> dict[str, object]:
+    """A JSON merge patch (RFC 7386) setting ``path`` to ``value`` (None deletes it)."""
+    patch: dict[str, object] = {path[-1]: value}
+    for part in reversed(path[:-1]):
+        patch = {part: patch}
+    return patch

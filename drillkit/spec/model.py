@@ -112,6 +112,9 @@ class ArgoCdAccess(_Model):
     """The kubeconfig context of the cluster Argo CD runs in (often a management cluster)."""
     namespace: str = "argocd"
     """The namespace of the Applications."""
+    instance_label: str | None = Field(None, alias="instanceLabel")
+    """With label tracking: the label that names the Application (app.kubernetes.io/instance
+    is Argo CD's default, but Helm sets it too, so it is only read when named here)."""
 
 
 class ControllersPolicy(_Model):
