@@ -65,6 +65,11 @@ class GitOps(_Model):
     application: str = "shop"
     namespace: str = Field("argocd", description="Where the Application object lives.")
     self_heal: bool = Field(True, alias="selfHeal")
+    tracking: Literal["annotation", "label"] = Field(
+        "annotation",
+        description="annotation: argocd.argoproj.io/tracking-id (Argo CD's default); label: "
+        "app.kubernetes.io/instance (label tracking, which Helm charts set too).",
+    )
     delay: Duration = Field(
         Duration.parse("1s"), description="Drift lasts this long before self-heal reverts it."
     )

@@ -183,3 +183,11 @@ def test_strays_are_an_unmanaged_pod_and_an_empty_dir_pod(hostile: Any) -> None:
         lambda: us.core.list_namespaced_pod("shop", label_selector="app=scratch").items
     )
     assert scratch[0].spec.volumes[0].empty_dir is not None
+
+
+def test_gitops_label_tracking_sets_the_instance_label_only(hostile: Any) -> None:
+    """With tracking: label the workload carries app.kubernetes.io/instance, no tracking-id."""
+    us = hostile("gitops-label")
+    meta = _web(us)["metadata"]
+    assert meta["labels"]["app.kubernetes.io/instance"] == "shop"
+    assert "argocd.argoproj.io/tracking-id" not in (meta.get("annotations") or {})

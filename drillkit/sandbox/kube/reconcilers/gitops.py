@@ -31,6 +31,7 @@ from drillkit.sandbox.world import World
 
 MANAGER = "argocd-application-controller"
 TRACKING = "argocd.argoproj.io/tracking-id"
+INSTANCE_LABEL = "app.kubernetes.io/instance"  # label tracking
 
 
 class GitOps:
@@ -69,6 +70,9 @@ class GitOps:
             generation=True,
         )
         for target in s.workloads:
+            if s.tracking == "label":
+                adopt(store, target, MANAGER, labels={INSTANCE_LABEL: s.application})
+                continue
             tracking = f"{s.application}:apps/{target.kind}:{target.namespace}/{target.name}"
             adopt(store, target, MANAGER, annotations={TRACKING: tracking})
 
