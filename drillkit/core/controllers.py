@@ -193,3 +193,54 @@ def merge_patch(path: tuple[str, ...], value: object) -> dict[str, object]:
     for part in reversed(path[:-1]):
         patch = {part: patch}
     return patch
+
+
+# kind -> (group/version, plural) of the objects drillkit reads and pauses
+API = {
+    "Deployment": ("apps/v1", "deployments"),
+    "StatefulSet": ("apps/v1", "statefulsets"),
+    "HorizontalPodAutoscaler": ("autoscaling/v1", "horizontalpodautoscalers"),
+    "ScaledObject": ("keda.sh/v1alpha1", "scaledobjects"),
+    "Kustomization": ("kustomize.toolkit.fluxcd.io/v1", "kustomizations"),
+    "HelmRelease": ("helm.toolkit.fluxcd.io/v2", "helmreleases"),
+    "Application": ("argoproj.io/v1alpha1", "applications"),
+}
+
+
+def api_path(kind: str, namespace: str, name: str = "") -> str:
+    """The API path of a namespaced object (or of the list, without ``name``)."""
+    group_version, plural = API[kind]
+    path = f"/apis/{group_version}/namespaces/{namespace}/{plural}"
+    return f"{path}/{name}" if name else path
+
+
+def workload_meta(kind: str, obj: dict[str, object]) -> WorkloadMeta:
+    """A served Deployment or StatefulSet as ``WorkloadMeta``."""
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    return WorkloadMeta(
+        str(meta.get("namespace", "")),
+        kind,
+        str(meta.get("name", "")),
+        labels=dict(meta.get("labels") or {}),
+        annotations=dict(meta.get("annotations") or {}),
+    )
+
+
+def scalers(listed: dict[str, object] | None) -> list[ScalerRef]:
+    """The ScaledObjects or HPAs of a served list (None: the CRD is not installed)."""
+    out = []
+    items = (listed or {}).get("items")
+    for obj in items if isinstance(items, list) else []:
+        meta, spec = obj.get("metadata") or {}, obj.get("spec") or {}
+        ref = spec.get("scaleTargetRef") or {}
+        out.append(
+            ScalerRef(
+                str(meta.get("namespace", "")),
+                str(meta.get("name", "")),
+                str(ref.get("kind") or "Deployment"),
+                str(ref.get("name", "")),
+                dict(meta.get("annotations") or {}),
+            )
+        )
+    return out

@@ -10,8 +10,17 @@ from typing import Any
 import pytest
 from kubernetes import config
 
-from drillkit.adapters.controllers import KubeControllers
-from drillkit.core.controllers import PAUSES, detect, merge_patch, read_path
+from drillkit.adapters.controllers import KubeObjects
+from drillkit.core.controllers import (
+    PAUSES,
+    WorkloadMeta,
+    api_path,
+    detect,
+    merge_patch,
+    read_path,
+    scalers,
+    workload_meta,
+)
 from drillkit.core.reverts import last_writer
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import load_world
@@ -21,11 +30,11 @@ HOSTILE = Path(__file__).resolve().parents[2] / "drills" / "sandbox" / "hostile"
 
 
 @pytest.fixture
-def controllers(tmp_path: Path) -> Iterator[Callable[[str], KubeControllers]]:
-    """KubeControllers on region us of a hostile world, started per test."""
+def controllers(tmp_path: Path) -> Iterator[Callable[[str], KubeObjects]]:
+    """KubeObjects on region us of a hostile world, started per test."""
     opened: list[Any] = []
 
-    def start(name: str) -> KubeControllers:
+    def start(name: str) -> KubeObjects:
         world = load_world(HOSTILE / f"world-{name}.yaml").model_copy(
             update={"pod_ready_delay": Duration(0.05)}
         )
@@ -33,7 +42,7 @@ def controllers(tmp_path: Path) -> Iterator[Callable[[str], KubeControllers]]:
         opened.append(sandbox)
         api = config.new_client_from_config(sandbox.info["kubeconfig"], context="sandbox-us")
         opened.append(api)
-        return KubeControllers(api)
+        return KubeObjects(api)
 
     yield start
     for item in reversed(opened):
@@ -47,66 +56,73 @@ def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def test_keda_is_detected_paused_and_unpaused(
-    controllers: Callable[[str], KubeControllers],
-) -> None:
+def _web(kube: KubeObjects) -> dict[str, Any]:
+    obj = kube.get(api_path("Deployment", "shop", "web"))
+    assert obj is not None
+    return obj
+
+
+def _meta(kube: KubeObjects) -> WorkloadMeta:
+    return workload_meta("Deployment", _web(kube))
+
+
+def test_keda_is_detected_paused_and_unpaused(controllers: Callable[[str], KubeObjects]) -> None:
     """The ScaledObject over shop/web is found; paused-replicas "0" holds web at 0; undone."""
     kube = controllers("keda")
-    web = kube.workload("Deployment", "shop", "web")
-    assert web is not None
-    found = detect([web.meta], kube.scaled_objects("shop"), kube.hpas("shop"))
+    found = detect(
+        [_meta(kube)],
+        scalers(kube.get(api_path("ScaledObject", "shop"))),
+        scalers(kube.get(api_path("HorizontalPodAutoscaler", "shop"))),
+    )
     assert [(c.kind, c.name, c.fights) for c in found] == [
         ("keda", "web", True),
         ("hpa", "keda-hpa-web", False),
     ]
     pause = PAUSES["keda"]
-    before = read_path(kube.get_custom(pause.kind, "shop", "web"), pause.path)
+    path = api_path(pause.kind, "shop", "web")
+    before = read_path(kube.get(path), pause.path)
     assert before is None
-    kube.patch_custom(pause.kind, "shop", "web", merge_patch(pause.path, pause.value))
-    _until(lambda: kube.workload("Deployment", "shop", "web").replicas == 0)  # type: ignore[union-attr]
-    kube.patch_custom(pause.kind, "shop", "web", merge_patch(pause.path, before))
-    _until(lambda: kube.workload("Deployment", "shop", "web").replicas == 3)  # type: ignore[union-attr]
-    after = kube.workload("Deployment", "shop", "web")
-    assert after is not None
-    writer = last_writer(after.managed_fields, "spec", "replicas")
+    kube.patch(path, merge_patch(pause.path, pause.value))
+    _until(lambda: _web(kube)["spec"]["replicas"] == 0)
+    kube.patch(path, merge_patch(pause.path, before))
+    _until(lambda: _web(kube)["spec"]["replicas"] == 3)
+    writer = last_writer(_web(kube)["metadata"]["managedFields"], "spec", "replicas")
     assert writer is not None and writer.manager == "keda-operator"
 
 
-def test_flux_suspend_round_trips(controllers: Callable[[str], KubeControllers]) -> None:
-    """The Flux labels name flux-system/shop; spec.suspend true then back to false."""
-    kube = controllers("flux")
-    web = kube.workload("Deployment", "shop", "web")
-    assert web is not None
-    [flux] = [c for c in detect([web.meta], [], []) if c.kind == "flux-kustomization"]
-    pause = PAUSES[flux.kind]
-    before = read_path(kube.get_custom(pause.kind, flux.namespace, flux.name), pause.path)
-    assert before is False
-    kube.patch_custom(pause.kind, flux.namespace, flux.name, merge_patch(pause.path, True))
-    ks = kube.get_custom(pause.kind, flux.namespace, flux.name)
-    assert read_path(ks, pause.path) is True
-    kube.patch_custom(pause.kind, flux.namespace, flux.name, merge_patch(pause.path, before))
-    assert read_path(kube.get_custom(pause.kind, "flux-system", "shop"), pause.path) is False
-
-
-def test_argo_cd_application_self_heal_switch(
-    controllers: Callable[[str], KubeControllers],
+def test_flux_suspend_round_trips_as_field_manager_drillkit(
+    controllers: Callable[[str], KubeObjects],
 ) -> None:
-    """The tracking annotation names argocd/shop, whose selfHeal can be switched off and on."""
+    """The Flux labels name flux-system/shop; spec.suspend goes true (drillkit's) then back."""
+    kube = controllers("flux")
+    [flux] = [c for c in detect([_meta(kube)], [], []) if c.kind == "flux-kustomization"]
+    pause = PAUSES[flux.kind]
+    path = api_path(pause.kind, flux.namespace, flux.name)
+    before = read_path(kube.get(path), pause.path)
+    assert before is False
+    kube.patch(path, merge_patch(pause.path, True))
+    ks = kube.get(path)
+    assert read_path(ks, pause.path) is True
+    assert last_writer(ks["metadata"]["managedFields"], "spec", "suspend").manager == "drillkit"  # type: ignore[index,union-attr]
+    kube.patch(path, merge_patch(pause.path, before))
+    assert read_path(kube.get(path), pause.path) is False
+
+
+def test_argo_cd_application_self_heal_switch(controllers: Callable[[str], KubeObjects]) -> None:
+    """The tracking annotation names argocd/shop, whose selfHeal can be switched off."""
     kube = controllers("gitops")
-    web = kube.workload("Deployment", "shop", "web")
-    assert web is not None
-    [argo] = detect([web.meta], [], [])
+    [argo] = detect([_meta(kube)], [], [])
     assert (argo.kind, argo.namespace, argo.name) == ("argocd", "argocd", "shop")
     pause = PAUSES["argocd"]
-    app = kube.get_custom(pause.kind, argo.namespace, argo.name)
-    assert read_path(app, pause.path) is True
-    kube.patch_custom(pause.kind, argo.namespace, argo.name, merge_patch(pause.path, False))
-    assert read_path(kube.get_custom(pause.kind, "argocd", "shop"), pause.path) is False
+    path = api_path(pause.kind, argo.namespace, argo.name)
+    assert read_path(kube.get(path), pause.path) is True
+    kube.patch(path, merge_patch(pause.path, False))
+    assert read_path(kube.get(path), pause.path) is False
 
 
-def test_missing_custom_objects_are_none(controllers: Callable[[str], KubeControllers]) -> None:
-    """An absent object reads as None and an empty namespace lists no ScaledObject."""
+def test_missing_objects_and_crds_read_as_none(controllers: Callable[[str], KubeObjects]) -> None:
+    """An absent object reads as None; an empty namespace lists no ScaledObject."""
     kube = controllers("flux")
-    assert kube.get_custom("ScaledObject", "shop", "nope") is None
-    assert kube.scaled_objects("shop") == []
-    assert kube.workload("Deployment", "shop", "nope") is None
+    assert kube.get(api_path("ScaledObject", "shop", "nope")) is None
+    assert scalers(kube.get(api_path("ScaledObject", "shop"))) == []
+    assert kube.get("/apis/nope.example.com/v1/namespaces/shop/things") is None
