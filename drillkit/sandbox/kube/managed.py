@@ -156,15 +156,17 @@ def leaves(value: Any, prefix: Path = (), field: str = "") -> dict[Path, Any]:
     return out
 
 
-def _tracked(obj: dict[str, Any], subresource: str, has_status: bool) -> dict[Path, Any]:
-    """The paths a write through ``subresource`` may own."""
+def _view(obj: dict[str, Any] | None, subresource: str, has_status: bool) -> dict[str, Any]:
+    """The part of an object a write through ``subresource`` may own."""
+    if obj is None:
+        return {}
+    if subresource == "scale":
+        replicas = (obj.get("spec") or {}).get("replicas")
+        return {} if replicas is None else {"spec": {"replicas": replicas}}
     view: dict[str, Any] = {}
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in UNTRACKED_META}
     if meta:
         view["metadata"] = meta
-    if subresource == "scale":
-        replicas = (obj.get("spec") or {}).get("replicas")
-        return {} if replicas is None else {("f:spec", "f:replicas"): replicas}
     for top in ("spec", "status", "data", "rules", "subsets", "roleRef", "subjects"):
         if top not in obj:
             continue
@@ -173,7 +175,28 @@ def _tracked(obj: dict[str, Any], subresource: str, has_status: bool) -> dict[Pa
         if top != "status" and subresource == "status":
             continue
         view[top] = obj[top]
-    return {p: v for p, v in leaves(view).items() if p}
+    return view
+
+
+def changes(old: Any, new: Any, prefix: Path = (), field: str = "") -> tuple[set[Path], set[Path]]:
+    """(added or modified, removed) owned paths from ``old`` to ``new``; equal subtrees are
+    skipped without being walked (most writes change a small part of an object)."""
+    if old is new or old == new:
+        return set(), set()
+    if not (isinstance(old, dict) and isinstance(new, dict) and old and new):
+        before = leaves(old, prefix, field) if old is not _MISSING else {}
+        after = leaves(new, prefix, field) if new is not _MISSING else {}
+        changed = {p for p, v in after.items() if p and before.get(p, _MISSING) != v}
+        return changed, {p for p in before if p and p not in after}
+    changed, removed = set(), set()
+    for key in {**old, **new}:
+        a, b = old.get(key), new.get(key)
+        sub_changed, sub_removed = changes(
+            _MISSING if a is None else a, _MISSING if b is None else b, (*prefix, f"f:{key}"), key
+        )
+        changed |= sub_changed
+        removed |= sub_removed
+    return changed, removed
 
 
 def to_fields_v1(paths: set[Path]) -> dict[str, Any]:
@@ -184,6 +207,22 @@ def to_fields_v1(paths: set[Path]) -> dict[str, Any]:
         for part in path:
             node = node.setdefault(part, {})
     return root
+
+
+_PARSED: dict[int, tuple[Any, frozenset[Path]]] = {}
+
+
+def parsed(doc: Any) -> frozenset[Path]:
+    """``from_fields_v1`` of a stored entry's document, cached by identity (stored objects are
+    never changed in place, and entries are carried from version to version unchanged)."""
+    hit = _PARSED.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    if len(_PARSED) > 50_000:
+        _PARSED.clear()
+    paths = frozenset(from_fields_v1(doc))
+    _PARSED[id(doc)] = (doc, paths)
+    return paths
 
 
 def from_fields_v1(doc: Any, prefix: Path = ()) -> set[Path]:
@@ -216,27 +255,26 @@ def track(
         base = [dict(e) for e in sent if isinstance(e, dict)]
     else:
         base = [dict(e) for e in ((old or {}).get("metadata") or {}).get("managedFields") or []]
-    before = _tracked(old, writer.subresource, has_status) if old else {}
-    after = _tracked(new, writer.subresource, has_status)
-    if writer.subresource == "scale":
-        before = {p: v for p, v in before.items() if p == ("f:spec", "f:replicas")}
-    changed = {p for p, v in after.items() if before.get(p, _MISSING) != v}
-    removed = set(before) - set(after)
+    changed, removed = changes(
+        _view(old, writer.subresource, has_status), _view(new, writer.subresource, has_status)
+    )
+    if not changed and not removed:
+        return sorted(base, key=_sort_key)
     # A removed map or item takes its children with it in every entry.
     entries: list[dict[str, Any]] = []
     mine: dict[str, Any] | None = None
     for entry in base:
-        paths = from_fields_v1(entry.get("fieldsV1"))
+        paths = parsed(entry.get("fieldsV1"))
         ident = (entry.get("manager", ""), entry.get("operation"), entry.get("subresource", ""))
         if ident == (writer.manager, writer.operation, writer.subresource):
             mine = entry
             continue
-        kept = {p for p in paths if p not in changed and not _under(p, removed)}
+        kept = {p for p in paths if p not in changed and not (removed and _under(p, removed))}
         if kept != paths:
             entry["fieldsV1"] = to_fields_v1(kept)
         if kept:
             entries.append(entry)
-    owned = from_fields_v1(mine.get("fieldsV1")) if mine else set()
+    owned = parsed(mine.get("fieldsV1")) if mine else frozenset()
     now_owned = {p for p in owned | changed if not _under(p, removed)}
     if now_owned:
         entry = {
@@ -245,7 +283,11 @@ def track(
             "apiVersion": new.get("apiVersion", ""),
             "time": now if (mine is None or now_owned != owned) else mine.get("time", now),
             "fieldsType": "FieldsV1",
-            "fieldsV1": to_fields_v1(now_owned),
+            "fieldsV1": (
+                mine["fieldsV1"]
+                if mine is not None and now_owned == owned
+                else to_fields_v1(now_owned)
+            ),
         }
         if writer.subresource:
             entry["subresource"] = writer.subresource
