@@ -8,6 +8,9 @@ coredns, konnectivity-agent and metrics-server (github.com/Azure/AKS/issues/3384
 ``coredns-pdb``, ``konnectivity-agent``, ``metrics-server-pdb``), so a drain that evicts
 kube-system pods blocks on them.
 
+System nodes carry the ``CriticalAddonsOnly=true:NoSchedule`` taint of a dedicated system pool,
+so the application's pods (and DaemonSets without the toleration) run on the user pool only.
+
 Simplification: AKS's add-ons *prefer* system nodes through node affinity; the twin's scheduler
 has no preferences, so here they *require* them (a nodeSelector on the mode label).
 """
@@ -23,6 +26,9 @@ from drillkit.sandbox.kube.store import Obj
 from drillkit.sandbox.kube.validation import apply_defaults
 
 MODE = "kubernetes.azure.com/mode"
+# "Dedicated system node pools": system pods tolerate it, application pods land on user pools
+# (learn.microsoft.com/azure/aks/use-system-pools, --node-taints CriticalAddonsOnly=true:NoSchedule)
+SYSTEM_TAINT = {"key": "CriticalAddonsOnly", "value": "true", "effect": "NoSchedule"}
 AGENTPOOL = "agentpool"
 AKS_AGENTPOOL = "kubernetes.azure.com/agentpool"
 ADDON_IMAGE = "mcr.microsoft.com/oss/kubernetes/{name}:sandbox"
@@ -48,6 +54,8 @@ def region_nodes(aks: Aks, region: str, user_nodes: int) -> list[Obj]:
         node_object(f"{region}-system-{i}", region, 100 + i, pool_labels(aks, "system"))
         for i in range(1, aks.system_nodes + 1)
     ]
+    for node in nodes:
+        node["spec"]["taints"] = [dict(SYSTEM_TAINT)]
     nodes += [
         node_object(f"{region}-node-{i}", region, i, pool_labels(aks, "user"))
         for i in range(1, user_nodes + 1)

@@ -146,7 +146,8 @@ def test_cluster_autoscaler_adds_a_user_pool_node_for_pending_pods(hostile: Any)
 
 
 def test_aks_realism_has_pools_and_the_system_pdbs(hostile: Any) -> None:
-    """Nodes carry mode and agentpool; kube-system runs AKS's add-ons with their PDBs."""
+    """Nodes carry mode and agentpool; kube-system runs AKS's add-ons with their PDBs on the
+    tainted system pool, and the application's pods run on the user pool only."""
     us = hostile("strays")
     modes = {
         n.metadata.name: n.metadata.labels["kubernetes.azure.com/mode"]
@@ -172,6 +173,10 @@ def test_aks_realism_has_pools_and_the_system_pdbs(hostile: Any) -> None:
         )
 
     eventually(addons_on_system_nodes)
+    shop = us.core.list_namespaced_pod("shop").items
+    assert shop and all(p.spec.node_name.startswith("us-node-") for p in shop if p.spec.node_name)
+    system = us.core.read_node("us-system-1")
+    assert [(t.key, t.effect) for t in system.spec.taints] == [("CriticalAddonsOnly", "NoSchedule")]
 
 
 def test_strays_are_an_unmanaged_pod_and_an_empty_dir_pod(hostile: Any) -> None:

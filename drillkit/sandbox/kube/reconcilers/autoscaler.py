@@ -54,6 +54,9 @@ class ClusterAutoscaler:
         copied = {k: v for k, v in labels(pool[0]).items() if k not in PER_NODE}
         offset = 0 if self.settings.pool == "user" else 100
         node = node_object(f"{prefix}{index}", self.region, offset + index, copied)
+        taints = (pool[0].get("spec") or {}).get("taints")
+        if taints:
+            node["spec"]["taints"] = [dict(t) for t in taints]
         node["metadata"]["annotations"] = {SCALE_UP_ANNOTATION: "true"}
         return node
 
