@@ -154,6 +154,31 @@ class Region(_Model):
         return value
 
 
+OnRevert = Literal["abort", "reassert"]
+
+
+class ArgoCdAccess(_Model):
+    """Where drillkit reaches the Argo CD Applications that sync the target's workloads."""
+
+    kube_context: str = Field(alias="kubeContext")
+    """The kubeconfig context of the cluster Argo CD runs in (often a management cluster)."""
+    namespace: str = "argocd"
+    """The namespace of the Applications."""
+    instance_label: str | None = Field(None, alias="instanceLabel")
+    """With label tracking: the label that names the Application (app.kubernetes.io/instance
+    is Argo CD's default, but Helm sets it too, so it is only read when named here)."""
+
+
+class ControllersPolicy(_Model):
+    """What to do about Argo CD, Flux and KEDA when they would undo the fault."""
+
+    policy: Literal["refuse", "pause"] = "refuse"
+    """``refuse``: preflight stops and names each controller; ``pause``: pause them for the
+    drill (journalled, undone on restore)."""
+    argocd: ArgoCdAccess | None = None
+    """Where the Argo CD Applications live (needed to pause them)."""
+
+
 class DrainFault(_Model):
     """Cordon the target's nodes and evict their pods, honouring PodDisruptionBudgets."""
 
@@ -167,6 +192,18 @@ class DrainFault(_Model):
     """After evictionTimeout: delete the pod as a real outage would, or abort and restore."""
     grace_period: Duration | None = Field(None, alias="gracePeriod")
     """Override the pods' termination grace period."""
+    namespaces: list[str] | None = None
+    """Drain only the pods of these namespaces (default: every namespace but the excluded)."""
+    exclude_namespaces: list[str] = Field(
+        default_factory=lambda: ["kube-system"], alias="excludeNamespaces"
+    )
+    """Never evict pods of these namespaces (the cluster's own system pods by default)."""
+    force: bool = False
+    """Evict pods no controller manages (kubectl drain --force); they do not come back."""
+    delete_empty_dir_data: bool = Field(False, alias="deleteEmptyDirData")
+    """Evict pods with emptyDir volumes, whose data is lost (--delete-emptydir-data)."""
+    on_revert: OnRevert = Field("abort", alias="onRevert")
+    """A node someone uncordons during the drill: stop and restore, or cordon it again."""
 
 
 class ScaleDownFault(_Model):
@@ -178,6 +215,18 @@ class ScaleDownFault(_Model):
     """Namespace of the workloads."""
     selector: str
     """Label selector of the workloads, e.g. ``app.kubernetes.io/part-of=storefront``."""
+    on_revert: OnRevert = Field("abort", alias="onRevert")
+    """A controller scales a workload back up: stop and restore (naming it), or scale it down
+    again and count the reverts (the RTO is then marked contested)."""
+    controllers: Literal["refuse", "pause"] | ControllersPolicy = "refuse"
+    """Argo CD, Flux and KEDA that would undo the scale-down: refuse, or pause them."""
+
+    @property
+    def controllers_policy(self) -> ControllersPolicy:
+        """``controllers`` in its object form."""
+        if isinstance(self.controllers, str):
+            return ControllersPolicy(policy=self.controllers)
+        return self.controllers
 
     @field_validator("selector")
     @classmethod
@@ -194,6 +243,8 @@ class DisableEndpointFault(_Model):
     """``disable-endpoint``."""
     endpoints: list[str] = Field(default_factory=list)
     """Endpoint names to disable; default: every endpoint whose target is the region ingress."""
+    on_revert: OnRevert = Field("abort", alias="onRevert")
+    """Someone re-enables an endpoint during the drill: stop and restore, or disable it again."""
 
 
 Fault = Annotated[DrainFault | ScaleDownFault | DisableEndpointFault, Field(discriminator="type")]
