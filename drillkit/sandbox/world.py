@@ -116,7 +116,7 @@ class TmEndpoint(_Model):
     @field_validator("geo_mapping")
     @classmethod
     def _known_regions(cls, value: list[str]) -> list[str]:
-        from drillkit.sandbox.tm.geography import known_codes
+        from drillkit.sandbox.geography import known_codes
 
         unknown = [code for code in value if code.upper() not in known_codes()]
         if unknown:
@@ -160,7 +160,7 @@ class GeoEntry(_Model):
 
     @model_validator(mode="after")
     def _known_codes(self) -> GeoEntry:
-        from drillkit.sandbox.tm.geography import lineage
+        from drillkit.sandbox.geography import lineage
 
         if lineage(self.country)[0] != self.country.upper() or len(self.country) != 2:
             raise ValueError(f"country {self.country} is not in Traffic Manager's hierarchy")

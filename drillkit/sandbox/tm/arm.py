@@ -15,10 +15,10 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from drillkit.sandbox.geography import default_hierarchy
 from drillkit.sandbox.tm import arm_validation as val
 from drillkit.sandbox.tm.arm_render import endpoint_json, merge, profile_json
 from drillkit.sandbox.tm.arm_shape import ENDPOINT, NAME_CHECK, PROFILE, Spec, check_shape
-from drillkit.sandbox.tm.geography import default_hierarchy
 from drillkit.sandbox.tm.state import DNS_ZONE, PROFILE_TYPE, Endpoint, Json, Profile, Store
 from drillkit.sandbox.tm.state import profile_key as pkey
 

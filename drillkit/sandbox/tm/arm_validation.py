@@ -10,7 +10,7 @@ import ipaddress
 import re
 from typing import Any
 
-from drillkit.sandbox.tm.geography import known_codes
+from drillkit.sandbox.geography import known_codes
 from drillkit.sandbox.tm.state import ENDPOINT_KINDS, Endpoint, Json
 
 ROUTING_METHODS = ("Performance", "Priority", "Weighted", "Geographic", "MultiValue", "Subnet")

@@ -11,7 +11,7 @@ from drillkit.sandbox.world import World
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from drillkit.sandbox.runtime import SandboxContext
+    from drillkit.sandbox.context import SandboxContext
     from drillkit.sandbox.tm.twin import TrafficManagerTwin
 
 _FAULT_CODES = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
@@ -47,6 +47,8 @@ class TrafficManagerComponent:
             health=healthy,
             faults=[ctx.faults("kube"), arm_faults],
             arm_middlewares=[arm_faults.middleware(arm_fault_body)],
+            authority=ctx.authority,
+            ca_file=ctx.ca_file,
         )
         await self.twin.start()
         return self.twin.world_keys()

@@ -2,10 +2,13 @@
 
 The health path answers 200 while the region's serving workloads have ready replicas, else 503;
 every other path answers 200 with the region's name, as the region's application would.
+With an SSL context, every region also serves HTTPS on a second shared port (``tls_port``),
+with the sandbox's one certificate (its names include every ingress host and address).
 """
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Callable
 
 from aiohttp import web
@@ -23,8 +26,11 @@ class RegionIngress:
         *,
         health_path: str = "/healthz",
         port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.addresses = addresses
+        self.ssl_context = ssl_context
+        self.tls_port = 0
         self.health = health
         self.health_path = health_path
         self.port = port
@@ -55,6 +61,7 @@ class RegionIngress:
                 if self._requested_port:
                     raise
                 self.port = 0
+                self.tls_port = 0
         raise OSError("no port free on every ingress address")
 
     async def _bind_all(self) -> None:
@@ -66,6 +73,11 @@ class RegionIngress:
             await site.start()
             if not self.port:
                 self.port = int(runner.addresses[0][1])
+            if self.ssl_context is not None:
+                tls = web.TCPSite(runner, address, self.tls_port, ssl_context=self.ssl_context)
+                await tls.start()
+                if not self.tls_port:
+                    self.tls_port = int(runner.addresses[-1][1])
 
     async def stop(self) -> None:
         for runner in self._runners:

@@ -10,8 +10,8 @@ import ipaddress
 import random
 from dataclasses import dataclass
 
+from drillkit.sandbox.geography import lineage
 from drillkit.sandbox.tm import monitor
-from drillkit.sandbox.tm.geography import lineage
 from drillkit.sandbox.tm.state import Endpoint, Profile, Store
 
 _MAX_DEPTH = 10

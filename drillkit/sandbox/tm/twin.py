@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from drillkit.sandbox.tls import Authority
 from drillkit.sandbox.tm.admin import FaultKnobs, admin_app
 from drillkit.sandbox.tm.arm import ArmTwin, Middleware
 from drillkit.sandbox.tm.dns import DnsServer
@@ -44,6 +45,8 @@ class TrafficManagerTwin:
         tls: bool = True,
         token: str | None = None,
         page_size: int = 100,
+        authority: Authority | None = None,
+        ca_file: Path | None = None,
     ) -> None:
         self.world = world
         self.state_dir = state_dir
@@ -74,21 +77,30 @@ class TrafficManagerTwin:
             self.store, self.responder, [Vantage(g.subnet, g.name) for g in world.geography]
         )
         self.faults = list(faults)
-        self.ca_file: Path | None = None
+        self.authority = authority
+        self.ca_file: Path | None = ca_file
         self.arm_port = 0
         self.admin_port = 0
         self._runners: list[web.AppRunner] = []
 
     async def start(self) -> None:
         """Bind ingress, seed the world's profiles, then start ARM, DNS, admin and the prober."""
+        context = None
+        if self.tls:
+            hosts = tuple(
+                name
+                for region in self.world.regions.values()
+                for name in (region.ingress.host, region.ingress.address)
+            )
+            context, self.ca_file = make_server_tls(
+                self.state_dir, self.authority, self.ca_file, hosts
+            )
+            self.ingress.ssl_context = context
         await self.ingress.start()
         tm = self.world.traffic_manager
         for profile in tm.profiles:
             body = profile_body(tm, profile, self.ingress.port)
             self.arm.seed_profile(tm.subscription_id, tm.resource_group, profile.name, body)
-        context = None
-        if self.tls:
-            context, self.ca_file = make_server_tls(self.state_dir)
         self.arm_port = await self._serve(self.arm.app(), context)
         self.admin_port = await self._serve(admin_app(self.truth, self.faults), None)
         await self.dns.start()
@@ -147,6 +159,7 @@ class TrafficManagerTwin:
                         "host": r.ingress.host,
                         "address": r.ingress.address,
                         "port": self.ingress.port,
+                        **({"tlsPort": self.ingress.tls_port} if self.ingress.tls_port else {}),
                     }
                 }
                 for name, r in self.world.regions.items()
