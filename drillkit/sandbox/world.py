@@ -199,6 +199,24 @@ class World(_Model):
             raise ValueError("a world needs at least two regions")
         return self
 
+    @model_validator(mode="after")
+    def _exact_ttls(self) -> World:
+        check_ttls(self)
+        return self
+
+
+def check_ttls(world: World) -> None:
+    """Refuse a profile TTL that timeScale does not turn into whole seconds (see scaled_ttl)."""
+    for profile in world.traffic_manager.profiles:
+        scaled = profile.ttl * world.time_scale
+        if abs(scaled - round(scaled)) > 1e-6 or (profile.ttl > 0 and round(scaled) == 0):
+            raise ValueError(
+                f"profile {profile.name}: a TTL of {profile.ttl} s at timeScale "
+                f"{world.time_scale:g} is {scaled:g} s, not a whole number of seconds; DNS carries "
+                "whole seconds only and rounding would add its error to every measured RTO, so "
+                f"pick a TTL that is a multiple of {1 / world.time_scale:g} s"
+            )
+
 
 def load_world(path: Path | None = None) -> World:
     """Load and validate a world file (the default world when ``path`` is None)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from drillkit.sandbox.context import SandboxContext
     from drillkit.sandbox.tm.twin import TrafficManagerTwin
 
+SETTLE_S = 10.0
 _FAULT_CODES = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
 
 
@@ -40,6 +42,12 @@ class TrafficManagerComponent:
                 for w in self.world.regions[region].serving
             )
 
+        # The world was serving before anyone looked: let every region become healthy before the
+        # first probe, or a first probe would find pods still starting and degrade at once.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_S
+        while not all(healthy(r) for r in self.world.regions) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
         arm_faults = ctx.faults("arm")
         self.twin = TrafficManagerTwin(
             self.world,

@@ -26,7 +26,7 @@ from drillkit.sandbox.tm.prober import Prober
 from drillkit.sandbox.tm.seed import profile_body, top_profile
 from drillkit.sandbox.tm.state import DNS_ZONE, Store
 from drillkit.sandbox.tm.tls import make_server_tls
-from drillkit.sandbox.world import World
+from drillkit.sandbox.world import World, check_ttls
 
 LOOPBACK = "127.0.0.1"
 
@@ -48,13 +48,19 @@ class TrafficManagerTwin:
         authority: Authority | None = None,
         ca_file: Path | None = None,
     ) -> None:
+        check_ttls(world)  # a world built with model_copy skipped its validators
         self.world = world
         self.state_dir = state_dir
         self.tls = tls
         self.token = token or secrets.token_urlsafe(24)
         self.store = Store()
         self.hosts = {r.ingress.host: r.ingress.address for r in world.regions.values()}
-        self.arm = ArmTwin(self.store, self.token, page_size=page_size, middlewares=arm_middlewares)
+        self.arm = ArmTwin(
+            self.store,
+            self.token,
+            page_size=page_size,
+            middlewares=arm_middlewares,
+        )
         self.ingress = RegionIngress(
             {name: r.ingress.address for name, r in world.regions.items()},
             health,

@@ -26,9 +26,11 @@ def sandbox(fast_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def _handshake(context: ssl.SSLContext, address: str, port: int, name: str) -> None:
-    with socket.create_connection((address, port), timeout=5) as raw:
-        with context.wrap_socket(raw, server_hostname=name) as tls:
-            assert tls.version() is not None
+    with (
+        socket.create_connection((address, port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname=name) as tls,
+    ):
+        assert tls.version() is not None
 
 
 def test_one_ca_file_verifies_kube_arm_and_ingress(sandbox: SandboxThread) -> None:
