@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dns.edns
@@ -29,6 +30,7 @@ TM_ZONE = dns.name.from_text(DNS_ZONE)
 NXDOMAIN = "NXDOMAIN"
 NODATA = "NODATA"
 _CACHE_SIZE = 10_000
+NS_TTL = 172800  # the zone's delegation data; not scaled: nothing measures it
 _FAMILY_TYPES = {4: dns.rdatatype.A, 6: dns.rdatatype.AAAA}
 
 
@@ -103,12 +105,15 @@ class Responder:
         time_scale: float,
         hosts: dict[str, str],
         latencies: dict[str, dict[str, float]] | None = None,
+        nameservers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.store = store
         self.locator = locator
         self.time_scale = time_scale
         # Ingress names (lower, no trailing dot) -> loopback address: authoritative A records.
-        self.hosts = {h.lower().rstrip("."): a for h, a in hosts.items()}
+        # The name servers' own names are answered too (the A glue of the NS answer).
+        self.nameservers = [(n.lower().rstrip("."), a) for n, a in nameservers]
+        self.hosts = {h.lower().rstrip("."): a for h, a in [*hosts.items(), *self.nameservers]}
         self.host_zones = {dns.name.from_text(h).parent() for h in self.hosts}
         self.latencies = latencies or {}
         self.rng = random.Random()
@@ -124,7 +129,8 @@ class Responder:
         self.soa = dns.rdata.from_text(
             dns.rdataclass.IN,
             dns.rdatatype.SOA,
-            f"ns1.{DNS_ZONE}. hostmaster.{DNS_ZONE}. 1 900 300 604800 {self.soa_ttl}",
+            f"{self.nameservers[0][0] if self.nameservers else 'ns1.' + DNS_ZONE}. "
+            f"hostmaster.{DNS_ZONE}. 1 900 300 604800 {self.soa_ttl}",
         )
 
     def respond(self, wire: bytes, source: str, max_size: int = 65535) -> bytes | None:
@@ -206,10 +212,7 @@ class Responder:
     ) -> None:
         relative = qname.relativize(TM_ZONE)
         if relative == dns.name.empty:
-            if qtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
-                response.answer.append(dns.rrset.from_rdata(qname, self.soa_ttl, self.soa))
-            else:
-                self._nodata(response)
+            self._apex(qname, qtype, response)
             return
         profile = self.store.by_relative_name(relative.to_text())
         if len(relative) != 1 or profile is None or not answers(profile):
@@ -267,6 +270,21 @@ class Responder:
             response.set_rcode(dns.rcode.NXDOMAIN)
         elif qtype in (dns.rdatatype.A, dns.rdatatype.ANY):
             response.answer.append(dns.rrset.from_text(qname, 60, "IN", "A", address))
+
+    def _apex(self, qname: dns.name.Name, qtype: int, response: dns.message.Message) -> None:
+        """The zone apex: SOA, and NS naming every server with its A record as glue."""
+        if qtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
+            response.answer.append(dns.rrset.from_rdata(qname, self.soa_ttl, self.soa))
+        if qtype in (dns.rdatatype.NS, dns.rdatatype.ANY) and self.nameservers:
+            names = [f"{name}." for name, _ in self.nameservers]
+            response.answer.append(dns.rrset.from_text_list(qname, NS_TTL, "IN", "NS", names))
+            for name, address in self.nameservers:
+                rdtype = "AAAA" if ":" in address else "A"
+                response.additional.append(
+                    dns.rrset.from_text(f"{name}.", NS_TTL, "IN", rdtype, address)
+                )
+        if not response.answer:
+            self._nodata(response)
 
     def _nodata(self, response: dns.message.Message) -> None:
         response.authority.append(dns.rrset.from_rdata(TM_ZONE, self.soa_ttl, self.soa))
