@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drillkit.sandbox.realism import Realism
 from drillkit.spec.durations import Duration
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[2] / "drills" / "sandbox" / "world.yaml"
@@ -142,6 +143,10 @@ class TrafficManager(_Model):
     resource_group: str = Field("rg-sandbox", alias="resourceGroup")
     monitor: Monitor = Field(default_factory=Monitor)
     profiles: list[TmProfile] = Field(default_factory=list)
+    realism: Realism = Field(
+        default_factory=Realism,
+        description="Probe agents, name servers and propagation delays (all on by default).",
+    )
 
 
 class GeoEntry(_Model):

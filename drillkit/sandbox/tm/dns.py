@@ -74,11 +74,13 @@ class DnsServer:
         raise OSError("no free port for both UDP and TCP DNS")
 
     async def stop(self) -> None:
-        if self._udp is not None:
-            self._udp.close()
-        if self._tcp is not None:
-            self._tcp.close()
-            await self._tcp.wait_closed()
+        """Close both listeners; safe to call twice, and before a failed start is retried."""
+        udp, tcp, self._udp, self._tcp = self._udp, self._tcp, None, None
+        if udp is not None:
+            udp.close()
+        if tcp is not None:
+            tcp.close()
+            await tcp.wait_closed()
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)

@@ -18,11 +18,11 @@ from aiohttp import web
 from drillkit.sandbox.tls import Authority
 from drillkit.sandbox.tm.admin import FaultKnobs, admin_app
 from drillkit.sandbox.tm.arm import ArmTwin, Middleware
-from drillkit.sandbox.tm.dns import DnsServer
 from drillkit.sandbox.tm.dns_answer import GeoEntry, Locator, Responder
 from drillkit.sandbox.tm.events import GroundTruth, Vantage
 from drillkit.sandbox.tm.ingress import HealthSource, RegionIngress
-from drillkit.sandbox.tm.prober import Prober
+from drillkit.sandbox.tm.nameservers import NameServers
+from drillkit.sandbox.tm.prober import Agents, Prober
 from drillkit.sandbox.tm.seed import profile_body, top_profile
 from drillkit.sandbox.tm.state import DNS_ZONE, Store
 from drillkit.sandbox.tm.tls import make_server_tls
@@ -70,18 +70,30 @@ class TrafficManagerTwin:
             GeoEntry(ipaddress.ip_network(g.subnet, strict=False), g.country.upper(), g.state)
             for g in world.geography
         ]
-        self.responder = Responder(
+        realism = world.traffic_manager.realism
+        locator = Locator(geo)
+        self.nameservers = NameServers(
             self.store,
-            Locator(geo),
+            list(realism.name_servers),
+            lambda store: Responder(
+                store,
+                locator,
+                time_scale=world.time_scale,
+                hosts=self.hosts,
+                latencies=world.latencies,
+                nameservers=[(s.name, s.address) for s in realism.name_servers],
+            ),
+            propagation=realism.propagation,
             time_scale=world.time_scale,
-            hosts=self.hosts,
-            latencies=world.latencies,
         )
-        self.dns = DnsServer(self.responder, LOOPBACK)
-        self.prober = Prober(self.store, time_scale=world.time_scale, hosts=self.hosts)
-        self.truth = GroundTruth(
-            self.store, self.responder, [Vantage(g.subnet, g.name) for g in world.geography]
+        # The primary server: the one world.json's dns.host/dns.port name.
+        self.responder = self.nameservers.primary.responder
+        self.dns = self.nameservers.primary.dns
+        agents = Agents(realism.probe_agents, realism.probe_jitter, spread_phase=True)
+        self.prober = Prober(
+            self.store, time_scale=world.time_scale, hosts=self.hosts, agents=agents
         )
+        self.truth = GroundTruth(self.store, [Vantage(g.subnet, g.name) for g in world.geography])
         self.faults = list(faults)
         self.authority = authority
         self.ca_file: Path | None = ca_file
@@ -109,8 +121,16 @@ class TrafficManagerTwin:
             self.arm.seed_profile(tm.subscription_id, tm.resource_group, profile.name, body)
         self.arm_port = await self._serve(self.arm.app(), context)
         self.admin_port = await self._serve(admin_app(self.truth, self.faults), None)
-        await self.dns.start()
-        self.truth.start()
+        self.truth.follow_statuses()
+        for replica in self.nameservers.replicas:
+            self.truth.follow_answers(
+                replica.responder,
+                replica.server.name,
+                primary=replica is self.nameservers.primary,
+                decided=lambda r=replica: r.decided_at,  # type: ignore[misc]
+            )
+        self.nameservers.sync()
+        await self.nameservers.start()
         await self.prober.start()
 
     async def _serve(self, app: web.Application, context: Any) -> int:
@@ -123,7 +143,7 @@ class TrafficManagerTwin:
     async def stop(self) -> None:
         """Stop probing first, then close every server."""
         await self.prober.stop()
-        await self.dns.stop()
+        await self.nameservers.stop()
         for runner in self._runners:
             # Keep-alive TLS connections would wait for the client's close_notify: cut them.
             for handler in list(runner.server.connections if runner.server else []):
@@ -155,9 +175,15 @@ class TrafficManagerTwin:
         return {
             "trafficManager": traffic_manager,
             "dns": {
-                "host": LOOPBACK,
+                "host": self.nameservers.primary.server.address,
                 "port": self.dns.port,
                 "fqdn": f"{profile.lower()}.{DNS_ZONE}" if profile else None,
+                "zone": DNS_ZONE,
+                # Every authoritative server (the first is host/port above), all on one port.
+                "servers": [
+                    {"name": r.server.name, "host": r.server.address, "port": r.dns.port}
+                    for r in self.nameservers.replicas
+                ],
             },
             "regions": {
                 name: {

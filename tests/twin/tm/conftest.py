@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 from azure.core.credentials import AccessToken
 
+from drillkit.sandbox.realism import Realism
 from drillkit.sandbox.tm.twin import TrafficManagerTwin
 from drillkit.sandbox.world import World, load_world
 
@@ -21,11 +22,14 @@ T = TypeVar("T")
 FAST_SCALE = 0.05
 
 
-def world_at(time_scale: float, **changes: object) -> World:
+def world_at(time_scale: float, *, realistic: bool = False, **changes: object) -> World:
     """The default world at another timeScale, every profile TTL raised to the next multiple of
-    1/timeScale seconds (the twin refuses a TTL that does not scale to whole seconds)."""
+    1/timeScale seconds (the twin refuses a TTL that does not scale to whole seconds); timing
+    realism off unless asked (one agent, one server, no propagation delay)."""
     data = load_world().model_dump(by_alias=True)
     data.update(timeScale=time_scale, **changes)
+    if not realistic:
+        data["trafficManager"]["realism"] = Realism.off().model_dump(by_alias=True)
     step = round(1 / time_scale)
     for profile in data["trafficManager"]["profiles"]:
         profile["ttl"] = -(-profile["ttl"] // step) * step

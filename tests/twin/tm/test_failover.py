@@ -64,7 +64,8 @@ def test_region_outage_fails_over_within_the_documented_time(twin: TwinThread) -
     flip = next(e for e in events if e["kind"] == "dns-answer-changed"
                 and e["profile"] == "myapp" and e["subnet"] == NEW_YORK)  # fmt: skip
     assert (flip["from"], flip["to"]) == ("us.ingress.sandbox.test", "eu.ingress.sandbox.test")
-    assert flip["at"] == degraded["at"]
+    # Without propagation delay the one server applies the change as it is made.
+    assert 0 <= flip["at"] - degraded["at"] < 0.05 and flip["server"] == "tm1.msft.net"
     assert flip["at"] - cut <= DETECT_BOUND + SLACK
     wait_for(lambda: _answer(twin) == "us.ingress.sandbox.test", 2)
     back = next(e for e in _events(twin, healed) if e["kind"] == "dns-answer-changed"
