@@ -22,9 +22,10 @@ in order after every kube twin serves, and stop in reverse order. The mapping ``
 is merged into world.json (one level deep for ``regions``, so a component may add keys to
 ``regions.<name>``). ``ctx`` gives the world, the state dir, ``ctx.kube`` (region -> KubeTwin)
 and ``ctx.faults(name)`` (a named ``FaultInjector`` primed with ``--fault-rate``/
-``--fault-latency``; "kube" is the one every kube twin uses). Components passed to ``Sandbox``
-are used as given; when none are given, ``drillkit.sandbox.tm.sandbox_components(world)`` gives
-them. ``ctx.authority`` and ``ctx.ca_file`` are the one CA every TLS server of the sandbox uses.
+``--fault-latency``; ``kube:<region>`` is the one of that region's kube twin). Components
+passed to ``Sandbox`` are used as given; when none are given,
+``drillkit.sandbox.tm.sandbox_components(world)`` gives them. ``ctx.authority`` and
+``ctx.ca_file`` are the one CA every TLS server of the sandbox uses.
 """
 
 from __future__ import annotations
@@ -158,7 +159,7 @@ class Sandbox:
                     self.world,
                     region,
                     self.tokens,
-                    faults=ctx.faults("kube"),
+                    faults=ctx.faults(f"kube:{region}"),
                     ssl_context=server_tls,
                 )
                 self.kube[region] = twin

@@ -130,6 +130,7 @@ class SandboxProcess:
 
     def _admin(self, method: str, path: str, body: bytes | None = None) -> dict[str, Any]:
         request = urllib.request.Request(self.info["admin"]["url"] + path, body, method=method)
+        request.add_header("Authorization", f"Bearer {self.info['admin']['token']}")
         with urllib.request.urlopen(request, timeout=10) as response:
             data: dict[str, Any] = json.load(response)
         return data

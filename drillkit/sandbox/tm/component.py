@@ -53,7 +53,10 @@ class TrafficManagerComponent:
             self.world,
             state_dir=ctx.state_dir,
             health=healthy,
-            faults=[ctx.faults("kube"), arm_faults],
+            faults={
+                **{f"kube:{region}": ctx.faults(f"kube:{region}") for region in self.world.regions},
+                "arm": arm_faults,
+            },
             arm_middlewares=[arm_faults.middleware(arm_fault_body)],
             authority=ctx.authority,
             ca_file=ctx.ca_file,

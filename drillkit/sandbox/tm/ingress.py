@@ -9,9 +9,11 @@ with the sandbox's one certificate (its names include every ingress host and add
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
+
+from drillkit.sandbox.faults import FaultInjector
 
 HealthSource = Callable[[str], bool]
 
@@ -27,7 +29,9 @@ class RegionIngress:
         health_path: str = "/healthz",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        faults: Mapping[str, FaultInjector] | None = None,
     ) -> None:
+        self.faults = dict(faults or {})
         self.addresses = addresses
         self.ssl_context = ssl_context
         self.tls_port = 0
@@ -46,7 +50,9 @@ class RegionIngress:
                 return web.Response(status=200 if healthy else 503, text=text, headers=headers)
             return web.Response(text=f"served by region {region}\n", headers=headers)
 
-        app = web.Application()
+        injector = self.faults.get(region)
+        middlewares = [injector.middleware(_fault_body)] if injector is not None else []
+        app = web.Application(middlewares=middlewares)
         app.router.add_route("*", "/{tail:.*}", handle)
         return app
 
@@ -83,3 +89,7 @@ class RegionIngress:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+
+
+def _fault_body(status: int, request: web.Request) -> dict[str, object]:
+    return {"error": f"injected fault {status} (sandbox ingress fault knobs)"}

@@ -11,8 +11,9 @@ import asyncio
 import copy
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
+from drillkit.sandbox.faults import FaultInjector
 from drillkit.sandbox.realism import NameServer, Propagation
 from drillkit.sandbox.tm.dns import DnsServer
 from drillkit.sandbox.tm.dns_answer import Responder
@@ -26,11 +27,13 @@ ProbeStates = dict[tuple[ProfileKey, str], str]
 class Replica:
     """One name server: its own store, responder and UDP/TCP listener."""
 
-    def __init__(self, server: NameServer, responder: Responder) -> None:
+    def __init__(
+        self, server: NameServer, responder: Responder, faults: FaultInjector | None = None
+    ) -> None:
         self.server = server
         self.store = responder.store
         self.responder = responder
-        self.dns = DnsServer(responder, server.address)
+        self.dns = DnsServer(responder, server.address, faults=faults)
         self.next_at = 0.0  # loop time of the last scheduled change
         self.decided_at: float | None = None  # Unix time of the change it serves
         self.serial = 0  # the control plane's change number it serves
@@ -60,9 +63,13 @@ class NameServers:
         propagation: Propagation,
         time_scale: float,
         rng: random.Random | None = None,
+        faults: Mapping[str, FaultInjector] | None = None,
     ) -> None:
         self.master = master
-        self.replicas = [Replica(s, responder_for(Store())) for s in servers]
+        knobs = faults or {}
+        self.replicas = [
+            Replica(s, responder_for(Store()), knobs.get(f"dns:{s.name}")) for s in servers
+        ]
         self.low = float(propagation.min_delay) * time_scale
         self.high = float(propagation.max_delay) * time_scale
         self.rng = rng or random.Random()

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from drillkit.sandbox.faults import FaultInjector
 from drillkit.sandbox.tm import monitor
 from drillkit.sandbox.tm.state import Endpoint, Profile, ProfileKey, Store, endpoint_key
 
@@ -143,8 +144,10 @@ class Prober:
         hosts: dict[str, str],
         agents: Agents | None = None,
         rng: random.Random | None = None,
+        faults: FaultInjector | None = None,
     ) -> None:
         self.store = store
+        self.faults = faults
         self.time_scale = time_scale
         self.resolver = SandboxResolver(hosts)
         self.agents = agents or Agents()
@@ -236,7 +239,11 @@ class Prober:
             await asyncio.sleep(due - loop.time())
 
     async def probe(self, spec: ProbeSpec) -> bool:
-        """One probe: True when it succeeds."""
+        """One probe: True when it succeeds (an injected prober fault fails it)."""
+        if self.faults is not None:
+            await asyncio.sleep(self.faults.delay())
+            if self.faults.fails():
+                return False
         try:
             if spec.protocol == "TCP":
                 return await self._tcp(spec)

@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from drillkit.sandbox.faults import FaultInjector
 from drillkit.sandbox.tls import Authority
-from drillkit.sandbox.tm.admin import FaultKnobs, admin_app
+from drillkit.sandbox.tm.admin import admin_app
 from drillkit.sandbox.tm.arm import ArmTwin, Middleware
 from drillkit.sandbox.tm.dns_answer import GeoEntry, Locator, Responder
 from drillkit.sandbox.tm.events import GroundTruth, Vantage
@@ -40,7 +41,7 @@ class TrafficManagerTwin:
         *,
         state_dir: Path,
         health: HealthSource,
-        faults: Sequence[FaultKnobs] = (),
+        faults: Mapping[str, FaultInjector] | None = None,
         arm_middlewares: Sequence[Middleware] = (),
         tls: bool = True,
         token: str | None = None,
@@ -53,6 +54,17 @@ class TrafficManagerTwin:
         self.state_dir = state_dir
         self.tls = tls
         self.token = token or secrets.token_urlsafe(24)
+        self.admin_token = secrets.token_urlsafe(24)
+        realism = world.traffic_manager.realism
+        # Per-component fault knobs: kube:<region> and arm come from the sandbox; the DNS
+        # servers, the ingresses and the prober are the twin's own.
+        self.faults: dict[str, FaultInjector] = dict(faults or {})
+        for name in (
+            *(f"dns:{s.name}" for s in realism.name_servers),
+            *(f"ingress:{region}" for region in world.regions),
+            "prober",
+        ):
+            self.faults.setdefault(name, FaultInjector())
         self.store = Store()
         self.hosts = {r.ingress.host: r.ingress.address for r in world.regions.values()}
         self.arm = ArmTwin(
@@ -65,12 +77,12 @@ class TrafficManagerTwin:
             {name: r.ingress.address for name, r in world.regions.items()},
             health,
             health_path=world.traffic_manager.monitor.path,
+            faults={r: self.faults[f"ingress:{r}"] for r in world.regions},
         )
         geo = [
             GeoEntry(ipaddress.ip_network(g.subnet, strict=False), g.country.upper(), g.state)
             for g in world.geography
         ]
-        realism = world.traffic_manager.realism
         locator = Locator(geo)
         self.nameservers = NameServers(
             self.store,
@@ -85,16 +97,20 @@ class TrafficManagerTwin:
             ),
             propagation=realism.propagation,
             time_scale=world.time_scale,
+            faults=self.faults,
         )
         # The primary server: the one world.json's dns.host/dns.port name.
         self.responder = self.nameservers.primary.responder
         self.dns = self.nameservers.primary.dns
         agents = Agents(realism.probe_agents, realism.probe_jitter, spread_phase=True)
         self.prober = Prober(
-            self.store, time_scale=world.time_scale, hosts=self.hosts, agents=agents
+            self.store,
+            time_scale=world.time_scale,
+            hosts=self.hosts,
+            agents=agents,
+            faults=self.faults["prober"],
         )
         self.truth = GroundTruth(self.store, [Vantage(g.subnet, g.name) for g in world.geography])
-        self.faults = list(faults)
         self.authority = authority
         self.ca_file: Path | None = ca_file
         self.arm_port = 0
@@ -120,7 +136,9 @@ class TrafficManagerTwin:
             body = profile_body(tm, profile, self.ingress.port)
             self.arm.seed_profile(tm.subscription_id, tm.resource_group, profile.name, body)
         self.arm_port = await self._serve(self.arm.app(), context)
-        self.admin_port = await self._serve(admin_app(self.truth, self.faults), None)
+        self.admin_port = await self._serve(
+            admin_app(self.truth, self.faults, self.admin_token), None
+        )
         self.truth.follow_statuses()
         for replica in self.nameservers.replicas:
             self.truth.follow_answers(
@@ -196,6 +214,6 @@ class TrafficManagerTwin:
                 }
                 for name, r in self.world.regions.items()
             },
-            "admin": {"url": f"http://{LOOPBACK}:{self.admin_port}"},
+            "admin": {"url": f"http://{LOOPBACK}:{self.admin_port}", "token": self.admin_token},
             "timeScale": self.world.time_scale,
         }

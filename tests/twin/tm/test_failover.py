@@ -27,7 +27,8 @@ def _answer(twin: TwinThread) -> str:
 
 def _events(twin: TwinThread, since: float) -> list[dict[str, Any]]:
     url = twin.keys["admin"]["url"]
-    with httpx.Client() as client:
+    auth = {"Authorization": f"Bearer {twin.keys['admin']['token']}"}
+    with httpx.Client(headers=auth) as client:
         events: list[dict[str, Any]] = client.get(f"{url}/events", params={"since": since}).json()[
             "events"
         ]

@@ -147,8 +147,7 @@ def test_each_server_applies_a_change_after_its_own_delay(realistic: TwinThread)
                                  for s in servers), 5)  # fmt: skip
             with httpx.Client() as admin:
                 url = f"{keys['admin']['url']}/events"
-                token = keys["admin"].get("token")
-                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                headers = {"Authorization": f"Bearer {keys['admin']['token']}"}
                 events: list[dict[str, Any]] = admin.get(
                     url, params={"since": cut}, headers=headers
                 ).json()["events"]
