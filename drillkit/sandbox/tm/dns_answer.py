@@ -23,7 +23,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, route
+from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, nxdomain_when_empty, route
 from drillkit.sandbox.tm.state import DNS_ZONE, Profile, Store
 
 TM_ZONE = dns.name.from_text(DNS_ZONE)
@@ -124,7 +124,9 @@ class Responder:
         self._cacheable = True
         # Answer sections by (exact qname, qtype, where the client is): shared by every subnet
         # of the same country and state; the address counts only under Subnet routing.
-        self._sections: dict[tuple[str, int, object, object, object], list[dns.rrset.RRset]] = {}
+        self._sections: dict[
+            tuple[str, int, object, object, object], tuple[list[dns.rrset.RRset], bool]
+        ] = {}
         self.soa_ttl = negative_ttl(time_scale)
         self.soa = dns.rdata.from_text(
             dns.rdataclass.IN,
@@ -223,13 +225,17 @@ class Responder:
         self._cacheable = "Weighted" not in methods
         where = client.address if methods & {"Subnet", "Performance"} else None
         key = (qname.to_text(), int(qtype), client.country, client.state, where)
-        rrsets = self._sections.get(key) if self._cacheable else None
-        if rrsets is None:
+        cached = self._sections.get(key) if self._cacheable else None
+        if cached is None:
             leaves = route(self.store, profile, client, self.latencies, rng=self.rng)
             ttl = served_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
-            rrsets = self._records(qname, qtype, leaves, ttl)
+            cached = (self._records(qname, qtype, leaves, ttl),
+                      not leaves and nxdomain_when_empty(profile))  # fmt: skip
             if self._cacheable and len(self._sections) < _CACHE_SIZE:
-                self._sections[key] = rrsets
+                self._sections[key] = cached
+        rrsets, nxdomain = cached
+        if nxdomain:
+            response.set_rcode(dns.rcode.NXDOMAIN)
         if not rrsets:
             self._nodata(response)
         response.answer.extend(rrsets)
@@ -295,6 +301,8 @@ class Responder:
         if profile is None or not answers(profile):
             return NXDOMAIN
         leaves = route(self.store, profile, client, self.latencies, rng=None)
+        if not leaves and nxdomain_when_empty(profile):
+            return NXDOMAIN
         return ",".join(str(leaf.endpoint.target) for leaf in leaves) or NODATA
 
 

@@ -68,7 +68,7 @@ def route(
     elif method == "Performance":
         chosen = _performance(usable, client, latencies)
     elif method == "Subnet":
-        chosen = _subnet(usable, client)
+        chosen = _subnet(eligible, usable, client)
     else:  # MultiValue
         chosen = [e for e in usable if e.kind != "nestedEndpoints" and _is_ip(e.target)]
         chosen = chosen[: int(profile.properties.get("maxReturn") or 2)]
@@ -137,16 +137,25 @@ def _performance(
     return [closest[zlib.crc32(client.address.packed) % len(closest)]]
 
 
-def _subnet(usable: list[Endpoint], client: Client) -> list[Endpoint]:
-    fallback: list[Endpoint] = []
-    for endpoint in usable:
-        subnets = endpoint.properties.get("subnets") or []
-        if not subnets and not fallback:
-            fallback = [endpoint]
-        for subnet in subnets:
-            if _in_subnet(client.address, subnet):
-                return [endpoint]
-    return fallback
+def _subnet(eligible: list[Endpoint], usable: list[Endpoint], client: Client) -> list[Endpoint]:
+    """The endpoint whose ranges hold the client, else the one without ranges; nothing (the
+    caller answers NXDOMAIN) when that endpoint is unhealthy. Disabled ones do not exist here."""
+    mapped = next(
+        (
+            e
+            for e in eligible
+            if any(_in_subnet(client.address, s) for s in e.properties.get("subnets") or [])
+        ),
+        None,
+    )
+    if mapped is None:
+        mapped = next((e for e in eligible if not e.properties.get("subnets")), None)
+    return [mapped] if mapped is not None and mapped in usable else []
+
+
+def nxdomain_when_empty(profile: Profile) -> bool:
+    """Subnet routing answers NXDOMAIN, not NODATA, when no endpoint answers (FAQ)."""
+    return profile.routing == "Subnet"
 
 
 def _in_subnet(address: IpAddress, subnet: dict[str, object]) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections import Counter
 
+import dns.edns
 import dns.message
 import dns.rcode
 import dns.rdatatype
@@ -170,3 +171,27 @@ def test_min_child_endpoints_ipv4_counts_online_a_record_children() -> None:
     assert monitor.endpoint_status(store, parent, parent.endpoints[0]) == monitor.ONLINE
     probe(store, child, "b", "Degraded")
     assert monitor.endpoint_status(store, parent, parent.endpoints[0]) == monitor.DEGRADED
+
+
+def test_subnet_unmatched_or_unhealthy_match_is_nxdomain() -> None:
+    """FAQ: "Traffic Manager will return a NXDOMAIN response if a request comes in and it is not
+    mapped to any endpoints or if it is mapped to an endpoint but that endpoint is unhealthy." and
+    a disabled endpoint's mappings count "as if that endpoint and the subnet mappings it has does
+    not exist": the fallback (an endpoint without ranges) answers, if there is one."""
+    store = Store()
+    s = profile(store, "s", "Subnet",
+                endpoint("ny", subnets=[{"first": "24.1.2.0", "scope": 24}]),
+                endpoint("other", subnets=[{"first": "10.0.0.0", "scope": 8}]))  # fmt: skip
+    probe(store, s, "ny", "Online")
+    probe(store, s, "other", "Online")
+    query = dns.message.make_query("s.trafficmanager.net", "A", use_edns=0,
+                                   options=[dns.edns.ECSOption("99.9.9.0", 24)])  # fmt: skip
+    responder = Responder(store, Locator([]), time_scale=1.0, hosts={})
+    unmapped = dns.message.from_wire(responder.respond(query.to_wire(), "127.0.0.1") or b"")
+    assert unmapped.rcode() == dns.rcode.NXDOMAIN
+    probe(store, s, "ny", "Degraded")
+    assert _names(store, "s", NEW_YORK, {}) == []  # mapped but unhealthy: no fallback to "other"
+    s.endpoints.append(endpoint("fallback"))
+    s.endpoints[0].properties["endpointStatus"] = "Disabled"
+    store.changed()
+    assert _names(store, "s", NEW_YORK, {}) == ["fallback"]
