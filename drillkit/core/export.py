@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from drillkit.core.metrics import Measure, Metrics
 from drillkit.core.verdict import Outcome
+from drillkit.spec.model import Objectives
 
 PREFIX = "drillkit_"
 
@@ -25,7 +26,12 @@ def _real(measure: Measure | None) -> float:
     return measure.real if measure is not None else math.nan
 
 
-def run_samples(metrics: Metrics | None, outcome: Outcome, finished_at: float) -> list[Sample]:
+def run_samples(
+    metrics: Metrics | None,
+    outcome: Outcome,
+    finished_at: float,
+    objectives: Objectives | None = None,
+) -> list[Sample]:
     """Every gauge of one run. Unmeasured durations are NaN, so a stale value never lingers."""
     samples = [
         Sample(
@@ -67,6 +73,18 @@ def run_samples(metrics: Metrics | None, outcome: Outcome, finished_at: float) -
             "drillkit_last_run_timestamp_seconds", "When the last run ended (Unix s).", finished_at
         )
     )
+    for name, objective in (
+        ("rto", objectives.rto if objectives else None),
+        ("failback", objectives.failback if objectives else None),
+    ):
+        if objective is not None:
+            samples.append(
+                Sample(
+                    f"drillkit_{name}_objective_seconds",
+                    f"The drill's {name} objective (real-world s), for alert rules.",
+                    float(objective),
+                )
+            )
     if outcome is Outcome.PASS:
         samples.append(
             Sample(
