@@ -9,37 +9,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from drillkit.adapters.pushgateway import PushgatewaySink
 from drillkit.core.export import run_samples
-from drillkit.core.metrics import Measure, Metrics, VantageMetrics
 from drillkit.core.verdict import Outcome
 from drillkit.errors import TransientAdapterError
 from tests.realapi.processes import free_port
+from tests.unattended.factories import sample_metrics as _metrics
 from tests.unattended.servers import read_text
-
-
-def _metrics(rto: float | None) -> Metrics:
-    def vantage(name: str, seconds: float) -> VantageMetrics:
-        return VantageMetrics(
-            name=name,
-            normal_region="us",
-            expected_region="eu",
-            flipped_at=1.0,
-            dns_failover=Measure(seconds, seconds),
-            dns_failover_plus_ttl=None,
-            failed_back_at=None,
-            failback=None,
-        )
-
-    return Metrics(
-        time_scale=1.0,
-        detected_at=5.0,
-        time_to_detect=Measure(30.0, 30.0),
-        rto_at=None,
-        rto=Measure(rto, rto) if rto is not None else None,
-        restore=None,
-        failback=Measure(60.0, 60.0),
-        vantage_points=(vantage("new-york", 41.5), vantage("paris", 38.0)),
-        transitions=(),
-    )
 
 
 def _scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
