@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from drillkit.adapters.errors import from_status, short
-from drillkit.adapters.guard_ports import FiringAlert, SilenceRef
+from drillkit.adapters.guard_ports import SilenceRef
+from drillkit.core.guards import FiringAlert
 from drillkit.errors import PermanentAdapterError, TransientAdapterError
 from drillkit.spec.matchers import Matcher
 

@@ -11,27 +11,9 @@ from datetime import datetime
 from typing import Protocol
 
 from drillkit.core.export import Sample
+from drillkit.core.guards import FiringAlert
 from drillkit.core.notices import Notice
 from drillkit.spec.matchers import Matcher
-
-
-@dataclass(frozen=True, slots=True)
-class FiringAlert:
-    """An alert as Alertmanager reports it."""
-
-    name: str
-    labels: dict[str, str]
-    state: str
-    """``active``, ``suppressed`` or ``unprocessed``."""
-    silenced_by: tuple[str, ...] = ()
-    starts_at: str = ""
-    fingerprint: str = ""
-    summary: str = ""
-
-    def describe(self) -> str:
-        """``AlertName{label="value",...}`` with the labels that identify it."""
-        shown = ",".join(f'{k}="{v}"' for k, v in sorted(self.labels.items()) if k != "alertname")
-        return f"{self.name}{{{shown}}}" if shown else self.name
 
 
 @dataclass(frozen=True, slots=True)
