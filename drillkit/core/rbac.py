@@ -62,6 +62,14 @@ def _rules(checks: Iterable[Check]) -> list[dict[str, Any]]:
     ]
 
 
+def _object(kind: str, name: str, namespace: str, labels: Mapping[str, str]) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name}
+    if namespace:
+        meta["namespace"] = namespace
+    meta["labels"] = dict(labels)
+    return {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": kind, "metadata": meta}
+
+
 def region_rbac(
     name: str, checks: Iterable[Check], subject: Subject, *, labels: Mapping[str, str] = MANAGED_BY
 ) -> list[dict[str, Any]]:
@@ -69,46 +77,18 @@ def region_rbac(
     by_namespace: dict[str, list[Check]] = defaultdict(list)
     for check in checks:
         by_namespace[check.namespace].append(check)
-    meta_labels = dict(labels)
     objects: list[dict[str, Any]] = []
-    if by_namespace.get(""):
+    for namespace in sorted(by_namespace):
+        role, binding = (
+            ("Role", "RoleBinding") if namespace else ("ClusterRole", "ClusterRoleBinding")
+        )
         objects.append(
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "ClusterRole",
-                "metadata": {"name": name, "labels": meta_labels},
-                "rules": _rules(by_namespace[""]),
-            }
+            {**_object(role, name, namespace, labels), "rules": _rules(by_namespace[namespace])}
         )
         objects.append(
             {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "ClusterRoleBinding",
-                "metadata": {"name": name, "labels": meta_labels},
-                "roleRef": {
-                    "apiGroup": "rbac.authorization.k8s.io",
-                    "kind": "ClusterRole",
-                    "name": name,
-                },
-                "subjects": [subject.as_k8s()],
-            }
-        )
-    for namespace in sorted(n for n in by_namespace if n):
-        meta = {"name": name, "namespace": namespace, "labels": meta_labels}
-        objects.append(
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "Role",
-                "metadata": meta,
-                "rules": _rules(by_namespace[namespace]),
-            }
-        )
-        objects.append(
-            {
-                "apiVersion": "rbac.authorization.k8s.io/v1",
-                "kind": "RoleBinding",
-                "metadata": dict(meta),
-                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+                **_object(binding, name, namespace, labels),
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": role, "name": name},
                 "subjects": [subject.as_k8s()],
             }
         )
