@@ -76,3 +76,9 @@ def bench(session: nox.Session) -> None:
     """Benchmarks side by side with the peers; writes docs/benchmarks.md."""
     session.install(".[test]", "chaostoolkit")
     session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(python=False)
+def image(session: nox.Session) -> None:
+    """Build the Dockerfile with buildah over an mmdebstrap base; smoke-test drillkit --version."""
+    session.run("bash", "scripts/image/build.sh", external=True)

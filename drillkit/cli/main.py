@@ -27,6 +27,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("drillkit.cli.run_commands", "run", "Run a failover drill, restore, write evidence."),
     "restore": ("drillkit.cli.run_commands", "restore", "Put back what a run changed (journal)."),
     "report": ("drillkit.cli.run_commands", "report", "Re-render evidence from a journal."),
+    "rbac": ("drillkit.cli.rbac_command", "rbac", "Print the least-privilege RBAC for a drill."),
 }
 
 

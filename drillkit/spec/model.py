@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from drillkit.spec.durations import Duration
+from drillkit.spec.unattended import Export, Guards, Notify
 
 API_VERSION = "drillkit.dev/v1"
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -343,6 +344,12 @@ class Drill(_Model):
     """Recovery targets, in real-world-equivalent seconds."""
     abort: Abort = Field(default_factory=Abort)
     """Limits that stop the drill early and restore the world."""
+    guards: Guards = Field(default_factory=Guards)
+    """Guard rails for unattended runs: time window and Alertmanager."""
+    notify: Notify = Field(default_factory=Notify)
+    """Start and end notices."""
+    export: Export = Field(default_factory=Export)
+    """Where run metrics are pushed."""
 
     @property
     def survivors(self) -> list[str]:
