@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("drillkit.cli.run_commands", "run", "Run a failover drill, restore, write evidence."),
     "restore": ("drillkit.cli.run_commands", "restore", "Put back what a run changed (journal)."),
     "report": ("drillkit.cli.run_commands", "report", "Re-render evidence from a journal."),
+    "history": ("drillkit.cli.history_command", "history", "Runs, RTO trends and regressions."),
+    "verify": ("drillkit.cli.verify_command", "verify", "Check the evidence chain and signatures."),
 }
 
 
