@@ -31,6 +31,8 @@ SECTIONS = [
     "## Traffic Manager status transitions",
     "## Snapshot and restore check",
     "## Journal",
+    "## Integrity",
+    "## Controls this record supports",
 ]
 _TASK = re.compile(
     r"^    (?P<name>[^:#;]+?) :(?P<tags>(?:(?:done|active|crit|milestone), )*)"
