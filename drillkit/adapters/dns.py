@@ -10,9 +10,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, cast
 
+import structlog
+
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
 from drillkit.errors import PreflightRefused
+
+_log = structlog.get_logger()
 
 
 def nameserver_addresses(names: Sequence[str], default_port: int = 53) -> list[tuple[str, int]]:
@@ -235,6 +239,15 @@ class EcsResolver:
                 last_error = short(f"{host}:{port}: {e!r}", 200)
                 continue
             rcode, targets, addresses, ttl = summary
+            _log.debug(
+                "dns.answer",
+                qname=qname,
+                client_subnet=client_subnet,
+                server=f"{host}:{port}",
+                rcode=rcode,
+                targets=list(targets),
+                latency_s=round(time.monotonic() - started, 4),
+            )
             return DnsAnswer(
                 rcode=rcode,
                 targets=targets,

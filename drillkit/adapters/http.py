@@ -6,8 +6,12 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import structlog
+
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import HttpResult, IngressAddress, Target
+
+_log = structlog.get_logger()
 
 
 class HttpxProbe:
@@ -56,5 +60,9 @@ class HttpxProbe:
         try:
             response = await self._client.get(url, headers=headers, extensions=extensions)
         except httpx.HTTPError as e:
-            return HttpResult(None, time.monotonic() - started, short(f"{type(e).__name__}: {e}"))
-        return HttpResult(response.status_code, time.monotonic() - started)
+            error = short(f"{type(e).__name__}: {e}")
+            _log.debug("http.check", url=url, error=error)
+            return HttpResult(None, time.monotonic() - started, error)
+        latency = time.monotonic() - started
+        _log.debug("http.check", url=url, status=response.status_code, latency_s=round(latency, 4))
+        return HttpResult(response.status_code, latency)

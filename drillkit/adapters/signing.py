@@ -30,8 +30,10 @@ def _ssh_keygen() -> str:
 
 
 def _run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    import structlog
+
     try:
-        return subprocess.run(
+        result = subprocess.run(
             [_ssh_keygen(), *args],
             input=stdin,
             capture_output=True,
@@ -43,6 +45,8 @@ def _run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedPro
             f"ssh-keygen {args[0]} {args[1]} did not finish in {_TIMEOUT_S:g} s "
             "(a key with a passphrase needs an ssh-agent); nothing was signed."
         ) from e
+    structlog.get_logger().debug("ssh-keygen.run", args=args[:2], exit_status=result.returncode)
+    return result
 
 
 def _said(result: subprocess.CompletedProcess[bytes]) -> str:
