@@ -33,3 +33,19 @@ def test_integrity_section_gives_the_plain_openssh_command():
         f"ssh-keygen -Y verify -n evidence@drillkit -f allowed_signers -I SIGNER "
         f"-s {RUN_ID}.json.sig < {RUN_ID}.json"
     ) in md
+
+
+def test_vantage_that_never_changed_region_is_unaffected_in_the_gantt():
+    """A vantage point normally on eu, expected on eu, shows "unaffected (stayed on eu)", no bar."""
+    from dataclasses import replace
+
+    from tests.core.timeline_factory import us_outage
+    from tests.evidence.reports import mermaid_blocks
+
+    timeline = us_outage()
+    paris = replace(timeline.vantage_points[1], normal_region="eu", expected_region="eu")
+    timeline = replace(timeline, vantage_points=(timeline.vantage_points[0], paris))
+    (gantt,) = mermaid_blocks(render(make_report(timeline), "md"))
+    section = gantt.split(f"    section {paris.name}\n", 1)[1].split("    section", 1)[0]
+    assert section.splitlines()[0].startswith("    unaffected (stayed on eu) :t")
+    assert "to eu" not in section and "DNS on" not in section and "back to" not in section
