@@ -27,9 +27,8 @@ def _since(value: str | None) -> datetime | None:
 @click.option(
     "--evidence-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runbooks") / "evidence",
-    show_default=True,
-    help="The evidence directory to read.",
+    help="The evidence directory to read (default: runbooks/evidence of the project: the "
+    "nearest directory with runbooks/, else the current one).",
 )
 @click.option(
     "--last",
@@ -47,7 +46,7 @@ def _since(value: str | None) -> datetime | None:
 def history(
     drill: str | None,
     since: str | None,
-    evidence_dir: Path,
+    evidence_dir: Path | None,
     last: int,
     output: str,
 ) -> None:
@@ -66,6 +65,12 @@ def history(
         render_history_text,
     )
 
+    if evidence_dir is None:
+        from drillkit.cli.project import find_project
+
+        project = find_project(Path.cwd())
+        evidence_dir = project.evidence_dir
+        click.echo(project.says("evidence", evidence_dir), err=True)
     catalog = read_catalog(evidence_dir)
     result = build_history(catalog.rows(), drill=drill, since=_since(since), last=last)
     document = history_document(

@@ -14,7 +14,6 @@ from drillkit.exitcodes import ExitCode
     "directory",
     required=False,
     type=click.Path(file_okay=False, path_type=Path),
-    default=Path("runbooks") / "evidence",
 )
 @click.option(
     "--allowed-signers",
@@ -30,12 +29,15 @@ from drillkit.exitcodes import ExitCode
 @click.pass_context
 def verify(
     ctx: click.Context,
-    directory: Path,
+    directory: Path | None,
     allowed_signers: Path | None,
     require_signatures: bool,
     allow_unsealed: bool,
 ) -> None:
     """Check that no evidence in DIRECTORY changed after it was written.
+
+    DIRECTORY defaults to runbooks/evidence of the project (the nearest directory with
+    runbooks/, else the current one).
 
     Recomputes the SHA-256 of every run's JSON, Markdown and JUnit, follows the chain from its
     genesis record, and checks each FILE.json.sig with ssh-keygen. Exit status: 0 when the chain
@@ -43,6 +45,12 @@ def verify(
     """
     from drillkit.evidence.chain import Break, verify_chain
 
+    if directory is None:
+        from drillkit.cli.project import find_project
+
+        project = find_project(Path.cwd())
+        directory = project.evidence_dir
+        click.echo(project.says("evidence", directory), err=True)
     if not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="DIRECTORY")
     report = verify_chain(directory)

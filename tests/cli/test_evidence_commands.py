@@ -100,3 +100,18 @@ def test_verify_refuses_unsealed_records_unless_allowed(tmp_path):
     write_runs(directory, [run_document(20, 40.0)])
     assert run("verify", str(directory))[0] == 1
     assert run("verify", str(directory), "--allow-unsealed")[0] == ExitCode.PASS
+
+
+def test_history_and_verify_default_to_the_project_evidence(tmp_path, monkeypatch):
+    """Without a directory, history and verify read runbooks/evidence of the project, and say so."""
+    evidence = tmp_path / "runbooks" / "evidence"
+    for path in write_runs(evidence, [run_document(0, 40.0)]):
+        seal(path, "2026-11-30T21:00:00.000Z")
+    deep = tmp_path / "drills" / "sandbox"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    code, out, err = run("history", "--output", "json")
+    assert code == 0 and len(json.loads(out)["runs"]) == 1
+    assert f"evidence: {evidence} (next to the project {tmp_path}" in err
+    code, out, _ = run("verify")
+    assert code == 0 and "chain holds: 1 record(s)" in out
