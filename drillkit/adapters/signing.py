@@ -54,6 +54,17 @@ def _said(result: subprocess.CompletedProcess[bytes]) -> str:
     return " ".join(text.split())[:300] or f"exit status {result.returncode}"
 
 
+def check_key(key: Path) -> str:
+    """Refuse, before a run, a key that cannot sign unattended; returns its public key line."""
+    result = _run(["-y", "-P", "", "-f", str(key)], stdin=b"")
+    if result.returncode != 0:
+        raise PermanentAdapterError(
+            f"cannot sign evidence with {key}: {_said(result)}. Nothing was run; pass a private "
+            "key file with no passphrase (or one loaded in ssh-agent), or drop --sign-key."
+        )
+    return result.stdout.decode("utf-8", "replace").strip()
+
+
 def sign(path: Path, key: Path, namespace: str = NAMESPACE) -> Path:
     """Sign ``path`` with the private key ``key``; returns the signature file ``path.sig``."""
     signature = path.with_name(path.name + ".sig")

@@ -79,3 +79,20 @@ def test_unlisted_signer_is_refused(tmp_path, key):
     assert not result.valid
     assert "no allowed signer" in result.detail
     assert check(record).valid  # without an allowed-signers file only the signature is checked
+
+
+def test_check_key_refuses_a_passphrase_key_and_a_public_key(tmp_path, key):
+    """A key that would prompt for a passphrase, or a public key, is refused before any run."""
+    from drillkit.adapters.signing import check_key
+    from drillkit.errors import PermanentAdapterError
+
+    assert check_key(key).startswith("ssh-ed25519 ")
+    locked = tmp_path / "keys" / "locked"
+    subprocess.run(
+        ["ssh-keygen", "-q", "-t", "ed25519", "-N", "secret-words", "-f", str(locked)],
+        check=True,
+        timeout=30,
+    )
+    for bad in (locked, key.with_name(key.name + ".pub")):
+        with pytest.raises(PermanentAdapterError, match="cannot sign evidence with"):
+            check_key(bad)

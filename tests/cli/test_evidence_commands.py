@@ -115,3 +115,26 @@ def test_history_and_verify_default_to_the_project_evidence(tmp_path, monkeypatc
     assert f"evidence: {evidence} (next to the project {tmp_path}" in err
     code, out, _ = run("verify")
     assert code == 0 and "chain holds: 1 record(s)" in out
+
+
+def test_finish_evidence_seals_signs_and_indexes(tmp_path):
+    """After a run: the record is chained, signed (verify accepts it) and README.md is rewritten."""
+    import shutil
+    import subprocess
+
+    import pytest
+
+    from drillkit.cli.evidence_finish import finish_evidence
+
+    if shutil.which("ssh-keygen") is None:
+        pytest.skip("needs ssh-keygen")
+    key = tmp_path / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    evidence = tmp_path / "evidence"
+    (record,) = write_runs(evidence, [run_document(0, 40.0)])
+    lines = finish_evidence({"json": record}, key)
+    assert lines[0] == f"evidence chain: {record.name} is record #1"
+    assert lines[1] == f"evidence signature: {record}.sig"
+    assert (evidence / "README.md").is_file()
+    code, out, _ = run("verify", str(evidence), "--require-signatures")
+    assert code == 0 and "1 signature(s) valid" in out
