@@ -34,7 +34,6 @@ from typing import Any
 from drillkit.evidence.catalog import GENESIS_NAME, evidence_json_files
 
 CHAIN_VERSION = 1
-_LOCK_NAME = ".chain.lock"
 
 
 def sha256_file(path: Path) -> str:
@@ -63,13 +62,16 @@ def _write(path: Path, text: str) -> None:
 
 @contextlib.contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    """Two runs finishing at once in one directory must not both extend the same head."""
-    with (directory / _LOCK_NAME).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """Two runs finishing at once in one directory must not both extend the same head.
+
+    The lock is taken on the directory itself, so no lock file joins the evidence in git.
+    """
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
 
 
 def _genesis(directory: Path, created_at_utc: str) -> Path:

@@ -90,3 +90,15 @@ def test_unsealed_records_are_listed_apart(tmp_path):
     report = verify_chain(tmp_path)
     assert report.unsealed == (extra,)
     assert report.breaks == ()
+
+
+def test_concurrent_seals_never_fork_the_chain(tmp_path):
+    """Eight records sealed from eight threads at once get places 1..8, each linked to the last."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    paths = write_runs(tmp_path, [run_document(i, 40.0) for i in range(8)])
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda p: seal(p, "2026-11-30T21:00:00.000Z"), paths))
+    report = verify_chain(tmp_path)
+    assert report.breaks == () and len(report.records) == 8
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
