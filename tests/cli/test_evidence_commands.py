@@ -138,3 +138,17 @@ def test_finish_evidence_seals_signs_and_indexes(tmp_path):
     assert (evidence / "README.md").is_file()
     code, out, _ = run("verify", str(evidence), "--require-signatures")
     assert code == 0 and "1 signature(s) valid" in out
+
+
+def test_history_markdown_links_each_run_and_lists_damaged_files(tmp_path):
+    """--output md links each run's evidence; a damaged JSON file is named, never fatal."""
+    directory = _evidence(tmp_path)
+    (directory / "broken.json").write_text("{not json")
+    code, out, _ = run("history", "--evidence-dir", str(directory), "--output", "md")
+    assert code == 0
+    newest = directory / "us-outage-20261110T090000Z.md"
+    assert f"| [us-outage-20261110T090000Z]({newest}) |" in out
+    assert "| 2026-11-07T09:00:00Z | us-outage | us | fail ⚠️ | 130.0 |" in out
+    code, out, _ = run("history", "--evidence-dir", str(directory), "--output", "json")
+    (damaged,) = json.loads(out)["unreadable"]
+    assert damaged["path"] == str(directory / "broken.json")
