@@ -82,7 +82,11 @@ def test_ready_output_has_commands_that_work(tmp_path, running):
         )
         assert curl.stdout.startswith("HTTP/1.1 200") and "us healthy" in curl.stdout
     if shutil.which("kubectl"):
-        env = {"KUBECONFIG": str(tmp_path / "state" / "kubeconfig"), "PATH": "/usr/bin:/bin"}
+        env = {
+            "KUBECONFIG": str(tmp_path / "state" / "kubeconfig"),
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),  # kubectl caches discovery under $HOME/.kube
+        }
         nodes = subprocess.run(
             _command(lines, "kubectl --context sandbox-us get nodes"),
             capture_output=True, text=True, timeout=20, check=True, env=env,
