@@ -11,10 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+import structlog
+
 from drillkit.adapters.clock import anchored_wall
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
 from drillkit.errors import PreflightRefused
+
+_log = structlog.get_logger()
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,6 +367,14 @@ class EcsResolver:
                     last_error = result
                     continue
                 (rcode, targets, addresses, ttl), received_at = result
+                _log.debug(
+                    "dns.answer",
+                    qname=qname,
+                    client_subnet=client_subnet,
+                    rcode=rcode,
+                    targets=list(targets),
+                    latency_s=round(time.monotonic() - started, 4),
+                )
                 return DnsAnswer(
                     rcode=rcode,
                     targets=targets,

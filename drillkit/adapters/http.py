@@ -7,8 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import structlog
+
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import HttpResult, IngressAddress, Target
+
+_log = structlog.get_logger()
 
 
 class HttpxProbe:
@@ -79,8 +83,12 @@ class HttpxProbe:
         try:
             response = await self._client.get(url, headers=headers, extensions=extensions)
         except httpx.HTTPError as e:
-            return HttpResult(None, time.monotonic() - started, short(f"{type(e).__name__}: {e}"))
-        return HttpResult(response.status_code, time.monotonic() - started)
+            error = short(f"{type(e).__name__}: {e}")
+            _log.debug("http.check", url=url, error=error)
+            return HttpResult(None, time.monotonic() - started, error)
+        latency = time.monotonic() - started
+        _log.debug("http.check", url=url, status=response.status_code, latency_s=round(latency, 4))
+        return HttpResult(response.status_code, latency)
 
 
 def _bracket(host: str) -> str:

@@ -94,9 +94,36 @@ def policy(
 
 
 def call(name: str, fn: Callable[[], T], **kwargs: float | int) -> T:
-    """Run ``fn`` under ``policy(name, **kwargs)``."""
+    """Run ``fn`` under ``policy(name, **kwargs)``; each call is a debug event (``-vv``)."""
+    import structlog
+
     retrying = policy(name, **kwargs)  # type: ignore[arg-type]
-    return retrying(fn)
+    started = time.monotonic()
+    attempts = 0
+
+    def attempt() -> T:
+        nonlocal attempts
+        attempts += 1
+        return fn()
+
+    try:
+        result = retrying(attempt)
+    except BaseException as e:
+        structlog.get_logger().debug(
+            "adapter.call",
+            call=name,
+            attempts=attempts,
+            duration_s=round(time.monotonic() - started, 4),
+            error=str(e)[:200],
+        )
+        raise
+    structlog.get_logger().debug(
+        "adapter.call",
+        call=name,
+        attempts=attempts,
+        duration_s=round(time.monotonic() - started, 4),
+    )
+    return result
 
 
 def _log(name: str) -> Callable[[tenacity.RetryCallState], None]:

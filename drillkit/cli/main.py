@@ -28,6 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "restore": ("drillkit.cli.run_commands", "restore", "Put back what a run changed (journal)."),
     "report": ("drillkit.cli.run_commands", "report", "Re-render evidence from a journal."),
     "rbac": ("drillkit.cli.rbac_command", "rbac", "Print the least-privilege RBAC for a drill."),
+    "history": ("drillkit.cli.history_command", "history", "Runs, RTO trends and regressions."),
+    "verify": ("drillkit.cli.verify_command", "verify", "Check the evidence chain and signatures."),
 }
 
 
