@@ -13,6 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drillkit.sandbox.data.settings import DataWorld
 from drillkit.spec.durations import Duration
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[2] / "drills" / "sandbox" / "world.yaml"
@@ -191,6 +192,10 @@ class World(_Model):
     latencies: dict[str, dict[str, float]] = Field(
         default_factory=dict,
         description="Performance routing: client country -> endpoint location -> latency (ms).",
+    )
+    data: DataWorld = Field(
+        default_factory=DataWorld,
+        description="The replicated store behind every region's /canary/{id}.",
     )
 
     @model_validator(mode="after")

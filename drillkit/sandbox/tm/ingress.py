@@ -2,15 +2,17 @@
 
 The health path answers 200 while the region's serving workloads have ready replicas, else 503;
 every other path answers 200 with the region's name, as the region's application would.
+``/canary/...`` goes to ``canary`` when set (the replicated store of ``drillkit.sandbox.data``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 HealthSource = Callable[[str], bool]
+CanaryHandler = Callable[[str, web.Request], Awaitable[web.Response]]
 
 
 class RegionIngress:
@@ -30,6 +32,7 @@ class RegionIngress:
         self.port = port
         self._requested_port = port
         self._runners: list[web.AppRunner] = []
+        self.canary: CanaryHandler | None = None
 
     def _app(self, region: str) -> web.Application:
         async def handle(request: web.Request) -> web.Response:
@@ -38,6 +41,8 @@ class RegionIngress:
                 healthy = self.health(region)
                 text = f"{region} healthy\n" if healthy else f"{region} has no ready replicas\n"
                 return web.Response(status=200 if healthy else 503, text=text, headers=headers)
+            if self.canary is not None and request.path.startswith("/canary/"):
+                return await self.canary(region, request)
             return web.Response(text=f"served by region {region}\n", headers=headers)
 
         app = web.Application()

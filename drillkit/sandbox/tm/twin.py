@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from drillkit.sandbox.data.store import ReplicatedStore
 from drillkit.sandbox.tm.admin import FaultKnobs, admin_app
 from drillkit.sandbox.tm.arm import ArmTwin, Middleware
 from drillkit.sandbox.tm.dns import DnsServer
@@ -73,6 +74,11 @@ class TrafficManagerTwin:
         self.truth = GroundTruth(
             self.store, self.responder, [Vantage(g.subnet, g.name) for g in world.geography]
         )
+        self.data = ReplicatedStore(
+            world.regions, world.data, health, time_scale=world.time_scale,
+            emit=self.truth.events.append,
+        )  # fmt: skip
+        self.ingress.canary = self.data.handle
         self.faults = list(faults)
         self.ca_file: Path | None = None
         self.arm_port = 0
@@ -82,6 +88,7 @@ class TrafficManagerTwin:
     async def start(self) -> None:
         """Bind ingress, seed the world's profiles, then start ARM, DNS, admin and the prober."""
         await self.ingress.start()
+        await self.data.start()
         tm = self.world.traffic_manager
         for profile in tm.profiles:
             body = profile_body(tm, profile, self.ingress.port)
@@ -114,6 +121,7 @@ class TrafficManagerTwin:
             await runner.cleanup()
         self._runners.clear()
         await self.ingress.stop()
+        await self.data.stop()
         # TLS transports finish closing (close_notify) on later loop iterations.
         await asyncio.sleep(0.05)
 

@@ -1,0 +1,78 @@
+"""The replicated store over HTTP: each region's ingress serves /canary/{id}; /events records it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from drillkit.sandbox.data.settings import LagDistribution
+from drillkit.sandbox.world import load_world
+from drillkit.spec.durations import Duration
+from tests.twin.tm.conftest import TwinThread, wait_for
+
+LOSSY = Path(__file__).resolve().parents[3] / "drills" / "sandbox" / "world-lossy.yaml"
+
+
+@pytest.fixture
+def twin(tmp_path: Path) -> Iterator[TwinThread]:
+    world = load_world().model_copy(update={"time_scale": 0.05})
+    with TwinThread(world, tmp_path) as running:
+        yield running
+
+
+def url(twin: TwinThread, region: str, doc_id: str) -> str:
+    ingress = twin.keys["regions"][region]["ingress"]
+    return f"http://{ingress['address']}:{ingress['port']}/canary/{doc_id}"
+
+
+def test_a_write_in_one_region_becomes_readable_in_the_other(twin: TwinThread) -> None:
+    """PUT on us answers 201 and the document reads back on eu once replicated, with a
+    `replicated` ground-truth event naming the id, both regions and the lag."""
+    with httpx.Client(trust_env=False, timeout=5) as client:
+        put = client.put(url(twin, "us", "c-1"), content=b'{"ts": "1"}')
+        assert put.status_code == 201 and put.headers["X-Drillkit-Region"] == "us"
+        got = wait_for(
+            lambda: (r := client.get(url(twin, "eu", "c-1"))).status_code == 200 and r, 3
+        )
+        assert got.content == b'{"ts": "1"}' and got.headers["X-Canary-Origin"] == "us"
+        assert client.get(url(twin, "eu", "missing")).status_code == 404
+        events = client.get(twin.keys["admin"]["url"] + "/events").json()["events"]
+    [event] = [e for e in events if e["kind"] == "replicated"]
+    assert (event["id"], event["from"], event["to"]) == ("c-1", "us", "eu")
+    assert 0 < event["lagS"] < 4 * 0.05 + 0.1
+    assert event["at"] >= event["writtenAt"]
+
+
+def test_a_down_region_refuses_canary_reads_and_writes(twin: TwinThread) -> None:
+    """With no ready replicas a region answers 503 to canary requests, as its app would."""
+    twin.health["us"] = False
+    with httpx.Client(trust_env=False, timeout=5) as client:
+        assert client.put(url(twin, "us", "c-2"), content=b"{}").status_code == 503
+        assert client.get(url(twin, "us", "c-2")).status_code == 503
+        assert client.put(url(twin, "eu", "c-2"), content=b"{}").status_code == 201
+        assert client.request("DELETE", url(twin, "eu", "c-2")).status_code == 405
+        assert client.put(url(twin, "eu", "bad id!"), content=b"{}").status_code == 400
+
+
+def test_the_lossy_world_records_lost_writes_as_ground_truth(tmp_path: Path) -> None:
+    """In the lossy world the writes in flight when their region goes down are never readable
+    elsewhere, and /events names each one as `lost`."""
+    lossy = load_world(LOSSY)
+    assert lossy.data.on_source_down == "lost"
+    # A long fixed lag (1 s here) keeps the three writes in flight however slow the machine is.
+    slow = lossy.data.model_copy(
+        update={"lag": LagDistribution(distribution="fixed", median=Duration.parse("20s"))}
+    )
+    world = lossy.model_copy(update={"time_scale": 0.05, "data": slow})
+    with TwinThread(world, tmp_path) as twin, httpx.Client(trust_env=False, timeout=5) as client:
+        for i in range(3):
+            assert client.put(url(twin, "us", f"l-{i}"), content=b"{}").status_code == 201
+        twin.health["us"] = False
+        events = wait_for(lambda: [e for e in client.get(twin.keys["admin"]["url"] + "/events")
+                                   .json()["events"] if e["kind"] == "lost"], 2)  # fmt: skip
+        twin.health["us"] = True
+        assert sorted(e["id"] for e in events) == ["l-0", "l-1", "l-2"]
+        assert all(client.get(url(twin, "eu", f"l-{i}")).status_code == 404 for i in range(3))
