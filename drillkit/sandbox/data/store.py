@@ -13,7 +13,7 @@ import asyncio
 import random
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +28,8 @@ _ID = re.compile(r"^[A-Za-z0-9._~-]{1,200}$")
 
 Health = Callable[[str], bool]
 Emit = Callable[[dict[str, Any]], None]
+CanaryHandler = Callable[[str, web.Request], Awaitable[web.Response]]
+"""How an ingress hands ``/canary/...`` of a region to the store."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,17 +2,17 @@
 
 The health path answers 200 while the region's serving workloads have ready replicas, else 503;
 every other path answers 200 with the region's name, as the region's application would.
-``/canary/...`` goes to ``canary`` when set (the replicated store of ``drillkit.sandbox.data``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 from aiohttp import web
 
+from drillkit.sandbox.data.store import CanaryHandler
+
 HealthSource = Callable[[str], bool]
-CanaryHandler = Callable[[str, web.Request], Awaitable[web.Response]]
 
 
 class RegionIngress:
@@ -33,6 +33,7 @@ class RegionIngress:
         self._requested_port = port
         self._runners: list[web.AppRunner] = []
         self.canary: CanaryHandler | None = None
+        """Serves ``/canary/...`` when set (the replicated store of ``drillkit.sandbox.data``)."""
 
     def _app(self, region: str) -> web.Application:
         async def handle(request: web.Request) -> web.Response:

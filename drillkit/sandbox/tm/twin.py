@@ -74,21 +74,20 @@ class TrafficManagerTwin:
         self.truth = GroundTruth(
             self.store, self.responder, [Vantage(g.subnet, g.name) for g in world.geography]
         )
-        self.data = ReplicatedStore(
-            world.regions, world.data, health, time_scale=world.time_scale,
-            emit=self.truth.events.append,
-        )  # fmt: skip
-        self.ingress.canary = self.data.handle
         self.faults = list(faults)
         self.ca_file: Path | None = None
         self.arm_port = 0
         self.admin_port = 0
         self._runners: list[web.AppRunner] = []
+        self.data = ReplicatedStore(
+            world.regions, world.data, health, time_scale=world.time_scale,
+            emit=self.truth.events.append,
+        )  # fmt: skip
+        self.ingress.canary = self.data.handle
 
     async def start(self) -> None:
         """Bind ingress, seed the world's profiles, then start ARM, DNS, admin and the prober."""
         await self.ingress.start()
-        await self.data.start()
         tm = self.world.traffic_manager
         for profile in tm.profiles:
             body = profile_body(tm, profile, self.ingress.port)
@@ -101,6 +100,7 @@ class TrafficManagerTwin:
         await self.dns.start()
         self.truth.start()
         await self.prober.start()
+        await self.data.start()
 
     async def _serve(self, app: web.Application, context: Any) -> int:
         runner = web.AppRunner(app, access_log=None)
