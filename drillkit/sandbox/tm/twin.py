@@ -15,7 +15,6 @@ from typing import Any
 
 from aiohttp import web
 
-from drillkit.sandbox.data.store import ReplicatedStore
 from drillkit.sandbox.tm.admin import FaultKnobs, admin_app
 from drillkit.sandbox.tm.arm import ArmTwin, Middleware
 from drillkit.sandbox.tm.dns import DnsServer
@@ -79,6 +78,8 @@ class TrafficManagerTwin:
         self.arm_port = 0
         self.admin_port = 0
         self._runners: list[web.AppRunner] = []
+        from drillkit.sandbox.data.store import ReplicatedStore
+
         self.data = ReplicatedStore(
             world.regions, world.data, health, time_scale=world.time_scale,
             emit=self.truth.events.append,
