@@ -1,37 +1,18 @@
-"""Replication canary requests over HTTP (httpx, imported when the first client is built).
+"""Replication canary requests over HTTP with httpx (imported when the first client is built).
 
-One port, :class:`CanaryHttp`: send a request, get its status and the wall-clock instants it
-was sent and answered (the bracket every canary figure is measured from). Transport errors come
-back as an answer with no status and a short, redacted error: a canary that cannot reach a
-region is an observation, not a failure of the drill.
+Transport errors come back as an answer with no status and a short, redacted error: a canary
+that cannot reach a region is an observation, not a failure of the drill.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
+from drillkit.adapters.canary_ports import CanaryAnswer
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import IngressAddress
-
-
-@dataclass(frozen=True, slots=True)
-class CanaryAnswer:
-    """What one canary request got back."""
-
-    status: int | None
-    sent_at: float
-    answered_at: float
-    error: str | None = None
-
-
-class CanaryHttp(Protocol):
-    """Send one canary request."""
-
-    async def send(self, method: str, url: str, body: str | None = None) -> CanaryAnswer: ...
 
 
 class HttpxCanary:
