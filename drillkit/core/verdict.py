@@ -44,6 +44,13 @@ class ObjectiveResult:
     measured: Measure | None
     """What was measured; None when the thing never happened (which misses the objective)."""
     held: bool
+    uncertainty: Measure | None = None
+    """Half the width of the interval ``measured`` is the midpoint of, for sampled figures."""
+    unit: str = "s"
+    """``s`` for durations; a count (``writes``) is stored as a Measure with measured == real."""
+    detail: str | None = None
+    """The sentence the verdict gives when the objective is missed, when it needs more than
+    ``took Xs``: e.g. the lost write ids."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +103,8 @@ def judge_objectives(metrics: Metrics, objectives: Objectives) -> tuple[Objectiv
 
 
 def _describe(result: ObjectiveResult) -> str:
+    if result.detail is not None:
+        return result.detail
     if result.measured is None:
         return f"{result.name} never happened (objective {result.target:g}s)"
     return f"{result.name} took {result.measured.real:.1f}s (objective {result.target:g}s)"
@@ -131,9 +140,17 @@ def explain_missed_failover(timeline: Timeline, metrics: Metrics) -> str | None:
     return f"DNS never settled on the expected survivor: {seen}."
 
 
-def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives) -> Verdict:
-    """restore-incomplete beats aborted, which beats fail; pass needs every objective held."""
-    results = judge_objectives(metrics, objectives)
+def decide_verdict(
+    timeline: Timeline,
+    metrics: Metrics,
+    objectives: Objectives,
+    extra: tuple[ObjectiveResult, ...] = (),
+) -> Verdict:
+    """restore-incomplete beats aborted, which beats fail; pass needs every objective held.
+
+    ``extra``: objectives judged elsewhere (replication canaries: ``core/data_verdict.py``).
+    """
+    results = judge_objectives(metrics, objectives) + extra
     restored = restore_complete(timeline)
     missed = [r for r in results if not r.held]
     if not restored:
