@@ -1,5 +1,6 @@
 """Building a run's adapters: real Azure + AKS from the drill, or the sandbox twin from its
-world.json (the same adapters, with a static token and loopback addresses)."""
+world.json (the same adapters, with a static token and loopback addresses); and reconnecting to
+a journalled run's world from its ``ConnectionInfo``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from drillkit.adapters.bundle import Connections
+from drillkit.adapters.bundle import ConnectionInfo, Connections
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.credentials import StaticTokenCredential, azure_credential
 from drillkit.adapters.dns import EcsResolver, nameserver_addresses
@@ -88,13 +89,13 @@ def connect_sandbox(
         clock=clock or SystemClock(),
         fqdn="",
         time_scale=float(info.get("timeScale", 1.0)),
-        info={
-            "environment": "sandbox",
-            "stateDir": info.get("stateDir"),
-            "kubeconfig": info.get("kubeconfig"),
-            "armUrl": tm_info["armUrl"],
-            "dns": f"{dns_info['host']}:{dns_info['port']}",
-        },
+        info=ConnectionInfo(
+            environment="sandbox",
+            state_dir=info.get("stateDir"),
+            kubeconfig=info.get("kubeconfig"),
+            arm_url=tm_info["armUrl"],
+            dns=f"{dns_info['host']}:{dns_info['port']}",
+        ),
         ingress_overrides=overrides,
     )
     conns.closers.append(tm.close)
@@ -130,11 +131,11 @@ def connect_azure(drill: Drill, clock: Clock | None = None) -> Connections:
         http_factory=_http_factory(drill, {}, True),
         clock=clock or SystemClock(),
         fqdn="",
-        info={
-            "environment": "azure",
-            "subscriptionId": azure.subscription_id,
-            "resourceGroup": azure.resource_group,
-        },
+        info=ConnectionInfo(
+            environment="azure",
+            subscription_id=azure.subscription_id,
+            resource_group=azure.resource_group,
+        ),
     )
     conns.closers.append(tm.close)
     try:
@@ -144,3 +145,13 @@ def connect_azure(drill: Drill, clock: Clock | None = None) -> Connections:
         conns.close()
         raise
     return conns
+
+
+def reconnect(info: ConnectionInfo, drill: Drill, clock: Clock | None = None) -> Connections | None:
+    """Adapters for the world a journalled run used; None when that world is gone (an embedded
+    sandbox twin stops with its run, and its world with it)."""
+    if info.environment == "sandbox":
+        if not info.state_dir or not (Path(info.state_dir) / "world.json").is_file():
+            return None
+        return connect_sandbox(drill, read_world_info(Path(info.state_dir)), clock)
+    return connect_azure(drill, clock)

@@ -12,11 +12,11 @@ from typing import Any
 
 import click
 
-from drillkit.cli.wiring import drill_connections, journal_connections
+from drillkit.cli.wiring import drill_connections, reconnected
+from drillkit.engine.runs import DEFAULT_RUNS_DIR, RunStore
 from drillkit.errors import DrillkitError, RestoreIncomplete
 from drillkit.exitcodes import ExitCode
 
-DEFAULT_RUNS_DIR = Path(".drillkit") / "runs"
 DEFAULT_EVIDENCE_DIR = Path("runbooks") / "evidence"
 
 
@@ -187,15 +187,16 @@ def restore(
     """
     if run_ref is None and not latest:
         raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
-    from drillkit.engine.journal import find_journal, read_journal
+    from drillkit.engine.records import read_journal
     from drillkit.engine.recovery import recover
-    from drillkit.engine.reporting import drill_of
+    from drillkit.engine.reporting import drill_of, started_of
 
-    path = find_journal(run_ref, runs_dir, latest=latest)
+    store = RunStore(runs_dir)
+    path = store.latest(changed=True).journal if latest or run_ref is None else store.find(run_ref)
     records = read_journal(path)
     drill = drill_of(records)
     _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
-    with journal_connections(drill, records) as conns:
+    with reconnected(started_of(records).connection, drill) as conns:
         if conns is None:
             click.echo(
                 f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "
@@ -227,11 +228,10 @@ def restore(
 @_runs_dir_option
 def report(run_ref: str, fmt: str, template: Path | None, runs_dir: Path) -> None:
     """Re-render a run's evidence from its journal, to stdout."""
-    from drillkit.engine.journal import find_journal
     from drillkit.engine.reporting import report_from_journal
     from drillkit.evidence import render
 
-    path = find_journal(run_ref, runs_dir)
+    path = RunStore(runs_dir).find(run_ref)
     try:
         click.echo(render(report_from_journal(path), fmt, template), nl=False)
     except ValueError as e:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
 if TYPE_CHECKING:
-    from drillkit.adapters.bundle import Connections
+    from drillkit.adapters.bundle import ConnectionInfo, Connections
     from drillkit.spec.model import Drill
 
 
@@ -43,22 +43,14 @@ def drill_connections(drill: Drill, drill_path: Path, attach: Path | None) -> It
 
 
 @contextlib.contextmanager
-def journal_connections(
-    drill: Drill, records: list[dict[str, Any]]
-) -> Iterator[Connections | None]:
-    """Reconnect to what a journal's run used; None when its embedded sandbox is gone."""
+def reconnected(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | None]:
+    """Reconnect to what a journalled run used; None when its embedded sandbox is gone."""
     from drillkit.adapters import connect
 
-    started = next(r for r in records if r["kind"] == "run.started")
-    info = started.get("connection") or {}
-    if info.get("environment") == "sandbox":
-        state_dir = info.get("stateDir")
-        if not state_dir or not (Path(state_dir) / "world.json").is_file():
-            yield None
-            return
-        conns = connect.connect_sandbox(drill, connect.read_world_info(Path(state_dir)))
-    else:
-        conns = connect.connect_azure(drill)
+    conns = connect.reconnect(info, drill)
+    if conns is None:
+        yield None
+        return
     try:
         yield conns
     finally:

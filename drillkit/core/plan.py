@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from drillkit.spec.model import DisableEndpointFault, DrainFault, Drill, ScaleDownFault
 
 LEASE_NAME = "drillkit-drill"
 LEASE_NAMESPACE = "default"  # every cluster has it, and SREs' roles usually reach it
+
+
+class Phase(StrEnum):
+    """The lifecycle's phases, in the order a run goes through them (plan, runner, live view)."""
+
+    PREFLIGHT = "preflight"
+    LOCK = "lock"
+    BASELINE = "baseline"
+    SNAPSHOT = "snapshot"
+    INJECT = "inject"
+    OBSERVE = "observe"
+    RESTORE = "restore"
+    FAILBACK = "failback"
+    VERDICT = "verdict"
+    EVIDENCE = "evidence"
+    UNLOCK = "unlock"
 
 
 @dataclass(frozen=True, slots=True)

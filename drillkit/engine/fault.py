@@ -15,7 +15,8 @@ import structlog
 
 from drillkit.adapters.ports import Clock, Cluster, Eviction, EvictionResult, PodRef, TrafficManager
 from drillkit.engine.journal import Journal
-from drillkit.engine.snapshot import Item, Snapshot, write_value
+from drillkit.engine.records import Intent, Item, Mark, Result
+from drillkit.engine.snapshot import Snapshot, write_value
 from drillkit.errors import AdapterError, DrillAborted
 from drillkit.spec.model import DrainFault, Drill
 
@@ -36,15 +37,16 @@ class Mutator:
         self._lock = threading.Lock()
 
     def do(self, action: str, fn: Callable[[], T], **fields: Any) -> T:
+        """Journal ``Intent(action, **fields)``, run ``fn``, journal its ``Result``."""
         with self._lock:
             mutation_id = f"m{next(self._ids)}"
-        self.journal.append("intent", id=mutation_id, action=action, **fields)
+        self.journal.append(Intent(id=mutation_id, action=action, **fields))
         try:
             result = fn()
         except AdapterError as e:
-            self.journal.append("result", id=mutation_id, ok=False, detail=str(e))
+            self.journal.append(Result(id=mutation_id, ok=False, detail=str(e)))
             raise
-        self.journal.append("result", id=mutation_id, ok=True, detail=_detail(result))
+        self.journal.append(Result(id=mutation_id, ok=True, detail=_detail(result)))
         return result
 
 
@@ -79,7 +81,7 @@ class Injector:
             )
             if injected_at is None:
                 injected_at = self.clock.wall()
-                self.mutator.journal.append("mark", name="fault_injected", at=injected_at)
+                self.mutator.journal.append(Mark(name="fault_injected", at=injected_at))
         if isinstance(drill.fault, DrainFault):
             nodes = [item.ref["name"] for item in snapshot.items if item.kind == "node"]
             self.drain_pods(drill.target, nodes, drill.fault)

@@ -11,7 +11,6 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlparse
 
 import structlog
@@ -19,6 +18,14 @@ import structlog
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import HttpProbe, Target, region_of
 from drillkit.engine.journal import Journal
+from drillkit.engine.records import (
+    EndpointObservation,
+    Observation,
+    ObservationError,
+    RegionCheck,
+    StatusObservation,
+    VantageSample,
+)
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
@@ -43,7 +50,6 @@ class ObservedState:
     vantage: dict[str, VantageState] = field(default_factory=dict)
     survivor_failures: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, tuple[str | None, str]] = field(default_factory=dict)
-    status_reads: int = 0
     dns_ttl: int | None = None
     ticks: int = 0
     missed: int = 0
@@ -59,7 +65,7 @@ class Observer:
         drill: Drill,
         conns: Connections,
         journal: Journal | None,
-        listener: Callable[[dict[str, Any]], None] | None = None,
+        listener: Callable[[Observation], None] | None = None,
     ) -> None:
         self.drill = drill
         self.conns = conns
@@ -177,9 +183,11 @@ class Observer:
             asyncio.gather(*(self._region_check(http, r) for r in regions)),
         )
         self.state.ticks += 1
-        record = {"vantage": answers, "regions": dict(zip(regions, checks, strict=True))}
+        record = Observation(
+            vantage=tuple(answers), regions=dict(zip(regions, checks, strict=True))
+        )
         if self.journal is not None:
-            self.journal.append("obs", **record)
+            self.journal.append(record)
         self._update(record)
         if self.listener is not None:
             self.listener(record)
@@ -193,44 +201,44 @@ class Observer:
             return Target(target=host, host_header=parsed.hostname, path=parsed.path or "/")
         return Target(target=host, host_header=self.conns.fqdn, path=check.path or "/")
 
-    async def _vantage(self, name: str, subnet: str) -> dict[str, Any]:
+    async def _vantage(self, name: str, subnet: str) -> VantageSample:
         answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
-        return {
-            "name": name,
-            "at": round(answer.received_at or self.conns.clock.wall(), 6),
-            "region": region_of(answer.targets, self.ingresses),
-            "rcode": answer.rcode,
-            "answer": " ".join(answer.targets or answer.addresses) or (answer.error or ""),
-            "ttl": answer.ttl,
-        }
+        return VantageSample(
+            name=name,
+            at=round(answer.received_at or self.conns.clock.wall(), 6),
+            region=region_of(answer.targets, self.ingresses),
+            rcode=answer.rcode,
+            answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
+            ttl=answer.ttl,
+        )
 
-    async def _region_check(self, http: HttpProbe, region: str) -> dict[str, Any]:
+    async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
         target = self._target(self.ingresses[region])
         assert target is not None and self.drill.observe.http is not None
         result = await http.check(target)
-        return {
-            "at": round(self.conns.clock.wall(), 6),
-            "ok": result.status in self.drill.observe.http.expect_status,
-            "status": result.status,
-            "error": result.error,
-        }
+        return RegionCheck(
+            at=round(self.conns.clock.wall(), 6),
+            ok=result.status in self.drill.observe.http.expect_status,
+            status=result.status,
+            error=result.error,
+        )
 
-    def _update(self, record: dict[str, Any]) -> None:
-        checks: dict[str, dict[str, Any]] = record["regions"]
-        for sample in record["vantage"]:
-            state = self.state.vantage[sample["name"]]
-            check = checks.get(sample["region"]) if sample["region"] else None
-            http_ok = check["ok"] if check is not None else None
-            same = (state.region, state.http_ok) == (sample["region"], http_ok)
+    def _update(self, record: Observation) -> None:
+        checks = record.regions
+        for sample in record.vantage:
+            state = self.state.vantage[sample.name]
+            check = checks.get(sample.region) if sample.region else None
+            http_ok = check.ok if check is not None else None
+            same = (state.region, state.http_ok) == (sample.region, http_ok)
             state.streak = state.streak + 1 if same and state.samples else 1
-            state.region, state.http_ok = sample["region"], http_ok
+            state.region, state.http_ok = sample.region, http_ok
             state.samples += 1
-            if sample.get("ttl") is not None:
-                self.state.dns_ttl = sample["ttl"]
+            if sample.ttl is not None:
+                self.state.dns_ttl = sample.ttl
         for region in self.drill.survivors:
             if region in checks:
                 failures = self.state.survivor_failures.get(region, 0)
-                ok = checks[region]["ok"]
+                ok = checks[region].ok
                 self.state.survivor_failures[region] = 0 if ok else failures + 1
 
     # ------------------------------------------------------------- statuses
@@ -243,23 +251,21 @@ class Observer:
                 endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
             except Exception as e:
                 if self.journal is not None:
-                    self.journal.append("obs.error", source="arm", error=str(e)[:300])
+                    self.journal.append(ObservationError(source="arm", error=str(e)[:300]))
             else:
-                statuses = [
-                    {
-                        "endpoint": e.key,
-                        "region": region_of([e.target], self.ingresses),
-                        "status": e.monitor_status,
-                        "endpointStatus": e.endpoint_status,
-                    }
+                statuses = tuple(
+                    EndpointObservation(
+                        endpoint=e.key,
+                        region=region_of([e.target], self.ingresses),
+                        status=e.monitor_status,
+                        endpoint_status=e.endpoint_status,
+                    )
                     for e in endpoints
-                ]
+                )
                 at = round(self.conns.clock.wall(), 6)
                 if self.journal is not None:
-                    self.journal.append("obs.status", at=at, endpoints=statuses)
-                for endpoint in endpoints:
-                    region = region_of([endpoint.target], self.ingresses)
-                    self.state.statuses[endpoint.key] = (region, endpoint.monitor_status)
-                self.state.status_reads += 1
+                    self.journal.append(StatusObservation(at=at, endpoints=statuses))
+                for observed in statuses:
+                    self.state.statuses[observed.endpoint] = (observed.region, observed.status)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), interval)

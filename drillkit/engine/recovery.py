@@ -8,8 +8,9 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
-from drillkit.core.timeline import RestoreCheck
-from drillkit.engine.journal import Journal, read_journal
+from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.journal import Journal
+from drillkit.engine.records import Mark, RecoveryFinished, RecoveryStarted, RunStarted, first
 from drillkit.engine.restore import restore
 from drillkit.errors import AdapterError
 
@@ -18,20 +19,20 @@ log = structlog.get_logger()
 
 def recover(path: Path, conns: Connections, *, force: bool = False) -> list[RestoreCheck]:
     """Restore every item the run changed, append the checks to its journal, free its lock."""
-    records = read_journal(path)
-    run_id = next((r.get("runId") for r in records if r["kind"] == "run.started"), None)
     with Journal(path, conns.clock) as journal:
-        journal.append("recovery.started", force=force)
-        journal.append("mark", name="restore_started", at=conns.clock.wall())
+        records = journal.records()
+        started = first(records, RunStarted)
+        journal.append(RecoveryStarted(force=force))
+        journal.append(Mark(name="restore_started", at=conns.clock.wall()))
         checks = restore(records, conns.clusters, conns.traffic_manager, journal, force=force)
-        journal.append("mark", name="restored", at=conns.clock.wall())
-        if run_id:
+        journal.append(Mark(name="restored", at=conns.clock.wall()))
+        if started is not None and started.run_id:
             for region, cluster in sorted(conns.clusters.items()):
                 try:
-                    cluster.delete_lease(LEASE_NAMESPACE, LEASE_NAME, str(run_id))
+                    cluster.delete_lease(LEASE_NAMESPACE, LEASE_NAME, started.run_id)
                 except AdapterError as e:
                     log.warning("drill.recovery.lease", region=region, error=str(e))
         journal.append(
-            "recovery.finished", restored=all(c.outcome.value == "restored" for c in checks)
+            RecoveryFinished(restored=all(c.outcome is RestoreOutcome.RESTORED for c in checks))
         )
     return checks

@@ -14,8 +14,18 @@ import structlog
 
 from drillkit.adapters.ports import Cluster, TrafficManager
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.journal import Journal, Record
-from drillkit.engine.snapshot import Item, read_value, write_value
+from drillkit.engine.journal import Journal
+from drillkit.engine.records import (
+    Intent,
+    Item,
+    JsonScalar,
+    Record,
+    RestoreChecked,
+    RestoreIntent,
+    RestoreResult,
+    SnapshotTaken,
+)
+from drillkit.engine.snapshot import read_value, write_value
 from drillkit.errors import AdapterError
 
 log = structlog.get_logger()
@@ -26,36 +36,26 @@ class Change:
     """A snapshot item and the value the drill wrote to it."""
 
     item: Item
-    written: Any
+    written: JsonScalar
 
 
 def changes_from(records: list[Record]) -> list[Change]:
-    """Items with a journalled intent, most recent first (a crash may have hidden the result)."""
-    snapshot = next((r for r in records if r["kind"] == "snapshot"), None)
-    if snapshot is None:
-        return []
-    items = {data["what"]: Item.from_record(data) for data in snapshot["items"]}
+    """Items with a journalled intent, most recent first (a crash may have hidden the result).
+
+    Items come from every snapshot record (a later one may add items taken during the drill).
+    """
+    items = {i.what: i for r in records if isinstance(r, SnapshotTaken) for i in r.items}
     seen: set[str] = set()
     result: list[Change] = []
     for record in reversed(records):
-        what = record.get("item")
-        if record["kind"] != "intent" or not isinstance(what, str):
+        if not isinstance(record, Intent) or record.item is None:
             continue
+        what = record.item
         if what not in items or what in seen:
             continue
         seen.add(what)
-        result.append(Change(items[what], record.get("value")))
+        result.append(Change(items[what], record.value))
     return result
-
-
-def deleted_pods(records: list[Record]) -> list[str]:
-    """Pods the drill deleted after a blocked eviction (their controllers recreate them)."""
-    intents = {r["id"]: r for r in records if r["kind"] == "intent" and r["action"] == "delete-pod"}
-    return [
-        f"{intents[r['id']]['region']}/{intents[r['id']]['pod']}"
-        for r in records
-        if r["kind"] == "result" and r["id"] in intents and r.get("ok")
-    ]
 
 
 def _show(value: Any) -> str:
@@ -79,12 +79,13 @@ def restore(
     for change in changes_from(records):
         check = _restore_one(change, clusters, tm, journal, force=force)
         journal.append(
-            "restore.check",
-            what=check.what,
-            expected=check.expected,
-            actual=check.actual,
-            outcome=check.outcome.value,
-            detail=check.detail,
+            RestoreChecked(
+                what=check.what,
+                expected=check.expected,
+                actual=check.actual,
+                outcome=check.outcome.value,
+                detail=check.detail,
+            )
         )
         log.info("drill.restore.check", what=check.what, outcome=check.outcome.value)
         checks.append(check)
@@ -122,12 +123,12 @@ def _restore_one(
                 f"someone set it to {_show(current)} during the drill (drillkit wrote "
                 f"{_show(change.written)}); left alone: re-run with --force to overwrite",
             )
-        journal.append("restore.intent", item=item.what, value=item.value, was=current)
+        journal.append(RestoreIntent(item=item.what, value=item.value, was=current))
         write_value(item, item.value, clusters, tm)
         after = read_value(item, clusters, tm)
-        journal.append("restore.result", item=item.what, ok=after == item.value, value=after)
+        journal.append(RestoreResult(item=item.what, ok=after == item.value, value=after))
     except AdapterError as e:
-        journal.append("restore.result", item=item.what, ok=False, detail=str(e))
+        journal.append(RestoreResult(item=item.what, ok=False, detail=str(e)))
         return RestoreCheck(item.what, expected, "(unknown)", RestoreOutcome.FAILED, str(e))
     if after != item.value:
         return RestoreCheck(

@@ -12,15 +12,33 @@ from typing import Any
 import structlog
 
 from drillkit.adapters.bundle import Connections
+from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.codec import encode
 from drillkit.engine.fault import Injector, Mutator
-from drillkit.engine.journal import Journal, new_run_id, read_journal
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import preflight
+from drillkit.engine.records import (
+    Aborted,
+    Baseline,
+    EvidenceWritten,
+    Mark,
+    Observation,
+    PhaseEntered,
+    Record,
+    Refused,
+    RunFinished,
+    RunStarted,
+    SnapshotTaken,
+    VerdictReached,
+    last,
+    read_journal,
+)
 from drillkit.engine.reporting import report_from
 from drillkit.engine.restore import restore
+from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
 from drillkit.engine.snapshot import take_snapshot
 from drillkit.engine.waits import Waits
@@ -77,7 +95,7 @@ class Runner:
         self.conns = conns
         self.clock = conns.clock
         self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
-        self.journal = Journal.create(options.runs_dir, self.run_id, self.clock)
+        self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
         self.observer: Observer | None = None
         self.injected = False
@@ -87,40 +105,44 @@ class Runner:
         if self.o.listener is not None:
             self.o.listener(kind, data)
 
-    def phase(self, name: str) -> None:
-        self.journal.append("phase", phase=name)
-        log.info("drill.phase", phase=name, run=self.run_id)
-        self._emit("phase", phase=name, at=self.clock.wall())
+    def phase(self, phase: Phase) -> None:
+        self.journal.append(PhaseEntered(phase=phase))
+        log.info("drill.phase", phase=phase.value, run=self.run_id)
+        self._emit("phase", phase=phase.value, at=self.clock.wall())
 
-    def mark(self, name: str, **fields: Any) -> float:
+    def mark(self, name: str) -> float:
         at = self.clock.wall()
-        self.journal.append("mark", name=name, at=at, **fields)
+        self.journal.append(Mark(name=name, at=at))
         return at
+
+    def _aborted(self) -> bool:
+        return any(isinstance(r, Aborted) for r in self.journal.records())
 
     def run(self) -> RunResult:
         """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed."""
         self.journal.append(
-            "run.started",
-            runId=self.run_id,
-            drill=self.drill.model_dump(mode="json", by_alias=True),
-            drillPath=str(self.o.drill_path),
-            drillSha256=file_sha256(self.o.drill_path),
-            runBy=self.o.run_by,
-            timeScale=self.conns.time_scale,
-            fqdn=self.conns.fqdn,
-            connection=self.conns.info,
+            RunStarted(
+                run_id=self.run_id,
+                drill=self.drill.model_dump(mode="json", by_alias=True),
+                drill_path=str(self.o.drill_path),
+                drill_sha256=file_sha256(self.o.drill_path),
+                run_by=self.o.run_by,
+                time_scale=self.conns.time_scale,
+                fqdn=self.conns.fqdn,
+                connection=self.conns.info,
+            )
         )
         try:
             with interrupts() as signals:
                 try:
-                    self.phase("preflight")
+                    self.phase(Phase.PREFLIGHT)
                     self.notes = preflight(self.drill, self.conns, self.lock)
-                    self.phase("lock")
+                    self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
-                    self.journal.append("refused", reason=str(e))
+                    self.journal.append(Refused(reason=str(e)))
                     self.mark("ended")
-                    self.journal.append("run.finished", verdict="refused")
+                    self.journal.append(RunFinished(verdict="refused"))
                     if isinstance(e, Interrupted):
                         raise DrillInterrupted(
                             f"interrupted by {e.signal_name} before any change; nothing was changed"
@@ -130,26 +152,27 @@ class Runner:
                 try:
                     self._lifecycle(signals)
                 except Interrupted as e:  # a second signal between the shielded sections
-                    if not any(r["kind"] == "abort" for r in self.journal.records()):
+                    if not self._aborted():
                         self._abort(f"interrupted by {e.signal_name}", interrupted=True)
                 finally:
                     with signals.shield():
                         self.lock.release()
-                        self.phase("unlock")
+                        self.phase(Phase.UNLOCK)
             records = self.journal.records()
             report = report_from(records, self.journal.path)
             self.journal.append(
-                "verdict",
-                outcome=report.verdict.outcome.value,
-                reason=report.verdict.reason,
-                restored=report.verdict.restored,
+                VerdictReached(
+                    outcome=report.verdict.outcome.value,
+                    reason=report.verdict.reason,
+                    restored=report.verdict.restored,
+                )
             )
             evidence: dict[str, Path] = {}
             if self.o.evidence_dir is not None:
-                self.phase("evidence")
+                self.phase(Phase.EVIDENCE)
                 evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
-                self.journal.append("evidence", paths={k: str(v) for k, v in evidence.items()})
-            self.journal.append("run.finished", verdict=report.verdict.outcome.value)
+                self.journal.append(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
+            self.journal.append(RunFinished(verdict=report.verdict.outcome.value))
             return RunResult(
                 self.run_id,
                 self.journal.path,
@@ -167,14 +190,14 @@ class Runner:
         waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
         try:
             try:
-                self.phase("baseline")
+                self.phase(Phase.BASELINE)
                 normal = waits.baseline()
-                self.journal.append("baseline", normal=normal)
-                self.phase("snapshot")
+                self.journal.append(Baseline(normal=normal))
+                self.phase(Phase.SNAPSHOT)
                 conns = self.conns
                 snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
-                self.journal.append("snapshot", items=[i.to_record() for i in snapshot.items])
-                self.phase("inject")
+                self.journal.append(SnapshotTaken(items=tuple(snapshot.items)))
+                self.phase(Phase.INJECT)
                 self.injected = True
                 injector = Injector(
                     self.conns.clusters,
@@ -184,7 +207,7 @@ class Runner:
                     waits.cancelled,
                 )
                 injector.inject(self.drill, snapshot)
-                self.phase("observe")
+                self.phase(Phase.OBSERVE)
                 waits.outage()
             except Interrupted as e:
                 waits.cancelled.set()
@@ -197,24 +220,22 @@ class Runner:
                     complete = self._restore()
             with signals.shield():
                 if complete and self.injected and signals.received is None:
-                    self.phase("failback")
+                    self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
         finally:
             with signals.shield():
                 self.observer.stop()
                 self.mark("ended")
-                if signals.received is not None and not any(
-                    r["kind"] == "abort" for r in self.journal.records()
-                ):
+                if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
 
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
-        self.journal.append("abort", reason=reason, interrupted=interrupted)
+        self.journal.append(Aborted(reason=reason, interrupted=interrupted))
         self._emit("abort", reason=reason, interrupted=interrupted)
 
     def _restore(self) -> bool:
-        self.phase("restore")
+        self.phase(Phase.RESTORE)
         self.mark("restore_started")
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
@@ -224,10 +245,10 @@ class Runner:
             self._emit("restore", what=check.what, outcome=check.outcome.value)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)
 
-    def _on_obs(self, record: dict[str, Any]) -> None:
-        self._emit("obs", **record)
+    def _on_obs(self, record: Observation) -> None:
+        self._emit("obs", **encode(record))
 
 
-def normal_from(records: list[dict[str, Any]]) -> dict[str, str | None]:
-    baseline = next((r for r in reversed(records) if r["kind"] == "baseline"), None)
-    return dict(baseline["normal"]) if baseline else {}
+def normal_from(records: list[Record]) -> dict[str, str | None]:
+    baseline = last(records, Baseline)
+    return dict(baseline.normal) if baseline else {}

@@ -3,38 +3,13 @@ each item."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from drillkit.adapters.ports import Cluster, TmEndpoint, TrafficManager, region_of
+from drillkit.engine.records import Item
 from drillkit.errors import PreflightRefused
 from drillkit.spec.model import Drill
-
-
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One value the drill changes (``mutable``) or depends on (an HPA's bounds)."""
-
-    what: str
-    kind: str  # node | workload | endpoint | hpa
-    region: str
-    ref: dict[str, str]
-    value: Any
-    mutable: bool = True
-
-    def to_record(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_record(cls, data: dict[str, Any]) -> Item:
-        return cls(
-            what=data["what"],
-            kind=data["kind"],
-            region=data["region"],
-            ref=dict(data["ref"]),
-            value=data["value"],
-            mutable=bool(data.get("mutable", True)),
-        )
 
 
 @dataclass

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
-from drillkit.engine.journal import read_journal
+from drillkit.engine.records import RECORD_TYPES, SnapshotTaken, read_journal
 from tests.chaos.harness import (
     SandboxProcess,
     WorldReader,
@@ -57,12 +57,8 @@ RESTORE_POINTS: dict[str, tuple[str, int]] = {
     "restore.check": ("restore.check", 2),
     "recovery.finished": ("recovery.finished", 1),
 }
-# Every kind the engine writes (drillkit/engine/*.py); obs.error has its own test below.
-ENGINE_KINDS = {
-    "run.started", "phase", "mark", "refused", "run.finished", "verdict", "evidence", "baseline",
-    "snapshot", "abort", "intent", "result", "obs", "obs.error", "obs.status", "restore.check",
-    "restore.intent", "restore.result", "recovery.started", "recovery.finished",
-}  # fmt: skip
+# Every typed record kind (drillkit/engine/records.py); obs.error has its own test below.
+ENGINE_KINDS = set(RECORD_TYPES)
 
 
 def _drill(folder: Path, variant: str) -> Path:
@@ -113,20 +109,23 @@ def _assert_world_is_the_snapshot(
     after = reader.state()
     assert after == before
     for record in read_journal(journal):
-        if record["kind"] == "snapshot":
-            for item in record["items"]:
-                assert after[item["what"]] == item["value"], item
+        if isinstance(record, SnapshotTaken):
+            for item in record.items:
+                assert after[item.what] == item.value, item
 
 
 def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
-    """Every record kind written by drillkit/engine is a kill point of the matrix."""
+    """Every record class is written by drillkit/engine, and each kind is a kill point."""
     engine = Path(__file__).resolve().parents[2] / "drillkit" / "engine"
     import re
 
-    written = set()
-    for source in engine.glob("*.py"):
-        written |= set(re.findall(r'journal\.append\(\s*"([a-z.]+)"', source.read_text()))
-    assert written == ENGINE_KINDS
+    sources = "\n".join(
+        p.read_text() for p in engine.rglob("*.py") if p.name not in ("records.py", "codec.py")
+    )
+    unwritten = {
+        kind for kind, cls in RECORD_TYPES.items() if not re.search(rf"\b{cls.__name__}\(", sources)
+    }
+    assert unwritten == set(), "record classes no engine module constructs"
     covered = {p.partition(":")[0] for p, _, _ in RUN_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _ in RESTORE_POINTS.values()}
     assert ENGINE_KINDS - covered == {"obs.error"}  # its own test: it needs failing ARM reads
@@ -146,7 +145,7 @@ def test_sigkill_after_a_run_record_then_restore_latest(
     runs = tmp_path / "runs"
     journal = _run_killed(twin, _drill(tmp_path, variant), runs, kind, nth)
     last = read_journal(journal)[-1]
-    assert last["kind"] == kind.partition(":")[0]
+    assert last.kind == kind.partition(":")[0]
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)
 
@@ -169,7 +168,7 @@ def test_sigkill_during_restore_then_restore_again(
     )
     code, _, err = finish(proc)
     assert code == -signal.SIGKILL, f"restore was not killed at {point} ({code}): {err[-3000:]}"
-    assert read_journal(journal)[-1]["kind"] == kind.partition(":")[0]
+    assert read_journal(journal)[-1].kind == kind.partition(":")[0]
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)
 
@@ -189,6 +188,6 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
         journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)
     finally:
         twin.clear_faults()
-    assert read_journal(journal)[-1]["kind"] == "obs.error"
+    assert read_journal(journal)[-1].kind == "obs.error"
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from drillkit.adapters.bundle import Connections
+from drillkit.adapters.bundle import ConnectionInfo, Connections
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.ports import (
     AccessCheck,
@@ -276,7 +276,7 @@ class FakeWorld:
             clock=SystemClock(),
             fqdn="myapp.trafficmanager.net",
             time_scale=1.0,
-            info={"environment": "fake"},
+            info=ConnectionInfo(environment="fake"),
         )
 
 

@@ -8,8 +8,9 @@ from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.ports import WorkloadState
 from drillkit.core.timeline import RestoreOutcome
 from drillkit.engine.journal import Journal
+from drillkit.engine.records import Intent, Item, Result, SnapshotTaken
 from drillkit.engine.restore import restore
-from drillkit.engine.snapshot import Item
+from drillkit.engine.runs import RunStore
 from tests.engine.fakes import FakeWorld
 
 
@@ -19,11 +20,11 @@ def _journal(tmp_path: Path, world: FakeWorld, *, with_results: bool = True) -> 
     us.workloads["Deployment/shop/web"] = WorkloadState("Deployment", "shop", "web", 0)
     item = Item("us/deployment/shop/web replicas", "workload", "us",
                 {"kind": "Deployment", "namespace": "shop", "name": "web"}, 3)  # fmt: skip
-    journal = Journal.create(tmp_path, "run-1", SystemClock())
-    journal.append("snapshot", items=[item.to_record()])
-    journal.append("intent", id="m1", action="scale", item=item.what, region="us", value=0)
+    journal = RunStore(tmp_path).create("run-1", SystemClock())
+    journal.append(SnapshotTaken(items=(item,)))
+    journal.append(Intent(id="m1", action="scale", item=item.what, region="us", value=0))
     if with_results:
-        journal.append("result", id="m1", ok=True)
+        journal.append(Result(id="m1", ok=True))
     return journal
 
 
