@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import drillkit
+from drillkit.core.data import DataMetrics, data_metrics
+from drillkit.core.data_verdict import judge_data
 from drillkit.core.metrics import Metrics, compute_metrics
 from drillkit.core.timeline import Timeline
 from drillkit.core.verdict import Verdict, decide_verdict
@@ -43,6 +45,8 @@ class RunReport:
     metrics: Metrics
     verdict: Verdict
     journal_paths: tuple[str, ...] = ()
+    data: DataMetrics = field(default_factory=lambda: DataMetrics(()))
+    """The replication canaries' figures (no canary: empty)."""
 
     @property
     def started_at(self) -> float:
@@ -82,7 +86,15 @@ def build_report(
 ) -> RunReport:
     """Compute metrics and verdict for a run and bundle them with what evidence must show."""
     metrics = compute_metrics(timeline)
-    verdict = decide_verdict(timeline, metrics, drill.objectives)
+    data = data_metrics(
+        [c.name for c in drill.observe.data],
+        timeline.canary_writes,
+        timeline.canary_reads,
+        fault_at=timeline.fault_injected_at,
+        restored_at=timeline.restored_at,
+    )
+    extra = judge_data(data, drill.objectives, timeline.time_scale, ", ".join(drill.survivors))
+    verdict = decide_verdict(timeline, metrics, drill.objectives, extra)
     meta = drill.metadata
     return RunReport(
         run_id=run_id,
@@ -104,4 +116,5 @@ def build_report(
         metrics=metrics,
         verdict=verdict,
         journal_paths=journal_paths,
+        data=data,
     )

@@ -186,6 +186,7 @@ class Runner:
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(self.drill, self.conns, self.journal, self._on_obs)
+        self.observer.run_id = self.run_id
         self.observer.start()
         waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
         try:
@@ -199,6 +200,7 @@ class Runner:
                 self.journal.append(SnapshotTaken(items=tuple(snapshot.items)))
                 self.phase(Phase.INJECT)
                 self.injected = True
+                self.observer.phases.fault_at = self.clock.wall()
                 injector = Injector(
                     self.conns.clusters,
                     self.conns.traffic_manager,
@@ -222,6 +224,7 @@ class Runner:
                 if complete and self.injected and signals.received is None:
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
+                    waits.written_back()
         finally:
             with signals.shield():
                 self.observer.stop()
@@ -240,7 +243,9 @@ class Runner:
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
         checks = restore(records, self.conns.clusters, self.conns.traffic_manager, self.journal)
-        self.mark("restored")
+        at = self.mark("restored")
+        if self.observer is not None:
+            self.observer.phases.restored_at = at
         for check in checks:
             self._emit("restore", what=check.what, outcome=check.outcome.value)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)
