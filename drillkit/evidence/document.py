@@ -13,6 +13,7 @@ from drillkit.core.metrics import Measure, VantageMetrics
 from drillkit.core.redact import redact
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
+from drillkit.evidence.data import data_document
 
 SCHEMA_VERSION = 1
 
@@ -103,6 +104,8 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "targetS": o.target,
                 "measured": _measure(o.measured),
                 "held": o.held,
+                "unit": o.unit,
+                "uncertainty": _measure(o.uncertainty),
             }
             for o in verdict.objectives
         ],
@@ -136,6 +139,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             }
             for c in tl.restore_checks
         ],
+        "data": data_document(report.data, tl.time_scale, tl.fault_injected_at),
         "abortReason": tl.abort_reason,
         "journalPaths": list(report.journal_paths),
     }
