@@ -1,11 +1,11 @@
 """Replication canaries during a drill: writes through the target, reads on the survivor.
 
-Each canary ticks every ``every``. Until the fault, and after it for as long as the target
-acknowledges, a write goes through the target; the first refusal after the fault closes the
-target, and from then until restore the survivor takes the writes instead (write-back). Each
-tick also polls, once, every acknowledged write that is not readable yet: target writes on the
+Each canary writes every ``every`` and polls twice as often. Until the fault, and after it for
+as long as the target acknowledges, a write goes through the target; the first refusal after
+the fault closes the target, and from then until restore the survivor takes the writes instead
+(write-back). Every acknowledged write not readable yet is polled: target writes on the
 survivor at once, survivor writes through the target after restore. When the drill ends, every
-write still unread is recorded as never readable. Each tick is one record (one fsync).
+write still unread is recorded as never readable. Each tick is at most one record (one fsync).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from drillkit.engine.records import CanaryRead, CanaryTicked, CanaryWrite
 from drillkit.spec.data import Canary
 
 MAX_READS_IN_FLIGHT = 64
+READS_PER_WRITE = 2
+"""Survivor reads run twice per ``every``: a lag bracket is then about half an ``every`` wide."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,43 +97,45 @@ class CanaryLoop:
 
     async def _run_one(self, canary: Canary, stopping: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
-        every = float(canary.every)
+        step = float(canary.every) / READS_PER_WRITE
         start, k = loop.time(), 0
         try:
             while not stopping.is_set():
-                delay = start + k * every - loop.time()
+                delay = start + k * step - loop.time()
                 if delay > 0:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stopping.wait(), delay)
                     if stopping.is_set():
                         break
-                k = max(k + 1, int((loop.time() - start) / every))  # skip ticks we overran
-                self.sink(await self.tick(canary))
+                writes = k % READS_PER_WRITE == 0
+                k = max(k + 1, int((loop.time() - start) / step))  # skip ticks we overran
+                self.sink(await self.tick(canary, write=writes))
         finally:
             self.sink(self.unread(canary))
 
-    async def tick(self, canary: Canary) -> CanaryTick:
-        """One write (if any is due) and one poll of every pending write.
+    async def tick(self, canary: Canary, *, write: bool = True) -> CanaryTick:
+        """A write (with ``write``, when one is due) and one poll of every pending write.
 
         Reads on the survivor go with the write; write-back reads (after restore, often many at
-        once) go after them, so that they do not widen the lag brackets of the survivor's reads.
+        once) go after them and only on write ticks, so that they do not widen the lag brackets
+        of the survivor's reads.
         """
         state = self.states[canary.name]
         restored = self.phases.restored_at is not None
         on_survivor = list(state.on_survivor.items())
-        write, found = await asyncio.gather(
-            self._write(canary, state),
+        written, found = await asyncio.gather(
+            self._write(canary, state) if write else _nothing(),
             asyncio.gather(
                 *(self._poll(canary, state, d, p, Role.SURVIVOR) for d, p in on_survivor)
             ),
         )
-        if restored and state.write_back:
+        if write and restored and state.write_back:
             found += await asyncio.gather(
                 *(self._poll(canary, state, d, p, Role.TARGET)
                   for d, p in list(state.write_back.items()))
             )  # fmt: skip
         reads = tuple(r for r in found if r is not None)
-        return CanaryTick(canary.name, () if write is None else (write,), reads)
+        return CanaryTick(canary.name, () if written is None else (written,), reads)
 
     async def _write(self, canary: Canary, state: _State) -> CanaryWriteSample | None:
         fault_at, restored_at = self.phases.fault_at, self.phases.restored_at
@@ -219,6 +223,10 @@ def samples_of(
         for r in record.reads
     ]  # fmt: skip
     return writes, reads
+
+
+async def _nothing() -> None:
+    return None
 
 
 def _write_sample(canary: Canary, doc: str, role: Role, answer: CanaryAnswer) -> CanaryWriteSample:
