@@ -104,10 +104,11 @@ def runs(world: Path | None, count: int) -> list[dict[str, Any]]:
         try:
             info = json.loads((state / "world.json").read_text(encoding="utf-8"))
             admin = info["admin"]["url"].rstrip("/")
+            auth = {"Authorization": f"Bearer {info['admin'].get('token', '')}"}
             for i in range(count):
                 _, doc = run_drill(Path(tmp) / f"run-{i}", state)
                 with httpx.Client(timeout=10, trust_env=False) as http:
-                    events = http.get(f"{admin}/events").json()["events"]
+                    events = http.get(f"{admin}/events", headers=auth).json()["events"]
                 results.append(compare(doc, events, drill.survivors[0]))
                 time.sleep(1.0)
         finally:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from drillkit.core.design import Prediction
 from drillkit.core.metrics import Measure, Metrics
+from drillkit.core.predicted import objective_warnings
 from drillkit.core.timeline import RestoreOutcome, Timeline
 from drillkit.exitcodes import ExitCode
 from drillkit.spec.model import Objectives
@@ -64,6 +66,8 @@ class Verdict:
     reason: str
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM (exit code 130 rather than 4)."""
+    warnings: tuple[str, ...] = ()
+    """Objectives below the predicted minimum, and measures outside their predicted window."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -144,9 +148,11 @@ def decide_verdict(
     timeline: Timeline,
     metrics: Metrics,
     objectives: Objectives,
+    prediction: Prediction | None = None,
     extra: tuple[ObjectiveResult, ...] = (),
 ) -> Verdict:
     """restore-incomplete beats aborted, which beats fail; pass needs every objective held.
+    With a ``prediction``, the verdict warns of objectives below its minimum.
 
     ``extra``: objectives judged elsewhere (replication canaries: ``core/data_verdict.py``).
     """
@@ -179,10 +185,12 @@ def decide_verdict(
             if results
             else "The drill set no objectives; the world was restored."
         )
+    warnings = objective_warnings(prediction, objectives) if prediction is not None else ()
     return Verdict(
         outcome=outcome,
         objectives=results,
         restored=restored,
         reason=reason,
         interrupted=timeline.interrupted,
+        warnings=warnings,
     )

@@ -15,7 +15,7 @@ from tests.twin.tm.conftest import TwinThread, wait_for
 
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinThread]:
-    world = load_world().model_copy(update={"time_scale": 0.05})
+    world = load_world()
     with TwinThread(world, tmp_path_factory.mktemp("canary")) as running:
         yield running
 

@@ -66,7 +66,7 @@ def test_a_missed_data_objective_fails_the_verdict_with_its_sentence() -> None:
     """decide_verdict takes the data results as extra objectives; a miss reads in the reason."""
     timeline = us_outage()
     extra = judge_data(run(lost=1), objectives(lostWrites=0), SCALE, survivors="eu")
-    verdict = decide_verdict(timeline, compute_metrics(timeline), objectives(), extra)
+    verdict = decide_verdict(timeline, compute_metrics(timeline), objectives(), extra=extra)
     assert verdict.outcome is Outcome.FAIL
     assert "lostWrites: 1 acknowledged write never readable on eu: o-4" in verdict.reason
 

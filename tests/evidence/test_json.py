@@ -35,6 +35,8 @@ TOP_KEYS = [
     "data",
     "abortReason",
     "journalPaths",
+    "prediction",
+    "predictedVsMeasured",
 ]
 
 
@@ -68,6 +70,7 @@ def test_run_identity_and_verdict() -> None:
         "reason": "Every objective held and the world was restored.",
         "restored": True,
         "exitCode": 0,
+        "warnings": [],
     }
     assert doc["phases"]["faultInjectedAt"] == T0
 

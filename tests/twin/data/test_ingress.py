@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -18,9 +19,17 @@ LOSSY = Path(__file__).resolve().parents[3] / "drills" / "sandbox" / "world-loss
 
 @pytest.fixture
 def twin(tmp_path: Path) -> Iterator[TwinThread]:
-    world = load_world().model_copy(update={"time_scale": 0.05})
+    world = load_world()
     with TwinThread(world, tmp_path) as running:
         yield running
+
+
+def events(twin: TwinThread, client: httpx.Client) -> list[dict[str, Any]]:
+    admin = twin.keys["admin"]
+    answer = client.get(
+        admin["url"] + "/events", headers={"Authorization": f"Bearer {admin['token']}"}
+    )
+    return list(answer.json()["events"])
 
 
 def url(twin: TwinThread, region: str, doc_id: str) -> str:
@@ -39,10 +48,10 @@ def test_a_write_in_one_region_becomes_readable_in_the_other(twin: TwinThread) -
         )
         assert got.content == b'{"ts": "1"}' and got.headers["X-Canary-Origin"] == "us"
         assert client.get(url(twin, "eu", "missing")).status_code == 404
-        events = client.get(twin.keys["admin"]["url"] + "/events").json()["events"]
-    [event] = [e for e in events if e["kind"] == "replicated"]
+        seen = events(twin, client)
+    [event] = [e for e in seen if e["kind"] == "replicated"]
     assert (event["id"], event["from"], event["to"]) == ("c-1", "us", "eu")
-    assert 0 < event["lagS"] < 4 * 0.05 + 0.1
+    assert 0 < event["lagS"] < 4 * 0.1 + 0.1
     assert event["at"] >= event["writtenAt"]
 
 
@@ -62,17 +71,16 @@ def test_the_lossy_world_records_lost_writes_as_ground_truth(tmp_path: Path) -> 
     elsewhere, and /events names each one as `lost`."""
     lossy = load_world(LOSSY)
     assert lossy.data.on_source_down == "lost"
-    # A long fixed lag (1 s here) keeps the three writes in flight however slow the machine is.
+    # A long fixed lag (2 s here) keeps the three writes in flight however slow the machine is.
     slow = lossy.data.model_copy(
         update={"lag": LagDistribution(distribution="fixed", median=Duration.parse("20s"))}
     )
-    world = lossy.model_copy(update={"time_scale": 0.05, "data": slow})
+    world = lossy.model_copy(update={"data": slow})
     with TwinThread(world, tmp_path) as twin, httpx.Client(trust_env=False, timeout=5) as client:
         for i in range(3):
             assert client.put(url(twin, "us", f"l-{i}"), content=b"{}").status_code == 201
         twin.health["us"] = False
-        events = wait_for(lambda: [e for e in client.get(twin.keys["admin"]["url"] + "/events")
-                                   .json()["events"] if e["kind"] == "lost"], 2)  # fmt: skip
+        lost = wait_for(lambda: [e for e in events(twin, client) if e["kind"] == "lost"], 2)
         twin.health["us"] = True
-        assert sorted(e["id"] for e in events) == ["l-0", "l-1", "l-2"]
+        assert sorted(e["id"] for e in lost) == ["l-0", "l-1", "l-2"]
         assert all(client.get(url(twin, "eu", f"l-{i}")).status_code == 404 for i in range(3))
