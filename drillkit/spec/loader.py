@@ -375,7 +375,7 @@ def _data_checks(observe: Any, objectives: Any) -> list[tuple[Path_, str]]:
             seen.add(name)
     if isinstance(objectives, dict) and not canaries:
         for key in ("rpo", "lostWrites"):
-            if key in objectives:
+            if objectives.get(key) is not None:
                 out.append(
                     (
                         ("objectives", key),
