@@ -170,5 +170,13 @@ def run_summary(
         "journal": str(journal),
         "reason": document["verdict"]["reason"],
     }
+    if report.data.canaries:  # the canaries' figures, without the per-write series
+        data = document["data"]
+        summary["data"] = {
+            **{k: v for k, v in data.items() if k != "canaries"},
+            "canaries": [
+                {k: v for k, v in c.items() if k != "lagSeries"} for c in data["canaries"]
+            ],
+        }
     redacted: dict[str, Any] = redact(summary)
     return redacted

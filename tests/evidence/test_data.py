@@ -67,3 +67,19 @@ def test_the_chart_marks_the_fault_and_stays_small() -> None:
     line = next(line for line in chart.splitlines() if line.strip().startswith("line"))
     assert len(line.split(", ")) == len(values)
     assert 'x-axis "real-world s since the fault"' in chart
+
+
+def test_run_output_json_carries_the_data_figures_without_the_series() -> None:
+    """`drillkit run --output json` has the canaries' figures (for scripts and the Pushgateway
+    export), without the per-write lag series that only evidence needs."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from drillkit.evidence.document import run_summary
+    from tests.evidence.reports import make_report
+
+    report = replace(make_report(), data=metrics())
+    summary = run_summary(report, evidence={}, journal=Path("j.jsonl"))
+    assert summary["data"]["lostWrites"] == ["o-28", "o-29"]
+    assert "lagSeries" not in summary["data"]["canaries"][0]
+    assert "data" not in run_summary(make_report(), evidence={}, journal=Path("j.jsonl"))
