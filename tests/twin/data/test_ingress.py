@@ -84,3 +84,10 @@ def test_the_lossy_world_records_lost_writes_as_ground_truth(tmp_path: Path) -> 
         twin.health["us"] = True
         assert sorted(e["id"] for e in lost) == ["l-0", "l-1", "l-2"]
         assert all(client.get(url(twin, "eu", f"l-{i}")).status_code == 404 for i in range(3))
+
+
+def test_the_lossy_world_is_the_default_world_but_for_its_data() -> None:
+    """world-lossy.yaml differs from world.yaml only in its data: section (no drift)."""
+    plain, lossy = load_world(), load_world(LOSSY)
+    assert plain.model_dump(exclude={"data"}) == lossy.model_dump(exclude={"data"})
+    assert (plain.data.on_source_down, lossy.data.on_source_down) == ("late", "lost")
