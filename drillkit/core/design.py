@@ -77,7 +77,9 @@ def normalise_target(value: str) -> str:
         return text
 
 
-def region_of_answer(answers: Sequence[str], ingresses: Mapping[str, Sequence[str]]) -> str | None:
+def region_of_answer(
+    answers: Sequence[str], ingresses: Mapping[str, str | Sequence[str]]
+) -> str | None:
     """The region whose ingress (host name or IP) appears among a DNS answer's CNAME targets or
     A/AAAA addresses; None when no region's does."""
     wanted = {
@@ -274,8 +276,8 @@ def predict(
     else:
         detection = Window(float(tolerated * interval), float((tolerated + 1) * interval + timeout))
         basis = (
-            f"interval {interval} s x (tolerated {tolerated} + 1), +/- one interval, "
-            f"+ timeout {timeout} s; TTL {ttl_s} s"
+            f"probes every {interval} s, Degraded at the {tolerated + 1}th consecutive failure "
+            f"(tolerated {tolerated}), probe timeout {timeout} s, TTL {ttl_s} s"
         )
     flip = Window(detection.earliest_s, detection.latest_s + propagation_s)
     client = Window(flip.earliest_s, flip.latest_s + ttl_s)

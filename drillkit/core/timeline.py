@@ -127,6 +127,9 @@ class Timeline:
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM."""
     restore_checks: tuple[RestoreCheck, ...] = field(default=())
+    target_down_at: float | None = None
+    """The first of the target's failing HTTP checks after the fault that stayed failing: when
+    Traffic Manager's probes start failing too (predictions count from there)."""
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:
