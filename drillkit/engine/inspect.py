@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from drillkit.adapters.bundle import Connections
 from drillkit.core.design import (
+    PROBE_JITTER,
+    PROPAGATION_S,
     Prediction,
     design_refusals,
     predict,
@@ -53,5 +55,7 @@ def inspect(drill: Drill, conns: Connections) -> Inspection:
         preview.notes,
         design=tuple(render_tree(design, ingresses)),
         refusals=tuple(design_refusals(design, drill.target, drill.survivors, ingresses)),
-        prediction=predict(monitor, ttl, fault=drill.fault.type),
+        prediction=predict(
+            monitor, ttl, fault=drill.fault.type, propagation_s=PROPAGATION_S, jitter=PROBE_JITTER
+        ),
     )

@@ -7,7 +7,15 @@ from dataclasses import dataclass
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import AccessCheck, region_of
-from drillkit.core.design import DesignProfile, Prediction, design_refusals, predict, target_monitor
+from drillkit.core.design import (
+    PROBE_JITTER,
+    PROPAGATION_S,
+    DesignProfile,
+    Prediction,
+    design_refusals,
+    predict,
+    target_monitor,
+)
 from drillkit.core.plan import LEASE_NAMESPACE
 from drillkit.engine.faults import fault_type
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
@@ -101,7 +109,13 @@ def read_design(
             notes.append(f"region {region}: endpoints " + ", ".join(e.key for e in found))
     problems = design_refusals(design, drill.target, drill.survivors, ingresses)
     monitor, ttl = target_monitor(design, drill.target, ingresses)
-    return design, predict(monitor, ttl, fault=drill.fault.type), problems
+    return (
+        design,
+        predict(
+            monitor, ttl, fault=drill.fault.type, propagation_s=PROPAGATION_S, jitter=PROBE_JITTER
+        ),
+        problems,
+    )
 
 
 async def _check_serving(drill: Drill, conns: Connections) -> list[str]:
