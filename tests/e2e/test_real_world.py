@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from drillkit.cli.main import cli
 from drillkit.engine.records import PhaseEntered
+from tests.conftest import US_OUTAGE
 from tests.e2e.conftest import Twin, drillkit, eventually, stop, wait_for_record
 
 IP_DRILL = Path(__file__).parents[1] / "fixtures" / "us-outage-ip.yaml"
@@ -89,3 +90,17 @@ def test_a_drill_over_ip_address_endpoints_passes(tmp_path: Path) -> None:
     assert proc.returncode == 0, err[-3000:]
     doc = json.loads(out)
     assert doc["verdict"] == "pass" and doc["restored"] is True
+
+
+def test_plan_inspect_prints_the_design_and_the_predicted_windows(healthy_twin: Twin) -> None:
+    """`plan --inspect` against the default sandbox prints the profile tree (routing, monitor,
+    each leaf's region) and the predicted windows, reading only."""
+    before = healthy_twin.state()
+    args = ["plan", str(US_OUTAGE), "--inspect", "--attach", str(healthy_twin.state_dir)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "myapp [Geographic] ttl 30s" in result.output
+    assert "us (ExternalEndpoints) us.ingress.sandbox.test -> region us Online" in result.output
+    assert "Degraded: 27-49 s" in result.output
+    assert "DNS flip at Traffic Manager's servers: 27-109 s" in result.output
+    assert healthy_twin.state() == before
