@@ -177,7 +177,7 @@ def restore(
     if run_ref is None and not latest:
         raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
     from drillkit.engine.records import read_journal
-    from drillkit.engine.recovery import recover
+    from drillkit.engine.recovery import adapters_needed, recover
     from drillkit.engine.reporting import drill_of, started_of
 
     store = RunStore(runs_dir)
@@ -185,7 +185,8 @@ def restore(
     records = read_journal(path)
     drill = drill_of(records)
     _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
-    with wiring_of(ctx).reconnect(started_of(records).connection, drill) as conns:
+    needs = adapters_needed(records)
+    with wiring_of(ctx).reconnect(started_of(records).connection, drill, needs) as conns:
         if conns is None:
             click.echo(
                 f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "

@@ -95,6 +95,7 @@ def build_report(
     if prediction is not None:
         comparisons = compare(
             prediction,
+            timeline,
             metrics,
             detect_slack_s=float(drill.observe.status_interval) / timeline.time_scale,
             flip_slack_s=float(drill.observe.poll_interval) / timeline.time_scale,

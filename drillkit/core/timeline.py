@@ -133,6 +133,9 @@ class Timeline:
     """Every write attempt of the replication canaries (``observe.data``)."""
     canary_reads: tuple[CanaryReadSample, ...] = ()
     """How each acknowledged canary write was (or was never) read on the other side."""
+    target_down_at: float | None = None
+    """The first of the target's failing HTTP checks after the fault that stayed failing: when
+    Traffic Manager's probes start failing too (predictions count from there)."""
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:

@@ -35,7 +35,7 @@ from drillkit.engine.records import (
     last,
     read_journal,
 )
-from drillkit.engine.reporting import report_from
+from drillkit.engine.reporting import prediction_record, report_from
 from drillkit.engine.restore import restore
 from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
@@ -131,7 +131,10 @@ class Runner:
             with interrupts() as signals:
                 try:
                     self.phase(Phase.PREFLIGHT)
-                    self.notes = preflight(self.drill, self.conns, self.lock)
+                    checked = preflight(self.drill, self.conns, self.lock)
+                    self.notes = checked.notes
+                    if checked.prediction is not None:
+                        self.journal.append(prediction_record(checked.prediction))
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
