@@ -123,9 +123,7 @@ def run(
         f"Run drill {drill.metadata.name!r}: {drill.fault.type} region {drill.target} in {where}?",
     )
     live = output == "text" and sys.stdout.isatty()
-    progress: Progress = (
-        LiveProgress() if live else Progress(sys.stdout if output == "text" else None)
-    )
+    progress: Progress = LiveProgress() if live else Progress(_progress_stream(output))
     with wiring_of(ctx).connect(drill, drill_path, attach) as conns:
         options = RunOptions(
             drill=drill,
@@ -148,6 +146,14 @@ def run(
     for line in chain:
         click.echo(f"  {line}", err=output == "json")
     ctx.exit(int(result.report.verdict.exit_code))
+
+
+def _progress_stream(output: str) -> Any:
+    """Plain progress lines: on stdout for text; for JSON on stderr when a person watches it
+    (stdout keeps its one JSON document), else nowhere."""
+    if output == "text":
+        return sys.stdout
+    return sys.stderr if sys.stderr.isatty() else None
 
 
 def _project_dirs(
@@ -242,8 +248,12 @@ def restore(
         checks = recover(path, conns, force=force)
     bad = [c for c in checks if c.outcome.value != "restored"]
     for check in checks:
+        if check.outcome.value == "restored" and check.detail:
+            # "already as snapshot" (nothing to do) or "put back" (this restore changed it)
+            click.echo(f"{check.detail:19} {check.what}: {check.actual}")
+            continue
         detail = f" ({check.detail})" if check.detail else ""
-        click.echo(f"{check.outcome.value:9} {check.what}: {check.actual}{detail}")
+        click.echo(f"{check.outcome.value:19} {check.what}: {check.actual}{detail}")
     if bad:
         from drillkit.engine.restore import leftovers
 
@@ -252,7 +262,11 @@ def restore(
             + "\n  - ".join(leftovers(checks)),
             leftovers(checks),
         )
-    click.echo(f"restored: run {path.parent.name} ({len(checks)} item(s) checked)")
+    put_back = sum(c.detail == "put back" for c in checks)
+    click.echo(
+        f"restored: run {path.parent.name} ({len(checks)} item(s) checked: {put_back} put back, "
+        f"{len(checks) - put_back} already as snapshot)"
+    )
 
 
 @click.command()
