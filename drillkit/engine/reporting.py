@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
+    Change,
     DnsSample,
     EndpointStatusSample,
     HttpSample,
@@ -18,10 +20,12 @@ from drillkit.core.timeline import (
 from drillkit.engine.records import (
     Aborted,
     Baseline,
+    Intent,
     Mark,
     Observation,
     Record,
     RestoreChecked,
+    Result,
     RunFinished,
     RunStarted,
     StatusObservation,
@@ -67,6 +71,31 @@ def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
         for r in tail
         if isinstance(r, RestoreChecked)
     )
+
+
+def changes_of(records: list[Record]) -> tuple[Change, ...]:
+    """Every journalled mutation with its result, in the order they were intended."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    changes = []
+    for r in records:
+        if not isinstance(r, Intent):
+            continue
+        result = results.get(r.id)
+        changes.append(
+            Change(
+                at=r.wall,
+                action=r.action,
+                target=r.item or r.pod or r.id,
+                region=r.region,
+                value=None if r.value is None else json.dumps(r.value),
+                node=r.node,
+                reason=r.reason,
+                ok=None if result is None else result.ok,
+                detail=result.detail if result is not None else "",
+                item=r.item,
+            )
+        )
+    return tuple(changes)
 
 
 def timeline_from(records: list[Record]) -> Timeline:
@@ -125,6 +154,7 @@ def timeline_from(records: list[Record]) -> Timeline:
         abort_reason=abort.reason if abort else None,
         interrupted=bool(abort and abort.interrupted),
         restore_checks=last_restore_checks(records),
+        changes=changes_of(records),
     )
 
 

@@ -32,6 +32,7 @@ TOP_KEYS = [
     "vantagePoints",
     "statusTransitions",
     "restoreChecks",
+    "changes",
     "abortReason",
     "journalPaths",
     "prediction",
