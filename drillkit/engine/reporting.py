@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from drillkit.core.data import CanaryReadSample, CanaryWriteSample
 from drillkit.core.design import Prediction, Window
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
+    Change,
     DnsSample,
     EndpointStatusSample,
     HttpSample,
@@ -22,11 +24,13 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     CanaryTicked,
+    Intent,
     Mark,
     Observation,
     PredictionMade,
     Record,
     RestoreChecked,
+    Result,
     RunFinished,
     RunStarted,
     StatusObservation,
@@ -72,6 +76,31 @@ def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
         for r in tail
         if isinstance(r, RestoreChecked)
     )
+
+
+def changes_of(records: list[Record]) -> tuple[Change, ...]:
+    """Every journalled mutation with its result, in the order they were intended."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    changes = []
+    for r in records:
+        if not isinstance(r, Intent):
+            continue
+        result = results.get(r.id)
+        changes.append(
+            Change(
+                at=r.wall,
+                action=r.action,
+                target=r.item or r.pod or r.id,
+                region=r.region,
+                value=None if r.value is None else json.dumps(r.value),
+                node=r.node,
+                reason=r.reason,
+                ok=None if result is None else result.ok,
+                detail=result.detail if result is not None else "",
+                item=r.item,
+            )
+        )
+    return tuple(changes)
 
 
 def timeline_from(records: list[Record]) -> Timeline:
@@ -148,6 +177,7 @@ def timeline_from(records: list[Record]) -> Timeline:
         canary_writes=tuple(canary_writes),
         canary_reads=tuple(canary_reads),
         target_down_at=target_down,
+        changes=changes_of(records),
     )
 
 

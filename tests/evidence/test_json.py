@@ -33,6 +33,7 @@ TOP_KEYS = [
     "statusTransitions",
     "restoreChecks",
     "data",
+    "changes",
     "abortReason",
     "journalPaths",
     "prediction",
