@@ -44,11 +44,14 @@ def drill_connections(drill: Drill, drill_path: Path, attach: Path | None) -> It
 
 
 @contextlib.contextmanager
-def reconnected(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | None]:
-    """Reconnect to what a journalled run used; None when its embedded sandbox is gone."""
+def reconnected(
+    info: ConnectionInfo, drill: Drill, needs: frozenset[str]
+) -> Iterator[Connections | None]:
+    """Reconnect to what a journalled run used, only the adapters in ``needs``; None when its
+    embedded sandbox is gone."""
     from drillkit.adapters import connect
 
-    conns = connect.reconnect(info, drill)
+    conns = connect.reconnect(info, drill, needs=needs)
     if conns is None:
         yield None
         return
@@ -69,9 +72,10 @@ class Wiring:
     ] = drill_connections
     """Adapters for a drill (``run``, ``plan --inspect``)."""
     reconnect: Callable[
-        [ConnectionInfo, Drill], contextlib.AbstractContextManager[Connections | None]
+        [ConnectionInfo, Drill, frozenset[str]],
+        contextlib.AbstractContextManager[Connections | None],
     ] = reconnected
-    """Adapters for a journalled run's world (``restore``)."""
+    """Adapters for a journalled run's world (``restore``): only those its items need."""
 
 
 def wiring_of(ctx: click.Context) -> Wiring:

@@ -10,12 +10,28 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.faults import World
+from drillkit.engine.faults.disable_endpoint import ENDPOINT
 from drillkit.engine.journal import Journal
-from drillkit.engine.records import Mark, RecoveryFinished, RecoveryStarted, RunStarted, first
+from drillkit.engine.records import (
+    Mark,
+    Record,
+    RecoveryFinished,
+    RecoveryStarted,
+    RunStarted,
+    SnapshotTaken,
+    first,
+)
 from drillkit.engine.restore import restore
 from drillkit.errors import AdapterError
 
 log = structlog.get_logger()
+
+
+def adapters_needed(records: list[Record]) -> frozenset[str]:
+    """What a restore must connect: the clusters always (items and the drill's leases), ARM
+    only when an item is a Traffic Manager endpoint, DNS never."""
+    kinds = {item.kind for r in records if isinstance(r, SnapshotTaken) for item in r.items}
+    return frozenset({"kube", "arm"} if ENDPOINT in kinds else {"kube"})
 
 
 def recover(path: Path, conns: Connections, *, force: bool = False) -> list[RestoreCheck]:

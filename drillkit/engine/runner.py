@@ -35,7 +35,7 @@ from drillkit.engine.records import (
     last,
     read_journal,
 )
-from drillkit.engine.reporting import report_from
+from drillkit.engine.reporting import prediction_record, report_from
 from drillkit.engine.restore import restore
 from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
@@ -131,7 +131,10 @@ class Runner:
             with interrupts() as signals:
                 try:
                     self.phase(Phase.PREFLIGHT)
-                    self.notes = preflight(self.drill, self.conns, self.lock)
+                    checked = preflight(self.drill, self.conns, self.lock)
+                    self.notes = checked.notes
+                    if checked.prediction is not None:
+                        self.journal.append(prediction_record(checked.prediction))
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
@@ -190,6 +193,7 @@ class Runner:
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer.run_id = self.run_id
         self.observer.start()
         waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
         try:
@@ -203,6 +207,7 @@ class Runner:
                 self.journal.append(SnapshotTaken(items=tuple(items)))
                 self.phase(Phase.INJECT)
                 self.injected = True
+                self.observer.phases.fault_at = self.clock.wall()
                 ctx = FaultContext(self.world, Mutator(self.journal), self.clock, waits.cancelled)
                 changed = [item for item in items if item.mutable]
                 fault.inject(self.drill.fault, self.drill, changed, ctx)
@@ -221,6 +226,7 @@ class Runner:
                 if complete and self.injected and signals.received is None:
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
+                    waits.written_back()
         finally:
             with signals.shield():
                 self.observer.stop()
@@ -239,7 +245,9 @@ class Runner:
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
         checks = restore(records, self.world, self.journal)
-        self.mark("restored")
+        at = self.mark("restored")
+        if self.observer is not None:
+            self.observer.phases.restored_at = at
         for check in checks:
             self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)

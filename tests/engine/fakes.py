@@ -29,6 +29,7 @@ from drillkit.adapters.ports import (
     TmEndpoint,
     WorkloadState,
 )
+from drillkit.core.design import DesignEndpoint, DesignProfile, Monitor
 from drillkit.errors import PermanentAdapterError
 from drillkit.spec.model import Drill
 
@@ -202,7 +203,20 @@ class FakeTrafficManager:
                                      "Enabled" if enabled else "Disabled", status))  # fmt: skip
         return result
 
-    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None:
+    def design(self) -> DesignProfile:
+        """A Priority profile over one endpoint per region, probed every 10 s."""
+        leaves = tuple(
+            DesignEndpoint(
+                e.name, e.type, e.target, e.endpoint_status, e.monitor_status, priority=i + 1
+            )
+            for i, e in enumerate(self.endpoints())
+        )
+        monitor = Monitor(interval_s=10, timeout_s=5, tolerated_failures=3)
+        return DesignProfile("myapp-child", "Priority", 30, monitor, endpoints=leaves)
+
+    def set_endpoint_status(
+        self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
+    ) -> None:
         self.calls.append(("set_endpoint_status", name, status))
         if status == "Disabled":
             self.disabled.add(name)

@@ -32,6 +32,8 @@ TOP_KEYS = [
     "vantagePoints",
     "statusTransitions",
     "restoreChecks",
+    "data",
+    "changes",
     "abortReason",
     "journalPaths",
     "prediction",
@@ -85,6 +87,8 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
         "targetS": 120.0,
         "measured": {"measuredS": 3.885, "realS": 38.85, "pmS": 0.125, "realPmS": 1.25},
         "held": True,
+        "unit": "s",
+        "uncertainty": None,
     }
     assert doc["metrics"]["restore"] == {
         "measuredS": 1.5,

@@ -30,6 +30,7 @@ SECTIONS = [
     "## RTO in its parts",
     "## DNS per vantage point",
     "## Traffic Manager status transitions",
+    "## Changes and their restore",
     "## Snapshot and restore check",
     "## Journal",
     "## Integrity",
