@@ -120,7 +120,9 @@ class Observer:
             poll, min(poll, fast_interval(observe)), observe.query_budget, windows
         )
         status = status_interval(observe)
-        fast_status = min(status, max(fast_interval(observe), 1 / (2 * arm_read_rate())))
+        fast_status = status  # fastInterval >= pollInterval turns adaptive sampling off
+        if fast_interval(observe) < poll:
+            fast_status = min(status, max(fast_interval(observe), 1 / (2 * arm_read_rate())))
         self.status_cadence = Cadence(status, fast_status, arm_read_rate(), windows)
 
     # ------------------------------------------------------------- thread control

@@ -294,7 +294,8 @@ class Observe(_Model):
     """Cadence of ARM reads of endpoint monitor status (the expensive signal). When not set,
     monitor status is read at the poll cadence, within drillkit's ARM read budget."""
     fast_interval: Duration | None = Field(None, alias="fastInterval")
-    """Cadence while a change is expected (default: pollInterval / 5), within queryBudget."""
+    """Cadence while a change is expected (default: pollInterval / 5), within queryBudget;
+    pollInterval or more turns adaptive sampling off (DNS and monitor status)."""
     query_budget: float = Field(4.0, alias="queryBudget", gt=0, le=100)
     """Average DNS questions per second per vantage point and name server over the drill."""
     nameservers: list[str] = Field(default_factory=list)
