@@ -3,7 +3,7 @@
 ``python -m bench.precision [--runs 10]`` or ``python -m bench.run --only bench.precision``.
 
 Side by side in one run, alternating on one attached twin (``drillkit sandbox up``):
-- ``adaptive``: the us-outage drill with ``pollInterval: 500ms``, ``fastInterval: 50ms`` and
+- ``adaptive``: the us-outage drill with ``pollInterval: 1s``, ``fastInterval: 80ms`` and
   status read at the DNS cadence (this issue's defaults);
 - ``fixed``: the same drill as round 1 sampled it: every 250 ms, monitor status every 5 s.
 
@@ -37,7 +37,7 @@ from drillkit.spec.loader import load_drill
 ROOT = Path(__file__).resolve().parents[1]
 US_OUTAGE = ROOT / "drills" / "sandbox" / "us-outage.yaml"
 MODES = {
-    "adaptive": {"pollInterval": "500ms", "fastInterval": "50ms"},
+    "adaptive": {"pollInterval": "1s", "fastInterval": "80ms"},
     "fixed": {"pollInterval": "250ms", "fastInterval": "250ms", "statusInterval": "5s"},
 }
 GOALS = {"detection": 0.100, "flip": 0.050}

@@ -134,12 +134,23 @@ def _vantage_window(timeline: Timeline, samples: Sequence[_S]) -> tuple[float, l
     return start, window(samples, start, timeline.outage_end, closed=False)
 
 
+def after_detection(timeline: Timeline, bracket: Bracket | None) -> Bracket | None:
+    """A flip bracket narrowed by causality: Traffic Manager's name servers answer the survivor
+    only once the control plane took the target out, so no flip precedes the start of the
+    detection bracket (a flip first seen after an earlier detection keeps its own bracket)."""
+    detection = detection_bracket(timeline)
+    if bracket is None or detection is None or not bracket.lo < detection.lo <= bracket.hi:
+        return bracket
+    return Bracket(detection.lo, bracket.hi)
+
+
 def dns_failover_bracket(timeline: Timeline, vantage: VantageTimeline) -> Bracket | None:
     """When DNS stably answered the expected survivor, within the outage window."""
     if timeline.fault_injected_at is None:
         return None
     start, inside = _vantage_window(timeline, vantage.dns)
-    return stable_bracket(inside, start, lambda s: s.region == vantage.expected_region)
+    flip = stable_bracket(inside, start, lambda s: s.region == vantage.expected_region)
+    return after_detection(timeline, flip)
 
 
 def dns_failover_at(timeline: Timeline, vantage: VantageTimeline) -> float | None:
@@ -156,7 +167,7 @@ def server_flips(timeline: Timeline, vantage: VantageTimeline) -> tuple[ServerFl
     def flip(server: ServerTimeline) -> ServerFlip:
         start, inside = _vantage_window(timeline, server.dns)
         good = stable_bracket(inside, start, lambda s: s.region == vantage.expected_region)
-        return ServerFlip(server.server, good)
+        return ServerFlip(server.server, after_detection(timeline, good))
 
     return tuple(flip(s) for s in vantage.servers)
 

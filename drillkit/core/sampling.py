@@ -8,8 +8,9 @@ DNS poll cadence by default; an interval whose reads would exceed the refill is 
 
 DNS. Inside a window where a change is expected, the observer asks faster (``fastInterval``),
 bounded by ``queryBudget``: an average number of questions per second per vantage point and name
-server over the drill, as a token bucket that starts full (``BURST_S`` seconds of budget) and
-refills at the budget. Outside the windows it asks every ``pollInterval``.
+server over the drill, kept strictly: a bucket that starts empty and refills at the budget, from
+which every question is paid (the ``pollInterval`` ones even on credit), so that a fast one is
+asked only with what slower polling saved. Outside the windows it asks every ``pollInterval``.
 
 "Bisect", honestly. A DNS server cannot be asked what it answered in the past, so a change seen
 between two samples cannot be refined afterwards by asking at the midpoint. What can be done is
@@ -32,8 +33,8 @@ ARM_READ_REFILL_PER_S = 25.0
 """Tokens per second refilled into it."""
 ARM_SHARE = 0.2
 """The part of the subscription's read budget a drill allows itself."""
-BURST_S = 10.0
-"""The DNS budget's bucket holds this many seconds of budget (it starts full)."""
+DNS_SAVINGS_S = 3600.0
+"""The DNS budget's bucket holds this many seconds of budget (it starts empty)."""
 MIN_FAST_S = 0.02
 """The fastest cadence, whatever the budget."""
 
@@ -96,12 +97,18 @@ class Cadence:
     fast_s: float
     budget_per_s: float
     windows: Sequence[tuple[float, float]] = ()
+    burst: float | None = None
+    """Tokens the bucket starts with and holds at most (ARM's documented bucket); None for a
+    strict average (starts empty, holds ``DNS_SAVINGS_S`` seconds of budget)."""
     bucket: TokenBucket = field(init=False)
     fast_samples: int = 0
     samples: int = 0
 
     def __post_init__(self) -> None:
-        self.bucket = TokenBucket(self.budget_per_s * BURST_S, self.budget_per_s)
+        if self.burst is None:
+            self.bucket = TokenBucket(self.budget_per_s * DNS_SAVINGS_S, self.budget_per_s, 0.0)
+        else:
+            self.bucket = TokenBucket(self.burst, self.budget_per_s)
 
     def in_window(self, since_fault: float | None) -> bool:
         """Inside a predicted window (each widened by one poll interval on both sides)."""

@@ -20,7 +20,14 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import DnsAnswer, HttpProbe, Target, region_of
-from drillkit.core.sampling import Cadence, arm_read_rate, fast_interval, status_interval
+from drillkit.core.sampling import (
+    ARM_READ_BUCKET,
+    ARM_SHARE,
+    Cadence,
+    arm_read_rate,
+    fast_interval,
+    status_interval,
+)
 from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
@@ -123,7 +130,9 @@ class Observer:
         fast_status = status  # fastInterval >= pollInterval turns adaptive sampling off
         if fast_interval(observe) < poll:
             fast_status = min(status, max(fast_interval(observe), 1 / (2 * arm_read_rate())))
-        self.status_cadence = Cadence(status, fast_status, arm_read_rate(), windows)
+        self.status_cadence = Cadence(
+            status, fast_status, arm_read_rate(), windows, burst=ARM_READ_BUCKET * ARM_SHARE
+        )
 
     # ------------------------------------------------------------- thread control
 

@@ -125,3 +125,14 @@ def test_stable_bracket_contains_the_true_change(offsets: list[float]) -> None:
         assert bracket is None
     else:
         assert bracket is not None and bracket.lo <= T0 + change <= bracket.hi
+
+
+def test_no_flip_before_detection_started() -> None:
+    """A flip seen by a slow DNS sample after a fast detection read is narrowed to start no
+    earlier than the detection bracket: the name servers cannot serve a decision before it."""
+    tl = us_outage(detect=4.0, flip=4.0)  # the flip sample at 4.0 follows a us sample at 3.75
+    ny = tl.vantage_points[0]
+    slow = tuple(s for s in ny.dns if s.at <= T0 + 3.0 or s.at >= T0 + 4.0)
+    tl = with_vantage(tl, 0, replace(ny, dns=slow))
+    flip = compute_metrics(tl).vantage_points[0].flip
+    assert flip == Bracket(T0 + 3.5, T0 + 4.0)  # not [3.0, 4.0]: detection lies in [3.5, 4.0]

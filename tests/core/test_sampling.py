@@ -88,17 +88,35 @@ def test_cadence_is_fast_only_while_a_change_is_expected() -> None:
     cadence = Cadence(0.5, 0.05, 4.0, windows=((3.0, 4.0),))
     assert cadence.next_interval(0.0, None, pending=False) == 0.5
     assert cadence.next_interval(0.5, 1.0, pending=False) == 0.5
-    assert cadence.next_interval(1.0, 3.2, pending=False) == 0.05
-    assert cadence.next_interval(1.05, 9.0, pending=True) == 0.05
+    assert cadence.next_interval(10.0, 3.2, pending=False) == 0.05
+    assert cadence.next_interval(10.05, 9.0, pending=True) == 0.05
+
+
+def test_dns_budget_is_a_strict_average() -> None:
+    """The DNS bucket starts empty: a fast sample is paid with what slower polling saved, so
+    the questions asked never exceed the budget times the time elapsed (plus one)."""
+    cadence = Cadence(0.5, 0.05, 4.0)
+    assert cadence.next_interval(0.0, 1.0, pending=True) == 0.5  # nothing saved yet
+    now, asked = 0.5, 1
+    while now < 20.0:
+        now += cadence.next_interval(now, 1.0, pending=True)
+        asked += 1
+    assert asked <= 4.0 * now + 1
+    assert cadence.fast_samples > 0
+
+
+def test_arm_budget_starts_with_its_share_of_the_bucket() -> None:
+    """The ARM cadence may burst from its share of ARM's bucket right away."""
+    cadence = Cadence(0.25, 0.1, 5.0, burst=50.0)
+    assert cadence.next_interval(0.0, 0.0, pending=True) == 0.1
 
 
 @given(st.lists(st.booleans(), min_size=50, max_size=400))
 def test_cadence_keeps_the_average_within_budget(pending: list[bool]) -> None:
-    """Whatever is pending, samples over a run never exceed the budget's burst plus its rate
-    times the elapsed time (plus the base cadence, which is never refused)."""
+    """Whatever is pending, the samples of a run never exceed the budget times the elapsed time
+    (when the base cadence itself is within the budget)."""
     cadence = Cadence(0.5, 0.05, 4.0)
     now = 0.0
     for p in pending:
         now += cadence.next_interval(now, 1.0, p)
-    burst = cadence.budget_per_s * 10.0
-    assert cadence.fast_samples <= burst + cadence.budget_per_s * now + 1
+    assert cadence.samples <= cadence.budget_per_s * now + 1
