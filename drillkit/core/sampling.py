@@ -134,11 +134,14 @@ def budget_lines(observe: Observe, servers: int) -> tuple[str, ...]:
     poll, fast = float(observe.poll_interval), fast_interval(observe)
     status = status_interval(observe)
     budget = observe.query_budget
+    over = 1 / poll > budget
     return (
         f"monitor status every {status:g}s ({1 / status:.2g} ARM reads/s; budget "
-        f"{arm_read_rate():g}/s, a {ARM_SHARE:.0%} share of ARM's {ARM_READ_REFILL_PER_S:g}/s "
-        f"subscription read refill, bucket {ARM_READ_BUCKET:g})",
+        f"{arm_read_rate():g}/s and a burst of {ARM_READ_BUCKET * ARM_SHARE:g}: a "
+        f"{ARM_SHARE:.0%} share of ARM's subscription read bucket of {ARM_READ_BUCKET:g}, "
+        f"refilled at {ARM_READ_REFILL_PER_S:g}/s)",
         f"DNS every {poll:g}s, every {fast:g}s while a change is expected; at most "
         f"{budget:g} questions/s on average per vantage point and name server "
-        f"({vantage} vantage points x {servers or '?'} name servers)",
+        f"({vantage} vantage points x {servers or 'all'} name servers)"
+        + (f"; pollInterval alone already asks {1 / poll:g}/s" if over else ""),
     )
