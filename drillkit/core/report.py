@@ -50,6 +50,8 @@ class RunReport:
     """What Traffic Manager's documented probing rules predicted (preflight read the design)."""
     comparisons: tuple[Comparison, ...] = ()
     """Each prediction next to what was measured."""
+    guard_notes: tuple[str, ...] = ()
+    """Guard rails' decisions worth a reader's eye (a window override and its reason)."""
 
     @property
     def started_at(self) -> float:
@@ -73,6 +75,7 @@ def build_report(
     journal_paths: tuple[str, ...] = (),
     tool_version: str = drillkit.__version__,
     prediction: Prediction | None = None,
+    guard_notes: tuple[str, ...] = (),
 ) -> RunReport:
     """Compute metrics and verdict for a run and bundle them with what evidence must show.
     With a ``prediction``, each measure is compared with its window, widened by how often the
@@ -110,4 +113,5 @@ def build_report(
         journal_paths=journal_paths,
         prediction=prediction,
         comparisons=comparisons,
+        guard_notes=guard_notes,
     )

@@ -18,6 +18,7 @@ from drillkit.core.timeline import (
 from drillkit.engine.records import (
     Aborted,
     Baseline,
+    GuardNote,
     Mark,
     Observation,
     Record,
@@ -139,6 +140,7 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         run_by=started.run_by,
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

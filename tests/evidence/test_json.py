@@ -36,6 +36,7 @@ TOP_KEYS = [
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
+    "guardNotes",
 ]
 
 
