@@ -59,6 +59,7 @@ def _who() -> str:
 @click.option(
     "--attach",
     type=click.Path(file_okay=False, path_type=Path),
+    envvar="DRILLKIT_ATTACH",
     help="Use the twin started by `drillkit sandbox up --state-dir STATE_DIR`.",
 )
 @click.option(
@@ -189,7 +190,7 @@ def _print_result(result: Any, output: str) -> None:
     help="With --scan: the drill's clusters and Traffic Manager profile.",
 )  # fmt: skip
 @click.option(
-    "--attach", type=click.Path(file_okay=False, path_type=Path),
+    "--attach", type=click.Path(file_okay=False, path_type=Path), envvar="DRILLKIT_ATTACH",
     help="With --scan --drill: a sandbox drill's running twin.",
 )  # fmt: skip
 @click.option(
