@@ -370,6 +370,16 @@ class EvidenceWritten(Record):
 
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GuardNote(Record):
+    """A guard rail's decision worth showing in evidence (a window override and its reason)."""
+
+    KIND: ClassVar[str] = "guard"
+    guard: str
+    detail: str
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished(Record):
     KIND: ClassVar[str] = "run.finished"
     verdict: str

@@ -24,6 +24,7 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     CanaryTicked,
+    GuardNote,
     Intent,
     Mark,
     Observation,
@@ -218,6 +219,7 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
         prediction=prediction_of(records),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

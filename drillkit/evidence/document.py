@@ -177,6 +177,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         "journalPaths": list(report.journal_paths),
         "prediction": report.prediction.to_dict() if report.prediction else None,
         "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
+        "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)
     return redacted

@@ -16,6 +16,7 @@ from drillkit.engine.records import (
     CanaryWrite,
     EndpointObservation,
     EvidenceWritten,
+    GuardNote,
     Intent,
     Item,
     Mark,
@@ -81,6 +82,7 @@ EXAMPLES: list[Record] = [
     VerdictReached(outcome="pass", reason="ok", restored=True),
     EvidenceWritten(paths={"md": "a.md"}),
     RunFinished(verdict="pass"),
+    GuardNote(guard="window", detail="Sat 2026-12-05 10:00 UTC is a Sat; overridden: hotfix"),
 ]  # fmt: skip
 
 # A journal as round 1 wrote it (schema version 1: no schemaVersion, the same keys).

@@ -38,6 +38,7 @@ TOP_KEYS = [
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
+    "guardNotes",
 ]
 
 
