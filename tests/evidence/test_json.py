@@ -33,10 +33,12 @@ TOP_KEYS = [
     "statusTransitions",
     "restoreChecks",
     "data",
+    "changes",
     "abortReason",
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
+    "guardNotes",
 ]
 
 
