@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
+
 DEGRADED = "Degraded"
 """The Traffic Manager endpointMonitorStatus that counts as detection."""
 
@@ -151,6 +153,13 @@ class Timeline:
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM."""
     restore_checks: tuple[RestoreCheck, ...] = field(default=())
+    canary_writes: tuple[CanaryWriteSample, ...] = ()
+    """Every write attempt of the replication canaries (``observe.data``)."""
+    canary_reads: tuple[CanaryReadSample, ...] = ()
+    """How each acknowledged canary write was (or was never) read on the other side."""
+    target_down_at: float | None = None
+    """The first of the target's failing HTTP checks after the fault that stayed failing: when
+    Traffic Manager's probes start failing too (predictions count from there)."""
     changes: tuple[Change, ...] = field(default=())
     """Every mutation the drill made, in order (cordons, evictions, deletions, scales, ...)."""
 

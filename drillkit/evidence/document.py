@@ -15,6 +15,7 @@ from drillkit.core.metrics import Measure, VantageMetrics, metrics_summary
 from drillkit.core.redact import redact
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
+from drillkit.evidence.data import data_document
 
 SCHEMA_VERSION = 1
 
@@ -135,6 +136,8 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "targetS": o.target,
                 "measured": _measure(o.measured),
                 "held": o.held,
+                "unit": o.unit,
+                "uncertainty": _measure(o.uncertainty),
             }
             for o in verdict.objectives
         ],
@@ -168,11 +171,13 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             }
             for c in tl.restore_checks
         ],
+        "data": data_document(report.data, tl.time_scale, tl.fault_injected_at),
         "changes": _changes(tl),
         "abortReason": tl.abort_reason,
         "journalPaths": list(report.journal_paths),
         "prediction": report.prediction.to_dict() if report.prediction else None,
         "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
+        "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)
     return redacted
@@ -196,5 +201,13 @@ def run_summary(
         "journal": str(journal),
         "reason": document["verdict"]["reason"],
     }
+    if report.data.canaries:  # the canaries' figures, without the per-write series
+        data = document["data"]
+        summary["data"] = {
+            **{k: v for k, v in data.items() if k != "canaries"},
+            "canaries": [
+                {k: v for k, v in c.items() if k != "lagSeries"} for c in data["canaries"]
+            ],
+        }
     redacted: dict[str, Any] = redact(summary)
     return redacted
