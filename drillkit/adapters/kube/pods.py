@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from drillkit.adapters import retry
-from drillkit.adapters.errors import from_status, retry_after, short, status_message
+from drillkit.adapters.errors import (
+    from_status,
+    retry_after,
+    short,
+    status_causes,
+    status_message,
+)
 from drillkit.adapters.kube.connection import KubeConnection, _translate
 from drillkit.adapters.ports import Eviction, EvictionResult, PodRef
 from drillkit.errors import PermanentAdapterError
@@ -89,7 +95,8 @@ class KubePods(KubeConnection):
             if e.status == 404:
                 return EvictionResult(Eviction.GONE, message=message)
             if e.status == 429:
-                return EvictionResult(Eviction.BLOCKED, retry_after(e.headers), message)
+                why = " ".join([message, *status_causes(e.body)])
+                return EvictionResult(Eviction.BLOCKED, retry_after(e.headers), why)
             raise from_status(f"evict pod {pod.key}", e.status, message, e.headers) from e
         except HTTPError as e:
             raise from_status(f"evict pod {pod.key}", None, short(e)) from e
