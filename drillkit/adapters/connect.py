@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from drillkit.adapters.bundle import ConnectionInfo, Connections
+from drillkit.adapters.canary_ports import CanaryHttp
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.credentials import (
     CLOUDS,
@@ -55,6 +56,15 @@ def _clusters(drill: Drill, kubeconfig: str | None, conns: Connections, deadline
         cluster = KubeCluster(spec.kube_context, kubeconfig, retry_deadline_s=deadline_s)
         conns.clusters[region] = cluster
         conns.closers.append(cluster.close)
+
+
+def _canary_factory(overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
+    def make() -> CanaryHttp:
+        from drillkit.adapters.canary import HttpxCanary
+
+        return HttpxCanary(overrides=overrides, verify=verify)
+
+    return make
 
 
 def _http_factory(drill: Drill, overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
@@ -112,6 +122,7 @@ def connect_sandbox(
             dns=f"{dns_info['host']}:{dns_info['port']}",
         ),
         ingress_overrides=overrides,
+        canary_factory=_canary_factory(overrides, True),
     )
     conns.closers.append(tm.close)
     try:
@@ -155,6 +166,7 @@ def connect_azure(
         traffic_manager=Unneeded("Traffic Manager"),
         resolver=Unneeded("DNS"),
         http_factory=_http_factory(drill, {}, True),
+        canary_factory=_canary_factory({}, True),
         clock=clock or SystemClock(),
         fqdn="",
         info=ConnectionInfo(

@@ -241,7 +241,26 @@ class Leases(Protocol):
     def delete_lease(self, namespace: str, name: str, holder: str) -> None: ...
 
 
-class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Protocol):
+@dataclass(frozen=True, slots=True)
+class MarkedObject:
+    """A Node, Deployment or StatefulSet that carries drillkit's run annotations."""
+
+    kind: str
+    namespace: str
+    name: str
+    annotations: Mapping[str, str]
+
+
+class Markers(Protocol):
+    """The annotations drillkit leaves on what it changed (``core/markers.py``)."""
+
+    def annotate(
+        self, kind: str, namespace: str, name: str, values: Mapping[str, str | None]
+    ) -> None: ...
+    def marked(self) -> list[MarkedObject]: ...
+
+
+class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Markers, Protocol):
     """Everything the engine does to one region's Kubernetes cluster."""
 
     def close(self) -> None: ...
@@ -256,6 +275,8 @@ class TrafficManager(Protocol):
     def set_endpoint_status(
         self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
     ) -> None: ...
+    def tag_profile(self, profile: str, tags: Mapping[str, str | None]) -> None: ...
+    def profile_tags(self) -> dict[str, dict[str, str]]: ...
 
 
 class Resolver(Protocol):

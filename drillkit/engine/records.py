@@ -255,6 +255,44 @@ class StatusObservation(Record):
     endpoints: tuple[EndpointObservation, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryWrite:
+    """One canary write attempt: through the target, or (during the outage) the survivor."""
+
+    id: str
+    role: str
+    """``target`` or ``survivor``: where the write went."""
+    sent_at: float
+    answered_at: float
+    acked: bool
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryRead:
+    """How one acknowledged canary write was read on the other side (found, or never)."""
+
+    id: str
+    role: str
+    """Where it was read: ``survivor`` (target writes) or ``target`` (write-back)."""
+    readable: bool
+    last_miss_at: float | None = None
+    found_at: float | None = None
+    polls: int = 0
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryTicked(Record):
+    """One tick of a replication canary: its write, and the reads that settled (one fsync)."""
+
+    KIND: ClassVar[str] = "canary"
+    canary: str
+    writes: tuple[CanaryWrite, ...] = ()
+    reads: tuple[CanaryRead, ...] = ()
+
+
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObservationError(Record):
@@ -328,6 +366,16 @@ class VerdictReached(Record):
 class EvidenceWritten(Record):
     KIND: ClassVar[str] = "evidence"
     paths: Mapping[str, str]
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardNote(Record):
+    """A guard rail's decision worth showing in evidence (a window override and its reason)."""
+
+    KIND: ClassVar[str] = "guard"
+    guard: str
+    detail: str
 
 
 @kind

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
 from drillkit.core.design import Prediction, Window
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
+    Change,
     DnsSample,
     EndpointStatusSample,
     HttpSample,
@@ -16,14 +19,19 @@ from drillkit.core.timeline import (
     Timeline,
     VantageTimeline,
 )
+from drillkit.engine.canary import samples_of
 from drillkit.engine.records import (
     Aborted,
     Baseline,
+    CanaryTicked,
+    GuardNote,
+    Intent,
     Mark,
     Observation,
     PredictionMade,
     Record,
     RestoreChecked,
+    Result,
     RunFinished,
     RunStarted,
     StatusObservation,
@@ -71,6 +79,31 @@ def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
     )
 
 
+def changes_of(records: list[Record]) -> tuple[Change, ...]:
+    """Every journalled mutation with its result, in the order they were intended."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    changes = []
+    for r in records:
+        if not isinstance(r, Intent):
+            continue
+        result = results.get(r.id)
+        changes.append(
+            Change(
+                at=r.wall,
+                action=r.action,
+                target=r.item or r.pod or r.id,
+                region=r.region,
+                value=None if r.value is None else json.dumps(r.value),
+                node=r.node,
+                reason=r.reason,
+                ok=None if result is None else result.ok,
+                detail=result.detail if result is not None else "",
+                item=r.item,
+            )
+        )
+    return tuple(changes)
+
+
 def timeline_from(records: list[Record]) -> Timeline:
     """The whole run as the core sees it."""
     drill = drill_of(records)
@@ -82,10 +115,16 @@ def timeline_from(records: list[Record]) -> Timeline:
     http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
     statuses: list[EndpointStatusSample] = []
     ttl: float | None = None
+    canary_writes: list[CanaryWriteSample] = []
+    canary_reads: list[CanaryReadSample] = []
     injected, outage_end = marks.get("fault_injected"), marks.get("restore_started")
     target_down: float | None = None
     for r in records:
-        if isinstance(r, Observation):
+        if isinstance(r, CanaryTicked):
+            writes, reads = samples_of(r)
+            canary_writes += writes
+            canary_reads += reads
+        elif isinstance(r, Observation):
             check = r.regions.get(drill.target)
             if (
                 check is not None
@@ -136,7 +175,10 @@ def timeline_from(records: list[Record]) -> Timeline:
         abort_reason=abort.reason if abort else None,
         interrupted=bool(abort and abort.interrupted),
         restore_checks=last_restore_checks(records),
+        canary_writes=tuple(canary_writes),
+        canary_reads=tuple(canary_reads),
         target_down_at=target_down,
+        changes=changes_of(records),
     )
 
 
@@ -177,6 +219,7 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
         prediction=prediction_of(records),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

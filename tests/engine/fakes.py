@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +23,7 @@ from drillkit.adapters.ports import (
     HpaState,
     HttpResult,
     LeaseState,
+    MarkedObject,
     NodeState,
     PdbState,
     PodRef,
@@ -86,6 +88,8 @@ class FakeCluster:
     server_url: str = ""
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
+    """(kind, namespace, name) -> drillkit's annotations on it."""
 
     def _log(self, *call: Any) -> None:
         with self.lock:
@@ -108,6 +112,26 @@ class FakeCluster:
 
     def get_node(self, name: str) -> NodeState | None:
         return NodeState(name, self.nodes[name]) if name in self.nodes else None
+
+    def annotate(
+        self, kind: str, namespace: str, name: str, values: Mapping[str, str | None]
+    ) -> None:
+        current = self.annotations.setdefault((kind, namespace, name), {})
+        if all(v is None for v in values.values()) and not set(values) & set(current):
+            return  # as the adapter: removing absent annotations writes nothing
+        self._log("annotate", kind, namespace, name, tuple(sorted(values)))
+        for key, value in values.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+
+    def marked(self) -> list[MarkedObject]:
+        return [
+            MarkedObject(kind, ns, name, dict(values))
+            for (kind, ns, name), values in sorted(self.annotations.items())
+            if "drillkit.dev/run" in values
+        ]
 
     def set_unschedulable(self, name: str, value: bool) -> None:
         self._log("set_unschedulable", name, value)
@@ -186,6 +210,19 @@ class FakeTrafficManager:
     world: FakeWorld
     disabled: set[str] = field(default_factory=set)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def profile_tags(self) -> dict[str, dict[str, str]]:
+        return {p: dict(t) for p, t in self.tags.items()}
+
+    def tag_profile(self, profile: str, tags: Mapping[str, str | None]) -> None:
+        self.calls.append(("tag_profile", profile, tuple(sorted(tags))))
+        current = self.tags.setdefault(profile, {})
+        for key, value in tags.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
 
     def fqdn(self) -> str:
         return "myapp.trafficmanager.net"

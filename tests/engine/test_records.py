@@ -11,8 +11,12 @@ from drillkit.engine.records import (
     RECORD_TYPES,
     Aborted,
     Baseline,
+    CanaryRead,
+    CanaryTicked,
+    CanaryWrite,
     EndpointObservation,
     EvidenceWritten,
+    GuardNote,
     Intent,
     Item,
     Mark,
@@ -66,6 +70,10 @@ EXAMPLES: list[Record] = [
     StatusObservation(at=2.0, endpoints=(EndpointObservation(endpoint="p/t/us", region="us",
                                                              status="Degraded"),)),
     ObservationError(source="arm", error="503"),
+    CanaryTicked(canary="orders", writes=(CanaryWrite(id="o-1", role="target", sent_at=1.0,
+                                                      answered_at=1.1, acked=True, status=201),),
+                 reads=(CanaryRead(id="o-0", role="survivor", readable=True, last_miss_at=0.9,
+                                   found_at=1.05, polls=2),)),
     RestoreIntent(item="x", value=3, was=0),
     RestoreResult(item="x", ok=True, value=3),
     RestoreChecked(what="x", expected="3", actual="3", outcome="restored"),
@@ -74,6 +82,7 @@ EXAMPLES: list[Record] = [
     VerdictReached(outcome="pass", reason="ok", restored=True),
     EvidenceWritten(paths={"md": "a.md"}),
     RunFinished(verdict="pass"),
+    GuardNote(guard="window", detail="Sat 2026-12-05 10:00 UTC is a Sat; overridden: hotfix"),
 ]  # fmt: skip
 
 # A journal as round 1 wrote it (schema version 1: no schemaVersion, the same keys).

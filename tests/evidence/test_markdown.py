@@ -29,6 +29,7 @@ SECTIONS = [
     "## Metrics",
     "## DNS per vantage point",
     "## Traffic Manager status transitions",
+    "## Changes and their restore",
     "## Snapshot and restore check",
     "## Journal",
     "## Integrity",

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
+from drillkit.adapters.guard_ports import Alerts
 from drillkit.adapters.ports import AccessCheck, Clock, Cluster, TrafficManager
 from drillkit.core.faults import FaultText
 from drillkit.engine.mutator import Mutator
@@ -36,6 +37,8 @@ class World:
 
     clusters: Mapping[str, Cluster]
     tm: TrafficManager
+    alerts: Callable[[str], Alerts] | None = None
+    """Alertmanager at a URL (the drill's silence is an item too); None without guards."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +73,33 @@ class FaultContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     injected_at: float | None = None
     """When the first change succeeded (journalled as the ``fault_injected`` mark)."""
+    mark: Callable[[Item, JsonScalar], None] | None = None
+    """Leaves the run's marker on the object before it changes (``engine/markers.py``)."""
 
     def change(
         self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]
     ) -> None:
         """Set ``item`` to ``value`` through ``apply``, journalled; the first change marks the
         moment the fault was injected."""
+        if self.mark is not None:
+            self.mark(item, value)
         self.mutator.do(action, apply, item=item.what, region=item.region, value=value)
         if self.injected_at is None:
             self.injected_at = self.clock.wall()
             self.mutator.journal.append(Mark(name="fault_injected", at=self.injected_at))
+
+
+class ItemOwner(Protocol):
+    """Reads, holds and undoes journalled items of its kinds (restore needs no more)."""
+
+    @property
+    def item_kinds(self) -> frozenset[str]: ...
+
+    def read(self, item: Item, world: World) -> JsonScalar: ...
+
+    def hold(self, item: Item, world: World) -> bool: ...
+
+    def undo(self, item: Item, world: World) -> None: ...
 
 
 class FaultType(Protocol[F_contra]):

@@ -19,6 +19,7 @@ DISABLED = "Disabled"
 WRITE_ACTIONS = (
     "Microsoft.Network/trafficManagerProfiles/azureEndpoints/write",
     "Microsoft.Network/trafficManagerProfiles/externalEndpoints/write",
+    "Microsoft.Network/trafficManagerProfiles/write",  # the run's marker tags on the profile
 )
 
 
