@@ -34,6 +34,7 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "obs.status": ("obs.status", 1, "delete"),
     "obs": ("obs", 1, "delete"),
     "baseline": ("baseline", 1, "delete"),
+    "prediction": ("prediction", 1, "delete"),
     "snapshot": ("snapshot", 1, "delete"),
     "intent": ("intent", 1, "delete"),
     "result": ("result", 1, "delete"),
