@@ -64,6 +64,11 @@ class ClusterAutoscaler:
         if taints:
             node["spec"]["taints"] = [dict(t) for t in taints]
         node["metadata"]["annotations"] = {SCALE_UP_ANNOTATION: "true"}
+        return node
+
+    @staticmethod
+    def _booting(node: Obj) -> Obj:
+        """The node as it registers: NotReady, tainted not-ready until its kubelet is up."""
         node["spec"]["taints"] = [*node["spec"].get("taints", []), dict(NOT_READY)]
         node["status"]["conditions"] = [
             {**c, "status": "False", "reason": "KubeletNotReady", "message": "node is starting"}
@@ -125,7 +130,7 @@ class ClusterAutoscaler:
         if not waited:
             return
         with writing("kubelet"):
-            store.create(R.NODES.key, template)
+            store.create(R.NODES.key, self._booting(template))
         self._starting[template["metadata"]["name"]] = now
         self.added += 1
         self._pending_since = {}
