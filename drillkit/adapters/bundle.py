@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from drillkit.adapters.canary_ports import CanaryHttp
 from drillkit.adapters.ports import (
     Clock,
     Cluster,
@@ -51,6 +52,8 @@ class Connections:
     """How to reconnect (kubeconfig, ARM scope, sandbox state dir): no secrets."""
     ingress_overrides: dict[str, IngressAddress] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
+    canary_factory: Callable[[], CanaryHttp] | None = None
+    """Replication canary HTTP, made inside the observer's loop (None: no canaries)."""
 
     def close(self) -> None:
         """Close every adapter (best effort: one failure does not keep the others open)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from drillkit.adapters.bundle import ConnectionInfo, Connections
+from drillkit.adapters.canary_ports import CanaryHttp
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.credentials import StaticTokenCredential, azure_credential
 from drillkit.adapters.dns import EcsResolver, nameserver_addresses
@@ -42,6 +43,15 @@ def _clusters(drill: Drill, kubeconfig: str | None, conns: Connections, deadline
         cluster = KubeCluster(spec.kube_context, kubeconfig, retry_deadline_s=deadline_s)
         conns.clusters[region] = cluster
         conns.closers.append(cluster.close)
+
+
+def _canary_factory(overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
+    def make() -> CanaryHttp:
+        from drillkit.adapters.canary import HttpxCanary
+
+        return HttpxCanary(overrides=overrides, verify=verify)
+
+    return make
 
 
 def _http_factory(drill: Drill, overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
@@ -97,6 +107,7 @@ def connect_sandbox(
             dns=f"{dns_info['host']}:{dns_info['port']}",
         ),
         ingress_overrides=overrides,
+        canary_factory=_canary_factory(overrides, True),
     )
     conns.closers.append(tm.close)
     try:
@@ -129,6 +140,7 @@ def connect_azure(drill: Drill, clock: Clock | None = None) -> Connections:
         traffic_manager=tm,
         resolver=EcsResolver(nameserver_addresses(drill.observe.nameservers)),
         http_factory=_http_factory(drill, {}, True),
+        canary_factory=_canary_factory({}, True),
         clock=clock or SystemClock(),
         fqdn="",
         info=ConnectionInfo(

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
+
 DEGRADED = "Degraded"
 """The Traffic Manager endpointMonitorStatus that counts as detection."""
 
@@ -127,6 +129,10 @@ class Timeline:
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM."""
     restore_checks: tuple[RestoreCheck, ...] = field(default=())
+    canary_writes: tuple[CanaryWriteSample, ...] = ()
+    """Every write attempt of the replication canaries (``observe.data``)."""
+    canary_reads: tuple[CanaryReadSample, ...] = ()
+    """How each acknowledged canary write was (or was never) read on the other side."""
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:

@@ -17,6 +17,7 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import HttpProbe, Target, region_of
+from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
     EndpointObservation,
@@ -79,6 +80,10 @@ class Observer:
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
+        self.phases = Phases()
+        """The canaries read the fault and restore instants from here (set by the runner)."""
+        self.run_id = ""
+        self.canaries: CanaryLoop | None = None
 
     # ------------------------------------------------------------- thread control
 
@@ -110,16 +115,32 @@ class Observer:
         self._stopping = asyncio.Event()
         http = self.conns.http_factory()
         self._ready.set()
+        canary_http = None
+        if self.drill.observe.data and self.conns.canary_factory is not None:
+            canary_http = self.conns.canary_factory()
         try:
             status_task = asyncio.create_task(self._status_loop())
+            canary_task = None
+            if canary_http is not None:
+                self.canaries = canaries = CanaryLoop(
+                    self.drill.observe.data,
+                    canary_http,
+                    self._canary_tick,
+                    tag=self.run_id.rsplit("-", 1)[-1] or "run",
+                    wall=self.conns.clock.wall,
+                    phases=self.phases,
+                )
+                canary_task = asyncio.create_task(canaries.run(self._stopping))
             try:
                 await self._poll_loop(http, duration_s)
             finally:
                 status_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await status_task
+                if canary_task is not None:
+                    await canary_task
         finally:
-            for resource in (http, self.conns.resolver):
+            for resource in (http, self.conns.resolver, canary_http):
                 closer = getattr(resource, "aclose", None)
                 if closer is not None:
                     await closer()
@@ -240,6 +261,10 @@ class Observer:
                 failures = self.state.survivor_failures.get(region, 0)
                 ok = checks[region].ok
                 self.state.survivor_failures[region] = 0 if ok else failures + 1
+
+    def _canary_tick(self, tick: CanaryTick) -> None:
+        if self.journal is not None and (tick.writes or tick.reads):
+            self.journal.append(canary_record(tick))
 
     # ------------------------------------------------------------- statuses
 

@@ -13,7 +13,7 @@ journal always reads. This module is the only place that sees a record as a raw 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -241,6 +241,44 @@ class StatusObservation(Record):
     endpoints: tuple[EndpointObservation, ...]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryWrite:
+    """One canary write attempt: through the target, or (during the outage) the survivor."""
+
+    id: str
+    role: str
+    """``target`` or ``survivor``: where the write went."""
+    sent_at: float
+    answered_at: float
+    acked: bool
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryRead:
+    """How one acknowledged canary write was read on the other side (found, or never)."""
+
+    id: str
+    role: str
+    """Where it was read: ``survivor`` (target writes) or ``target`` (write-back)."""
+    readable: bool
+    last_miss_at: float | None = None
+    found_at: float | None = None
+    polls: int = 0
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryTicked(Record):
+    """One tick of a replication canary: its write, and the reads that settled (one fsync)."""
+
+    KIND: ClassVar[str] = "canary"
+    canary: str
+    writes: tuple[CanaryWrite, ...] = ()
+    reads: tuple[CanaryRead, ...] = ()
+
+
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ObservationError(Record):
@@ -403,10 +441,3 @@ def first(records: Iterable[Record], cls: type[R]) -> R | None:
 def last(records: list[Record], cls: type[R]) -> R | None:
     """The last record of class ``cls``."""
     return next((r for r in reversed(records) if isinstance(r, cls)), None)
-
-
-def every(
-    records: Iterable[Record], cls: type[R], where: Callable[[R], bool] | None = None
-) -> list[R]:
-    """Every record of class ``cls`` (that satisfies ``where``), in journal order."""
-    return [r for r in records if isinstance(r, cls) and (where is None or where(r))]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
     DnsSample,
@@ -15,9 +16,11 @@ from drillkit.core.timeline import (
     Timeline,
     VantageTimeline,
 )
+from drillkit.engine.canary import samples_of
 from drillkit.engine.records import (
     Aborted,
     Baseline,
+    CanaryTicked,
     Mark,
     Observation,
     Record,
@@ -80,8 +83,14 @@ def timeline_from(records: list[Record]) -> Timeline:
     http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
     statuses: list[EndpointStatusSample] = []
     ttl: float | None = None
+    canary_writes: list[CanaryWriteSample] = []
+    canary_reads: list[CanaryReadSample] = []
     for r in records:
-        if isinstance(r, Observation):
+        if isinstance(r, CanaryTicked):
+            writes, reads = samples_of(r)
+            canary_writes += writes
+            canary_reads += reads
+        elif isinstance(r, Observation):
             for s in r.vantage:
                 if s.name not in dns:
                     continue
@@ -125,6 +134,8 @@ def timeline_from(records: list[Record]) -> Timeline:
         abort_reason=abort.reason if abort else None,
         interrupted=bool(abort and abort.interrupted),
         restore_checks=last_restore_checks(records),
+        canary_writes=tuple(canary_writes),
+        canary_reads=tuple(canary_reads),
     )
 
 

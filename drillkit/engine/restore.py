@@ -12,8 +12,8 @@ from typing import Any
 
 import structlog
 
-from drillkit.adapters.ports import Cluster, TrafficManager
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.faults import World, owner_of
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
     Intent,
@@ -25,7 +25,6 @@ from drillkit.engine.records import (
     RestoreResult,
     SnapshotTaken,
 )
-from drillkit.engine.snapshot import read_value, write_value
 from drillkit.errors import AdapterError
 
 log = structlog.get_logger()
@@ -58,26 +57,22 @@ def changes_from(records: list[Record]) -> list[Change]:
     return result
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, *, created: bool = False) -> str:
     if value is None:
-        return "(gone)"
+        return "(absent)" if created else "(gone)"
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
 
 
 def restore(
-    records: list[Record],
-    clusters: dict[str, Cluster],
-    tm: TrafficManager,
-    journal: Journal,
-    *,
-    force: bool = False,
+    records: list[Record], world: World, journal: Journal, *, force: bool = False
 ) -> list[RestoreCheck]:
-    """Put back every changed item; journal and return one check per item."""
+    """Put back every changed item (delete every created one); journal and return one check per
+    item. Each item is read and undone by the fault type that owns its kind."""
     checks: list[RestoreCheck] = []
     for change in changes_from(records):
-        check = _restore_one(change, clusters, tm, journal, force=force)
+        check = _restore_one(change, world, journal, force=force)
         journal.append(
             RestoreChecked(
                 what=check.what,
@@ -92,20 +87,16 @@ def restore(
     return checks
 
 
-def _restore_one(
-    change: Change,
-    clusters: dict[str, Cluster],
-    tm: TrafficManager,
-    journal: Journal,
-    *,
-    force: bool,
-) -> RestoreCheck:
+def _restore_one(change: Change, world: World, journal: Journal, *, force: bool) -> RestoreCheck:
     item = change.item
-    expected = _show(item.value)
+    fault = owner_of(item)
+    expected = _show(item.value, created=item.created)
     try:
-        current = read_value(item, clusters, tm)
+        current = fault.read(item, world)
         if current == item.value:
-            return RestoreCheck(item.what, expected, _show(current), RestoreOutcome.RESTORED)
+            return RestoreCheck(
+                item.what, expected, _show(current, created=item.created), RestoreOutcome.RESTORED
+            )
         if current is None:
             return RestoreCheck(
                 item.what,
@@ -124,8 +115,8 @@ def _restore_one(
                 f"{_show(change.written)}); left alone: re-run with --force to overwrite",
             )
         journal.append(RestoreIntent(item=item.what, value=item.value, was=current))
-        write_value(item, item.value, clusters, tm)
-        after = read_value(item, clusters, tm)
+        fault.undo(item, world)
+        after = fault.read(item, world)
         journal.append(RestoreResult(item=item.what, ok=after == item.value, value=after))
     except AdapterError as e:
         journal.append(RestoreResult(item=item.what, ok=False, detail=str(e)))
@@ -134,11 +125,13 @@ def _restore_one(
         return RestoreCheck(
             item.what,
             expected,
-            _show(after),
+            _show(after, created=item.created),
             RestoreOutcome.FAILED,
-            "the write was accepted but the value read back differs",
+            "the undo was accepted but the value read back differs",
         )
-    return RestoreCheck(item.what, expected, _show(after), RestoreOutcome.RESTORED)
+    return RestoreCheck(
+        item.what, expected, _show(after, created=item.created), RestoreOutcome.RESTORED
+    )
 
 
 def leftovers(checks: list[RestoreCheck]) -> list[str]:

@@ -1,13 +1,12 @@
-"""The drill lifecycle: preflight → lock → baseline → snapshot → inject → observe → restore →
-failback → verdict → evidence → unlock. Restore runs in ``finally``, from the journal."""
+"""The drill lifecycle, in ``Phase`` order: preflight → lock → baseline → snapshot → inject →
+observe → restore → failback → verdict → evidence → unlock. Restore runs in ``finally``, from the
+journal; unlock runs last, in ``finally`` too."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -15,9 +14,10 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.codec import encode
-from drillkit.engine.fault import Injector, Mutator
+from drillkit.engine.faults import FaultContext, World, fault_type
+from drillkit.engine.listener import RunListener, Silent
 from drillkit.engine.lock import DrillLock
+from drillkit.engine.mutator import Mutator
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import preflight
 from drillkit.engine.records import (
@@ -25,7 +25,6 @@ from drillkit.engine.records import (
     Baseline,
     EvidenceWritten,
     Mark,
-    Observation,
     PhaseEntered,
     Record,
     Refused,
@@ -40,14 +39,12 @@ from drillkit.engine.reporting import report_from
 from drillkit.engine.restore import restore
 from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
-from drillkit.engine.snapshot import take_snapshot
 from drillkit.engine.waits import Waits
 from drillkit.errors import AdapterError, DrillAborted, DrillInterrupted, PreflightRefused
 from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
-Listener = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
@@ -58,8 +55,8 @@ class RunOptions:
     drill_path: Path
     runs_dir: Path
     run_by: str = ""
-    listener: Listener | None = None
-    """Progress events for the CLI: ("phase", {...}), ("obs", {...}), ("note", {...})."""
+    listener: RunListener | None = None
+    """Who watches the run (the CLI's progress display)."""
     run_id: str | None = None
     evidence_dir: Path | None = None
     """Where evidence goes (None: no evidence files)."""
@@ -97,18 +94,16 @@ class Runner:
         self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
         self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
+        self.world = World(conns.clusters, conns.traffic_manager)
         self.observer: Observer | None = None
         self.injected = False
         self.notes: list[str] = []
-
-    def _emit(self, kind: str, **data: Any) -> None:
-        if self.o.listener is not None:
-            self.o.listener(kind, data)
+        self.listener: RunListener = options.listener or Silent()
 
     def phase(self, phase: Phase) -> None:
         self.journal.append(PhaseEntered(phase=phase))
         log.info("drill.phase", phase=phase.value, run=self.run_id)
-        self._emit("phase", phase=phase.value, at=self.clock.wall())
+        self.listener.phase(phase, self.clock.wall())
 
     def mark(self, name: str) -> float:
         at = self.clock.wall()
@@ -150,42 +145,52 @@ class Runner:
                     raise
                 self.mark("lock_acquired")
                 try:
-                    self._lifecycle(signals)
-                except Interrupted as e:  # a second signal between the shielded sections
-                    if not self._aborted():
-                        self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+                    try:
+                        self._lifecycle(signals)
+                    except Interrupted as e:  # a second signal between the shielded sections
+                        if not self._aborted():
+                            self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+                    with signals.shield():  # the world is restored: record it to the end
+                        result = self._conclude()
                 finally:
+                    # Unlock comes last: no other drill starts before this one's verdict and
+                    # evidence are journalled (and on any error, the leases still go).
                     with signals.shield():
                         self.lock.release()
                         self.phase(Phase.UNLOCK)
-            records = self.journal.records()
-            report = report_from(records, self.journal.path)
-            self.journal.append(
-                VerdictReached(
-                    outcome=report.verdict.outcome.value,
-                    reason=report.verdict.reason,
-                    restored=report.verdict.restored,
-                )
-            )
-            evidence: dict[str, Path] = {}
-            if self.o.evidence_dir is not None:
-                self.phase(Phase.EVIDENCE)
-                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
-                self.journal.append(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
-            self.journal.append(RunFinished(verdict=report.verdict.outcome.value))
-            return RunResult(
-                self.run_id,
-                self.journal.path,
-                report,
-                list(report.timeline.restore_checks),
-                self.notes,
-                evidence,
-            )
+            self.journal.append(RunFinished(verdict=result.report.verdict.outcome.value))
+            return result
         finally:
             self.journal.close()
 
+    def _conclude(self) -> RunResult:
+        """Verdict, then evidence, from the journal."""
+        self.phase(Phase.VERDICT)
+        report = report_from(self.journal.records(), self.journal.path)
+        self.journal.append(
+            VerdictReached(
+                outcome=report.verdict.outcome.value,
+                reason=report.verdict.reason,
+                restored=report.verdict.restored,
+            )
+        )
+        evidence: dict[str, Path] = {}
+        if self.o.evidence_dir is not None:
+            self.phase(Phase.EVIDENCE)
+            evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
+            self.journal.append(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
+        return RunResult(
+            self.run_id,
+            self.journal.path,
+            report,
+            list(report.timeline.restore_checks),
+            self.notes,
+            evidence,
+        )
+
     def _lifecycle(self, signals: SignalState) -> None:
-        self.observer = Observer(self.drill, self.conns, self.journal, self._on_obs)
+        self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer.run_id = self.run_id
         self.observer.start()
         waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
         try:
@@ -194,19 +199,15 @@ class Runner:
                 normal = waits.baseline()
                 self.journal.append(Baseline(normal=normal))
                 self.phase(Phase.SNAPSHOT)
-                conns = self.conns
-                snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
-                self.journal.append(SnapshotTaken(items=tuple(snapshot.items)))
+                fault = fault_type(self.drill.fault)
+                items = fault.snapshot(self.drill.fault, self.drill, self.world)
+                self.journal.append(SnapshotTaken(items=tuple(items)))
                 self.phase(Phase.INJECT)
                 self.injected = True
-                injector = Injector(
-                    self.conns.clusters,
-                    self.conns.traffic_manager,
-                    Mutator(self.journal),
-                    self.clock,
-                    waits.cancelled,
-                )
-                injector.inject(self.drill, snapshot)
+                self.observer.phases.fault_at = self.clock.wall()
+                ctx = FaultContext(self.world, Mutator(self.journal), self.clock, waits.cancelled)
+                changed = [item for item in items if item.mutable]
+                fault.inject(self.drill.fault, self.drill, changed, ctx)
                 self.phase(Phase.OBSERVE)
                 waits.outage()
             except Interrupted as e:
@@ -222,6 +223,7 @@ class Runner:
                 if complete and self.injected and signals.received is None:
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
+                    waits.written_back()
         finally:
             with signals.shield():
                 self.observer.stop()
@@ -232,21 +234,20 @@ class Runner:
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
         self.journal.append(Aborted(reason=reason, interrupted=interrupted))
-        self._emit("abort", reason=reason, interrupted=interrupted)
+        self.listener.aborted(reason, interrupted)
 
     def _restore(self) -> bool:
         self.phase(Phase.RESTORE)
         self.mark("restore_started")
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
-        checks = restore(records, self.conns.clusters, self.conns.traffic_manager, self.journal)
-        self.mark("restored")
+        checks = restore(records, self.world, self.journal)
+        at = self.mark("restored")
+        if self.observer is not None:
+            self.observer.phases.restored_at = at
         for check in checks:
-            self._emit("restore", what=check.what, outcome=check.outcome.value)
+            self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)
-
-    def _on_obs(self, record: Observation) -> None:
-        self._emit("obs", **encode(record))
 
 
 def normal_from(records: list[Record]) -> dict[str, str | None]:

@@ -14,7 +14,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drillkit.sandbox.data.settings import DataWorld
 from drillkit.sandbox.hostile import Aks, Reconcilers, Strays
+from drillkit.sandbox.realism import Realism
 from drillkit.spec.durations import Duration
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[2] / "drills" / "sandbox" / "world.yaml"
@@ -123,7 +125,7 @@ class TmEndpoint(_Model):
     @field_validator("geo_mapping")
     @classmethod
     def _known_regions(cls, value: list[str]) -> list[str]:
-        from drillkit.sandbox.tm.geography import known_codes
+        from drillkit.sandbox.geography import known_codes
 
         unknown = [code for code in value if code.upper() not in known_codes()]
         if unknown:
@@ -149,6 +151,10 @@ class TrafficManager(_Model):
     resource_group: str = Field("rg-sandbox", alias="resourceGroup")
     monitor: Monitor = Field(default_factory=Monitor)
     profiles: list[TmProfile] = Field(default_factory=list)
+    realism: Realism = Field(
+        default_factory=Realism,
+        description="Probe agents, name servers and propagation delays (all on by default).",
+    )
 
 
 class GeoEntry(_Model):
@@ -167,7 +173,7 @@ class GeoEntry(_Model):
 
     @model_validator(mode="after")
     def _known_codes(self) -> GeoEntry:
-        from drillkit.sandbox.tm.geography import lineage
+        from drillkit.sandbox.geography import lineage
 
         if lineage(self.country)[0] != self.country.upper() or len(self.country) != 2:
             raise ValueError(f"country {self.country} is not in Traffic Manager's hierarchy")
@@ -202,12 +208,34 @@ class World(_Model):
     aks: Aks = Field(default_factory=Aks)
     reconcilers: Reconcilers = Field(default_factory=Reconcilers)
     strays: Strays | None = None
+    data: DataWorld = Field(
+        default_factory=DataWorld,
+        description="The replicated store behind every region's /canary/{id}.",
+    )
 
     @model_validator(mode="after")
     def _two_regions(self) -> World:
         if len(self.regions) < 2:
             raise ValueError("a world needs at least two regions")
         return self
+
+    @model_validator(mode="after")
+    def _exact_ttls(self) -> World:
+        check_ttls(self)
+        return self
+
+
+def check_ttls(world: World) -> None:
+    """Refuse a profile TTL that timeScale does not turn into whole seconds (see scaled_ttl)."""
+    for profile in world.traffic_manager.profiles:
+        scaled = profile.ttl * world.time_scale
+        if abs(scaled - round(scaled)) > 1e-6 or (profile.ttl > 0 and round(scaled) == 0):
+            raise ValueError(
+                f"profile {profile.name}: a TTL of {profile.ttl} s at timeScale "
+                f"{world.time_scale:g} is {scaled:g} s, not a whole number of seconds; DNS carries "
+                "whole seconds only and rounding would add its error to every measured RTO, so "
+                f"pick a TTL that is a multiple of {1 / world.time_scale:g} s"
+            )
 
 
 def load_world(path: Path | None = None) -> World:

@@ -48,6 +48,7 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "evidence": ("evidence", 1, "delete"),
     "run.finished": ("run.finished", 1, "delete"),
     "refused": ("refused", 1, "viewer"),
+    "canary": ("canary", 20, "data"),
 }
 # Kinds only `drillkit restore` writes, and restore's own steps: crash the restore itself.
 RESTORE_POINTS: dict[str, tuple[str, int]] = {
@@ -70,12 +71,18 @@ def _drill(folder: Path, variant: str) -> Path:
             regions__us__kubeContext="sandbox-us-viewer",
             regions__eu__kubeContext="sandbox-eu-viewer",
         )
+    canaries = [
+        {"name": "orders", "every": "100ms",
+         "write": {"url": "http://us.ingress.sandbox.test/canary/{id}", "body": "{}"},
+         "read": {"url": "http://eu.ingress.sandbox.test/canary/{id}"}},
+    ] if variant == "data" else []  # fmt: skip
     return write_drill(
         folder,
         f"{variant}.yaml",
         fault__evictionTimeout="1s",
-        fault__onBlocked=variant,
+        fault__onBlocked="delete" if variant == "data" else variant,
         observe__statusInterval="1s",
+        observe__data=canaries,
     )
 
 
@@ -183,6 +190,7 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
         os.environ,
         KILLER_FAULTS_AFTER="phase:phase=observe",
         KILLER_ADMIN_URL=twin.info["admin"]["url"],
+        KILLER_ADMIN_TOKEN=twin.info["admin"]["token"],
     )
     try:
         journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)
