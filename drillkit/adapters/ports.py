@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 # ---------------------------------------------------------------- values
 
@@ -30,6 +30,8 @@ class PodRef:
     mirror: bool = False
     finished: bool = False
     labels: tuple[tuple[str, str], ...] = ()
+    empty_dir: bool = False
+    """It mounts an emptyDir volume (its data is lost when it is evicted)."""
 
     @property
     def key(self) -> str:
@@ -51,6 +53,8 @@ class EvictionResult:
     outcome: Eviction
     retry_after: float | None = None
     message: str = ""
+    pdb: str = ""
+    """The PodDisruptionBudget that blocked it, when the server named one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +243,14 @@ class Leases(Protocol):
     def delete_lease(self, namespace: str, name: str, holder: str) -> None: ...
 
 
-class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Protocol):
+class Objects(Protocol):
+    """Any object by its API path, as served (managedFields, custom resources)."""
+
+    def get(self, path: str) -> dict[str, Any] | None: ...
+    def patch(self, path: str, patch: dict[str, Any]) -> None: ...
+
+
+class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Objects, Protocol):
     """Everything the engine does to one region's Kubernetes cluster."""
 
     def close(self) -> None: ...

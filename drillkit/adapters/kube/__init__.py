@@ -8,11 +8,14 @@ from drillkit.adapters.kube.budgets import KubeBudgets
 from drillkit.adapters.kube.connection import IN_CLUSTER
 from drillkit.adapters.kube.leases import KubeLeases
 from drillkit.adapters.kube.nodes import KubeNodes
+from drillkit.adapters.kube.objects import KubeObjects
 from drillkit.adapters.kube.pods import KubePods
 from drillkit.adapters.kube.workloads import KubeWorkloads
 
 __all__ = ["IN_CLUSTER", "KubeCluster"]
 
 
-class KubeCluster(KubeAccess, KubeNodes, KubePods, KubeWorkloads, KubeBudgets, KubeLeases):
+class KubeCluster(
+    KubeAccess, KubeNodes, KubePods, KubeWorkloads, KubeBudgets, KubeLeases, KubeObjects
+):
     """``Cluster`` for one kubeconfig context (or the pod's own cluster)."""
