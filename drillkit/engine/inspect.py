@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from drillkit.adapters.bundle import Connections
-from drillkit.engine.faults import BlockPrediction, World, fault_type
+from drillkit.engine.faults import BlockPrediction, fault_type, world_of
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.faults.drain import predict_blocks
 from drillkit.spec.model import Drill
@@ -30,6 +30,6 @@ def inspect(drill: Drill, conns: Connections) -> Inspection:
     ingresses = {name: r.ingress for name, r in drill.regions.items()}
     found = endpoints_by_region(conns.traffic_manager.endpoints(), ingresses)
     endpoints = {region: tuple(e.key for e in items) for region, items in found.items()}
-    world = World(conns.clusters, conns.traffic_manager)
+    world = world_of(conns)
     preview = fault_type(drill.fault).preview(drill.fault, drill, world)
     return Inspection(endpoints, preview.blocks, preview.notes)

@@ -38,4 +38,8 @@ class Mutator:
 
 def _detail(result: Any) -> str:
     outcome = getattr(result, "outcome", None)
-    return str(getattr(outcome, "value", outcome)) if outcome is not None else ""
+    if outcome is None:
+        return ""
+    detail = str(getattr(outcome, "value", outcome))
+    pdb = getattr(result, "pdb", "")
+    return f"{detail} by PodDisruptionBudget {pdb}" if pdb else detail

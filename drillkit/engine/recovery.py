@@ -9,7 +9,7 @@ import structlog
 from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import World
+from drillkit.engine.faults import world_of
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import Mark, RecoveryFinished, RecoveryStarted, RunStarted, first
 from drillkit.engine.restore import restore
@@ -25,7 +25,7 @@ def recover(path: Path, conns: Connections, *, force: bool = False) -> list[Rest
         started = first(records, RunStarted)
         journal.append(RecoveryStarted(force=force))
         journal.append(Mark(name="restore_started", at=conns.clock.wall()))
-        world = World(conns.clusters, conns.traffic_manager)
+        world = world_of(conns)
         checks = restore(records, world, journal, force=force)
         journal.append(Mark(name="restored", at=conns.clock.wall()))
         if started is not None and started.run_id:

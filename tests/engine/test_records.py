@@ -16,6 +16,7 @@ from drillkit.engine.records import (
     CanaryWrite,
     EndpointObservation,
     EvidenceWritten,
+    Held,
     Intent,
     Item,
     Mark,
@@ -55,6 +56,8 @@ EXAMPLES: list[Record] = [
     Baseline(normal={"new-york": "us", "paris": None}),
     SnapshotTaken(items=(Item("us/node/n1 unschedulable", "node", "us", {"name": "n1"}, False),)),
     Aborted(reason="maxDuration", interrupted=True),
+    Held(event="joined", what="us/node/n4 spec.unschedulable", region="us", value=False),
+    Held(event="reverted", what="us/deployment/shop/web replicas", value=3, by="argocd"),
     Intent(id="m1", action="cordon", item="us/node/n1 spec.unschedulable", region="us", value=True),
     Result(id="m1", ok=True, detail="evicted"),
     Observation(
