@@ -35,7 +35,7 @@ class Aks(_Model):
     """
 
     enabled: bool = Field(
-        False, description="Pools, pool labels and kube-system add-ons (off: plain nodes)."
+        True, description="Pools, pool labels and kube-system add-ons (off: plain nodes)."
     )
     system_nodes: int = Field(
         2, alias="systemNodes", ge=1, le=100, description="Nodes of each region's system pool."
