@@ -11,7 +11,6 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 import structlog
 
@@ -58,6 +57,19 @@ class ObservedState:
     lags: list[float] = field(default_factory=list)
 
 
+def http_target(drill: Drill, region: str, fqdn: str) -> Target | None:
+    """The HTTP check through ``region``: ``observe.http.url`` exactly as written (scheme,
+    port, path, query; Host and SNI from the URL) sent to the region's ingress, or the path on
+    the ingress with the profile's name as Host."""
+    check = drill.observe.http
+    if check is None:
+        return None
+    ingress = drill.regions[region].ingress
+    if check.url:
+        return Target(target=ingress, url=check.url)
+    return Target(target=ingress, host_header=fqdn, path=check.path or "/")
+
+
 class Observer:
     """Polls until stopped; ``listener`` (if any) is called with each tick's record."""
 
@@ -74,7 +86,7 @@ class Observer:
         self.listener = listener
         names = [v.name for v in drill.observe.vantage_points]
         self.state = ObservedState(vantage={name: VantageState() for name in names})
-        self.ingresses = {name: r.ingress for name, r in drill.regions.items()}
+        self.ingresses = {name: r.targets for name, r in drill.regions.items()}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
@@ -213,28 +225,22 @@ class Observer:
         if self.listener is not None:
             self.listener(record)
 
-    def _target(self, host: str) -> Target | None:
-        check = self.drill.observe.http
-        if check is None:
-            return None
-        if check.url:
-            parsed = urlparse(check.url)
-            return Target(target=host, host_header=parsed.hostname, path=parsed.path or "/")
-        return Target(target=host, host_header=self.conns.fqdn, path=check.path or "/")
+    def _target(self, region: str) -> Target | None:
+        return http_target(self.drill, region, self.conns.fqdn)
 
     async def _vantage(self, name: str, subnet: str) -> VantageSample:
         answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
         return VantageSample(
             name=name,
             at=round(answer.received_at or self.conns.clock.wall(), 6),
-            region=region_of(answer.targets, self.ingresses),
+            region=region_of(answer.targets + answer.addresses, self.ingresses),
             rcode=answer.rcode,
             answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
             ttl=answer.ttl,
         )
 
     async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
-        target = self._target(self.ingresses[region])
+        target = self._target(region)
         assert target is not None and self.drill.observe.http is not None
         result = await http.check(target)
         return RegionCheck(

@@ -166,6 +166,20 @@ class Refused(Record):
 
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionMade(Record):
+    """What preflight predicted from the Traffic Manager design (real-world seconds after the
+    target stops answering probes): detection, the DNS flip and the client-perceived bound."""
+
+    KIND: ClassVar[str] = "prediction"
+    detection_s: tuple[float, float]
+    dns_flip_s: tuple[float, float]
+    client_s: tuple[float, float]
+    ttl_s: int
+    basis: str = ""
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Baseline(Record):
     """Each vantage point's normal region."""
 
@@ -367,6 +381,16 @@ class VerdictReached(Record):
 class EvidenceWritten(Record):
     KIND: ClassVar[str] = "evidence"
     paths: Mapping[str, str]
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardNote(Record):
+    """A guard rail's decision worth showing in evidence (a window override and its reason)."""
+
+    KIND: ClassVar[str] = "guard"
+    guard: str
+    detail: str
 
 
 @kind

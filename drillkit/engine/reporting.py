@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 from drillkit.core.data import CanaryReadSample, CanaryWriteSample
+from drillkit.core.design import Prediction, Window
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
+    Change,
     Disruption,
     DnsSample,
     EndpointStatusSample,
@@ -23,10 +26,12 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     CanaryTicked,
+    GuardNote,
     Held,
     Intent,
     Mark,
     Observation,
+    PredictionMade,
     Record,
     RestoreChecked,
     Result,
@@ -111,6 +116,31 @@ def holds_from(records: list[Record]) -> tuple[HoldEvent, ...]:
     )
 
 
+def changes_of(records: list[Record]) -> tuple[Change, ...]:
+    """Every journalled mutation with its result, in the order they were intended."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    changes = []
+    for r in records:
+        if not isinstance(r, Intent):
+            continue
+        result = results.get(r.id)
+        changes.append(
+            Change(
+                at=r.wall,
+                action=r.action,
+                target=r.item or r.pod or r.id,
+                region=r.region,
+                value=None if r.value is None else json.dumps(r.value),
+                node=r.node,
+                reason=r.reason,
+                ok=None if result is None else result.ok,
+                detail=result.detail if result is not None else "",
+                item=r.item,
+            )
+        )
+    return tuple(changes)
+
+
 def timeline_from(records: list[Record]) -> Timeline:
     """The whole run as the core sees it."""
     drill = drill_of(records)
@@ -124,12 +154,21 @@ def timeline_from(records: list[Record]) -> Timeline:
     ttl: float | None = None
     canary_writes: list[CanaryWriteSample] = []
     canary_reads: list[CanaryReadSample] = []
+    injected, outage_end = marks.get("fault_injected"), marks.get("restore_started")
+    target_down: float | None = None
     for r in records:
         if isinstance(r, CanaryTicked):
             writes, reads = samples_of(r)
             canary_writes += writes
             canary_reads += reads
         elif isinstance(r, Observation):
+            check = r.regions.get(drill.target)
+            if (
+                check is not None
+                and injected is not None
+                and injected <= check.at < (outage_end or float("inf"))
+            ):
+                target_down = None if check.ok else (target_down or float(check.at))
             for s in r.vantage:
                 if s.name not in dns:
                     continue
@@ -177,6 +216,33 @@ def timeline_from(records: list[Record]) -> Timeline:
         canary_reads=tuple(canary_reads),
         disruptions=disruptions_from(records),
         holds=holds_from(records),
+        target_down_at=target_down,
+        changes=changes_of(records),
+    )
+
+
+def prediction_record(prediction: Prediction) -> PredictionMade:
+    """The journal record of a preflight's prediction."""
+    return PredictionMade(
+        detection_s=(prediction.detection.earliest_s, prediction.detection.latest_s),
+        dns_flip_s=(prediction.dns_flip.earliest_s, prediction.dns_flip.latest_s),
+        client_s=(prediction.client.earliest_s, prediction.client.latest_s),
+        ttl_s=prediction.ttl_s,
+        basis=prediction.basis,
+    )
+
+
+def prediction_of(records: list[Record]) -> Prediction | None:
+    """The prediction a run's preflight journalled, if any."""
+    made = last(records, PredictionMade)
+    if made is None:
+        return None
+    return Prediction(
+        Window(*made.detection_s),
+        Window(*made.dns_flip_s),
+        Window(*made.client_s),
+        made.ttl_s,
+        made.basis,
     )
 
 
@@ -191,6 +257,8 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         run_by=started.run_by,
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
+        prediction=prediction_of(records),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

@@ -70,6 +70,35 @@ def _phases(report: RunReport) -> dict[str, float | None]:
     }
 
 
+def _changes(tl: Timeline) -> list[dict[str, Any]]:
+    """Every change with, for a snapshot item, what restore made of it."""
+    restored = {c.what: c for c in tl.restore_checks}
+    out = []
+    for c in tl.changes:
+        check = restored.get(c.item) if c.item else None
+        out.append(
+            {
+                "at": c.at,
+                "action": c.action,
+                "target": c.target,
+                "region": c.region,
+                "value": c.value,
+                "node": c.node,
+                "reason": c.reason,
+                "ok": c.ok,
+                "detail": c.detail,
+                "restore": None
+                if check is None
+                else {
+                    "outcome": str(check.outcome),
+                    "actual": check.actual,
+                    "detail": check.detail,
+                },
+            }
+        )
+    return out
+
+
 def evidence_document(report: RunReport) -> dict[str, Any]:
     """The whole run as JSON-ready data; instants are epoch seconds, durations carry ``S``."""
     tl, metrics, verdict = report.timeline, report.metrics, report.verdict
@@ -163,10 +192,12 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         ],
         "reverts": tl.reverts,
         "rtoContested": tl.contested,
+        "changes": _changes(tl),
         "abortReason": tl.abort_reason,
         "journalPaths": list(report.journal_paths),
         "prediction": report.prediction.to_dict() if report.prediction else None,
         "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
+        "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)
     return redacted

@@ -16,6 +16,7 @@ from drillkit.engine.records import (
     CanaryWrite,
     EndpointObservation,
     EvidenceWritten,
+    GuardNote,
     Held,
     Intent,
     Item,
@@ -23,6 +24,7 @@ from drillkit.engine.records import (
     Observation,
     ObservationError,
     PhaseEntered,
+    PredictionMade,
     Record,
     RecoveryFinished,
     RecoveryStarted,
@@ -54,6 +56,10 @@ EXAMPLES: list[Record] = [
     Mark(name="fault_injected", at=12.5),
     Refused(reason="no"),
     Baseline(normal={"new-york": "us", "paris": None}),
+    PredictionMade(
+        detection_s=(30.0, 45.0), dns_flip_s=(30.0, 45.0), client_s=(30.0, 75.0), ttl_s=30,
+        basis="probes every 10 s",
+    ),
     SnapshotTaken(items=(Item("us/node/n1 unschedulable", "node", "us", {"name": "n1"}, False),)),
     Aborted(reason="maxDuration", interrupted=True),
     Held(event="joined", what="us/node/n4 spec.unschedulable", region="us", value=False),
@@ -79,6 +85,7 @@ EXAMPLES: list[Record] = [
     VerdictReached(outcome="pass", reason="ok", restored=True),
     EvidenceWritten(paths={"md": "a.md"}),
     RunFinished(verdict="pass"),
+    GuardNote(guard="window", detail="Sat 2026-12-05 10:00 UTC is a Sat; overridden: hotfix"),
 ]  # fmt: skip
 
 # A journal as round 1 wrote it (schema version 1: no schemaVersion, the same keys).

@@ -38,10 +38,12 @@ TOP_KEYS = [
     "held",
     "reverts",
     "rtoContested",
+    "changes",
     "abortReason",
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
+    "guardNotes",
 ]
 
 

@@ -31,6 +31,7 @@ SECTIONS = [
     "## Pods evicted and deleted",
     "## DNS per vantage point",
     "## Traffic Manager status transitions",
+    "## Changes and their restore",
     "## Snapshot and restore check",
     "## Journal",
     "## Integrity",

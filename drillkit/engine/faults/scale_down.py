@@ -53,6 +53,7 @@ class ScaleDown:
                 AccessCheck("list", resource, "apps", namespace=ns),
                 AccessCheck("get", resource, "apps", namespace=ns),
                 AccessCheck("patch", resource, "apps", "scale", ns),
+                AccessCheck("patch", resource, "apps", namespace=ns),  # the run's markers
             ]
         checks.append(AccessCheck("list", "horizontalpodautoscalers", "autoscaling", namespace=ns))
         return RequiredAccess(kube=tuple(checks))
