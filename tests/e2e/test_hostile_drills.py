@@ -156,3 +156,23 @@ def test_autoscaler_nodes_are_cordoned_within_a_poll_and_uncordoned_after(
         lambda s: {n["metadata"]["name"]: n for n in s.kube["us"].store.items(R.NODES.key)}
     )
     assert not any((n.get("spec") or {}).get("unschedulable") for n in nodes.values())
+
+
+def test_draining_the_default_world_evicts_no_kube_system_pod(tmp_path: Path) -> None:
+    """us-outage.yaml (nodeSelector: {}) on the AKS-realistic default world cordons the system
+    pool too but evicts nothing in kube-system; every eviction and deletion is in evidence."""
+    proc = drillkit("run", str(ROOT / "drills" / "sandbox" / "us-outage.yaml"), "--yes",
+                    "--output", "json", cwd=tmp_path)  # fmt: skip
+    out, err = proc.communicate(timeout=150)
+    assert proc.returncode == 0, err[-3000:]
+    doc = json.loads(out)
+    evidence = json.loads((tmp_path / doc["evidence"]["json"]).read_text())
+    pods = [d["pod"] for d in evidence["disruptions"]]
+    assert pods and not [p for p in pods if p.startswith("kube-system/")]
+    checked = {c["what"] for c in evidence["restoreChecks"]}
+    assert "us/node/us-system-1 spec.unschedulable" in checked
+    journal = [json.loads(line) for line in (tmp_path / doc["journal"]).read_text().splitlines()]
+    evictions = [
+        r for r in journal if r["kind"] == "intent" and r["action"] in ("evict", "delete-pod")
+    ]
+    assert len(evictions) == len(evidence["disruptions"])
