@@ -145,3 +145,19 @@ def test_pause_is_journalled_before_the_scale_down_and_undone_by_restore(tmp_pat
     assert us.workloads["Deployment/shop/web"].replicas == 3
     patches = [c for c in us.calls if c[0] in ("patch", "set_replicas")]
     assert [c[0] for c in patches] == ["patch", "set_replicas", "set_replicas", "patch"]
+
+
+def test_pausing_argo_cd_without_its_cluster_refuses_with_guidance() -> None:
+    """controllers: pause with no reachable Argo CD cluster refuses, naming the setting."""
+    world = _world({"argocd.argoproj.io/tracking-id": "shop:apps/Deployment:shop/web"})
+    drill = make_drill(fault={**SCALE_DOWN, "controllers": "pause"})
+    fault = faults.fault_type(drill.fault)
+    with pytest.raises(PreflightRefused, match=r"fault\.controllers\.argocd\.kubeContext"):
+        fault.snapshot(drill.fault, drill, World(world.clusters, world.tm))
+    unreachable = World(world.clusters, world.tm, argocd_error="context 'mgmt' not found")
+    drill = make_drill(
+        fault={**SCALE_DOWN, "controllers": {"policy": "pause", "argocd": {"kubeContext": "mgmt"}}}
+    )
+    with pytest.raises(PreflightRefused, match="context 'mgmt' not found"):
+        fault.snapshot(drill.fault, drill, unreachable)
+    assert world.clusters["us"].mutations() == []
