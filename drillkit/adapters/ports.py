@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
 from drillkit.core.design import DesignProfile, region_of_answer
 
@@ -32,6 +32,8 @@ class PodRef:
     mirror: bool = False
     finished: bool = False
     labels: tuple[tuple[str, str], ...] = ()
+    empty_dir: bool = False
+    """It mounts an emptyDir volume (its data is lost when it is evicted)."""
 
     @property
     def key(self) -> str:
@@ -53,6 +55,8 @@ class EvictionResult:
     outcome: Eviction
     retry_after: float | None = None
     message: str = ""
+    pdb: str = ""
+    """The PodDisruptionBudget that blocked it, when the server named one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +245,13 @@ class Leases(Protocol):
     def delete_lease(self, namespace: str, name: str, holder: str) -> None: ...
 
 
+class Objects(Protocol):
+    """Any object by its API path, as served (managedFields, custom resources)."""
+
+    def get(self, path: str) -> dict[str, Any] | None: ...
+    def patch(self, path: str, patch: dict[str, Any]) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class MarkedObject:
     """A Node, Deployment or StatefulSet that carries drillkit's run annotations."""
@@ -260,7 +271,7 @@ class Markers(Protocol):
     def marked(self) -> list[MarkedObject]: ...
 
 
-class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Markers, Protocol):
+class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Markers, Objects, Protocol):
     """Everything the engine does to one region's Kubernetes cluster."""
 
     def close(self) -> None: ...

@@ -42,5 +42,8 @@ def _detail(result: Any) -> str:
     if outcome is None:
         return ""
     value = str(getattr(outcome, "value", outcome))
+    pdb = getattr(result, "pdb", "")
+    if pdb:
+        return f"{value} by PodDisruptionBudget {pdb}"
     message = getattr(result, "message", "")
     return f"{value}: {message}" if value == "blocked" and message else value

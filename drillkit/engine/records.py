@@ -199,6 +199,21 @@ class SnapshotTaken(Record):
 
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Held(Record):
+    """Keeping the fault in force: a node ``joined`` the drain's selection, or an item no longer
+    held because someone changed it back (``reverted``; ``reasserted`` when drillkit wrote the
+    fault again), with the writer managedFields names (``by``)."""
+
+    KIND: ClassVar[str] = "hold"
+    event: str
+    what: str
+    region: str = ""
+    value: JsonScalar = None
+    by: str | None = None
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Aborted(Record):
     KIND: ClassVar[str] = "abort"
     reason: str

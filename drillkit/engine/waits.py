@@ -30,6 +30,8 @@ class Waits:
     signals: SignalState
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float = 0.0
+    hold: Callable[[], None] | None = None
+    """Keeps the fault in force while the outage is observed (set once it is injected)."""
     guard_abort: Callable[[], str | None] | None = None
     """Why a guard rail wants the drill stopped now (an unexpected alert), or None."""
 
@@ -47,6 +49,8 @@ class Waits:
         return max(seconds, MIN_WAIT_S)
 
     def _check_abort(self) -> None:
+        if self.hold is not None:
+            self.hold()
         if self.observer.error is not None:
             raise DrillAborted(f"observation failed: {self.observer.error!r}"[:300])
         if self.lock.lost.is_set():

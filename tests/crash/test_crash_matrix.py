@@ -22,6 +22,7 @@ from tests.chaos.harness import (
     write_world,
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
+from tests.crash.test_crash_hostile import HOSTILE_POINTS
 
 pytestmark = pytest.mark.chaos
 KILLER = ("-m", "tests.crash.killer")
@@ -141,6 +142,7 @@ def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
     assert unwritten == set(), "record classes no engine module constructs"
     covered = {p.partition(":")[0] for p, _, _ in RUN_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _ in RESTORE_POINTS.values()}
+    covered |= {p.partition(":")[0] for p, _, _ in HOSTILE_POINTS.values()}  # pauses, joins
     assert ENGINE_KINDS - covered == {"obs.error"}  # its own test: it needs failing ARM reads
 
 

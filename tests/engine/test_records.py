@@ -17,6 +17,7 @@ from drillkit.engine.records import (
     EndpointObservation,
     EvidenceWritten,
     GuardNote,
+    Held,
     Intent,
     Item,
     Mark,
@@ -61,6 +62,8 @@ EXAMPLES: list[Record] = [
     ),
     SnapshotTaken(items=(Item("us/node/n1 unschedulable", "node", "us", {"name": "n1"}, False),)),
     Aborted(reason="maxDuration", interrupted=True),
+    Held(event="joined", what="us/node/n4 spec.unschedulable", region="us", value=False),
+    Held(event="reverted", what="us/deployment/shop/web replicas", value=3, by="argocd"),
     Intent(id="m1", action="cordon", item="us/node/n1 spec.unschedulable", region="us", value=True),
     Result(id="m1", ok=True, detail="evicted"),
     Observation(

@@ -27,6 +27,8 @@ SECTIONS = [
     "## Objectives",
     "## Timeline",
     "## Metrics",
+    "## Keeping the fault in force",
+    "## Pods evicted and deleted",
     "## DNS per vantage point",
     "## Traffic Manager status transitions",
     "## Changes and their restore",

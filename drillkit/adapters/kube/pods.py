@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from drillkit.adapters import retry
 from drillkit.adapters.errors import (
     from_status,
@@ -41,6 +43,7 @@ class KubePods(KubeConnection):
                     mirror=MIRROR_ANNOTATION in (meta.annotations or {}),
                     finished=(pod.status.phase if pod.status else "") in ("Succeeded", "Failed"),
                     labels=tuple(sorted((meta.labels or {}).items())),
+                    empty_dir=any(v.empty_dir is not None for v in pod.spec.volumes or []),
                 )
             )
         return result
@@ -96,7 +99,9 @@ class KubePods(KubeConnection):
                 return EvictionResult(Eviction.GONE, message=message)
             if e.status == 429:
                 why = " ".join([message, *status_causes(e.body)])
-                return EvictionResult(Eviction.BLOCKED, retry_after(e.headers), why)
+                return EvictionResult(
+                    Eviction.BLOCKED, retry_after(e.headers), why, _budget(pod, e.body)
+                )
             raise from_status(f"evict pod {pod.key}", e.status, message, e.headers) from e
         except HTTPError as e:
             raise from_status(f"evict pod {pod.key}", None, short(e)) from e
@@ -115,3 +120,14 @@ class KubePods(KubeConnection):
                 return False
             raise
         return True
+
+
+_BUDGET = re.compile(r"disruption budget (\S+) needs")
+
+
+def _budget(pod: PodRef, body: object) -> str:
+    """``namespace/name`` of the budget a 429 names in its causes ("The disruption budget web
+    needs 2 healthy pods and has 2 currently"), else ""."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    found = _BUDGET.search(text)
+    return f"{pod.namespace}/{found.group(1)}" if found else ""

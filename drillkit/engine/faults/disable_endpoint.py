@@ -92,6 +92,14 @@ class DisableEndpoint:
     def hold(self, item: Item, world: World) -> bool:
         return self.read(item, world) == DISABLED
 
+    def joined(
+        self, fault: DisableEndpointFault, drill: Drill, items: Sequence[Item], world: World
+    ) -> list[Item]:
+        return []
+
+    def reverted_by(self, item: Item, world: World) -> str | None:
+        return None  # ARM keeps no managedFields: the Azure activity log names the caller
+
     def undo(self, item: Item, world: World) -> None:
         _set(world, item, str(item.value), restore=True)  # outlasts ARM throttling for longer
 
