@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     "--attach", type=click.Path(file_okay=False, path_type=Path),
     help="With --inspect: use the twin started by `drillkit sandbox up --state-dir STATE_DIR`.",
 )  # fmt: skip
-def plan(drill: Path, output: str, inspect: bool, attach: Path | None) -> None:
+@click.pass_context
+def plan(ctx: click.Context, drill: Path, output: str, inspect: bool, attach: Path | None) -> None:
     """Show the ordered steps DRILL would take: regions, fault, vantage points and what each
     should see during the outage, and the objectives. Offline unless --inspect; never changes
     anything."""
@@ -44,10 +45,10 @@ def plan(drill: Path, output: str, inspect: bool, attach: Path | None) -> None:
     result = build_plan(model)
     inspection = None
     if inspect:
-        from drillkit.cli.wiring import drill_connections
+        from drillkit.cli.wiring import wiring_of
         from drillkit.engine.inspect import inspect as read_only_inspection
 
-        with drill_connections(model, drill, attach) as conns:
+        with wiring_of(ctx).connect(model, drill, attach) as conns:
             inspection = read_only_inspection(model, conns)
     if output == "json":
         document = result.to_dict()
@@ -75,6 +76,9 @@ def _inspection_dict(inspection: Inspection) -> dict[str, Any]:
             for b in inspection.blocks
         ],
         "notes": list(inspection.notes),
+        "design": list(inspection.design),
+        "designRefusals": list(inspection.refusals),
+        "prediction": inspection.prediction.to_dict() if inspection.prediction else None,
     }
 
 
@@ -89,4 +93,17 @@ def _inspection_text(inspection: Inspection) -> str:
             f"{block.then}"
         )
     lines.extend(f"  note: {note}" for note in inspection.notes)
+    if inspection.design:
+        lines.append("  Traffic Manager design:")
+        lines.extend(f"    {line}" for line in inspection.design)
+    lines.extend(f"  refuse: {reason}" for reason in inspection.refusals)
+    p = inspection.prediction
+    if p is not None:
+        lines += [
+            f"  predicted (real-world s after the target stops answering; {p.basis}):",
+            f"    Degraded: {p.detection.earliest_s:g}-{p.detection.latest_s:g} s",
+            f"    DNS flip at Traffic Manager's servers: "
+            f"{p.dns_flip.earliest_s:g}-{p.dns_flip.latest_s:g} s",
+            f"    every client moved (flip + TTL {p.ttl_s} s): by {p.client.latest_s:g} s",
+        ]
     return "\n".join(lines)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from drillkit.core.design import Prediction
 from drillkit.core.metrics import Measure, Metrics
+from drillkit.core.predicted import objective_warnings
 from drillkit.core.timeline import RestoreOutcome, Timeline
 from drillkit.exitcodes import ExitCode
 from drillkit.spec.model import Objectives
@@ -44,6 +46,13 @@ class ObjectiveResult:
     measured: Measure | None
     """What was measured; None when the thing never happened (which misses the objective)."""
     held: bool
+    uncertainty: Measure | None = None
+    """Half the width of the interval ``measured`` is the midpoint of, for sampled figures."""
+    unit: str = "s"
+    """``s`` for durations; a count (``writes``) is stored as a Measure with measured == real."""
+    detail: str | None = None
+    """The sentence the verdict gives when the objective is missed, when it needs more than
+    ``took Xs``: e.g. the lost write ids."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +66,8 @@ class Verdict:
     reason: str
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM (exit code 130 rather than 4)."""
+    warnings: tuple[str, ...] = ()
+    """Objectives below the predicted minimum, and measures outside their predicted window."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -96,6 +107,8 @@ def judge_objectives(metrics: Metrics, objectives: Objectives) -> tuple[Objectiv
 
 
 def _describe(result: ObjectiveResult) -> str:
+    if result.detail is not None:
+        return result.detail
     if result.measured is None:
         return f"{result.name} never happened (objective {result.target:g}s)"
     return f"{result.name} took {result.measured.real:.1f}s (objective {result.target:g}s)"
@@ -131,9 +144,19 @@ def explain_missed_failover(timeline: Timeline, metrics: Metrics) -> str | None:
     return f"DNS never settled on the expected survivor: {seen}."
 
 
-def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives) -> Verdict:
-    """restore-incomplete beats aborted, which beats fail; pass needs every objective held."""
-    results = judge_objectives(metrics, objectives)
+def decide_verdict(
+    timeline: Timeline,
+    metrics: Metrics,
+    objectives: Objectives,
+    prediction: Prediction | None = None,
+    extra: tuple[ObjectiveResult, ...] = (),
+) -> Verdict:
+    """restore-incomplete beats aborted, which beats fail; pass needs every objective held.
+    With a ``prediction``, the verdict warns of objectives below its minimum.
+
+    ``extra``: objectives judged elsewhere (replication canaries: ``core/data_verdict.py``).
+    """
+    results = judge_objectives(metrics, objectives) + extra
     restored = restore_complete(timeline)
     missed = [r for r in results if not r.held]
     if not restored:
@@ -162,10 +185,12 @@ def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives)
             if results
             else "The drill set no objectives; the world was restored."
         )
+    warnings = objective_warnings(prediction, objectives) if prediction is not None else ()
     return Verdict(
         outcome=outcome,
         objectives=results,
         restored=restored,
         reason=reason,
         interrupted=timeline.interrupted,
+        warnings=warnings,
     )

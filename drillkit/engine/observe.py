@@ -11,14 +11,21 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlparse
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import HttpProbe, Target, region_of
+from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
+from drillkit.engine.records import (
+    EndpointObservation,
+    Observation,
+    ObservationError,
+    RegionCheck,
+    StatusObservation,
+    VantageSample,
+)
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
@@ -43,12 +50,24 @@ class ObservedState:
     vantage: dict[str, VantageState] = field(default_factory=dict)
     survivor_failures: dict[str, int] = field(default_factory=dict)
     statuses: dict[str, tuple[str | None, str]] = field(default_factory=dict)
-    status_reads: int = 0
     dns_ttl: int | None = None
     ticks: int = 0
     missed: int = 0
     errors: int = 0
     lags: list[float] = field(default_factory=list)
+
+
+def http_target(drill: Drill, region: str, fqdn: str) -> Target | None:
+    """The HTTP check through ``region``: ``observe.http.url`` exactly as written (scheme,
+    port, path, query; Host and SNI from the URL) sent to the region's ingress, or the path on
+    the ingress with the profile's name as Host."""
+    check = drill.observe.http
+    if check is None:
+        return None
+    ingress = drill.regions[region].ingress
+    if check.url:
+        return Target(target=ingress, url=check.url)
+    return Target(target=ingress, host_header=fqdn, path=check.path or "/")
 
 
 class Observer:
@@ -59,7 +78,7 @@ class Observer:
         drill: Drill,
         conns: Connections,
         journal: Journal | None,
-        listener: Callable[[dict[str, Any]], None] | None = None,
+        listener: Callable[[Observation], None] | None = None,
     ) -> None:
         self.drill = drill
         self.conns = conns
@@ -67,12 +86,16 @@ class Observer:
         self.listener = listener
         names = [v.name for v in drill.observe.vantage_points]
         self.state = ObservedState(vantage={name: VantageState() for name in names})
-        self.ingresses = {name: r.ingress for name, r in drill.regions.items()}
+        self.ingresses = {name: r.targets for name, r in drill.regions.items()}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
+        self.phases = Phases()
+        """The canaries read the fault and restore instants from here (set by the runner)."""
+        self.run_id = ""
+        self.canaries: CanaryLoop | None = None
 
     # ------------------------------------------------------------- thread control
 
@@ -104,16 +127,32 @@ class Observer:
         self._stopping = asyncio.Event()
         http = self.conns.http_factory()
         self._ready.set()
+        canary_http = None
+        if self.drill.observe.data and self.conns.canary_factory is not None:
+            canary_http = self.conns.canary_factory()
         try:
             status_task = asyncio.create_task(self._status_loop())
+            canary_task = None
+            if canary_http is not None:
+                self.canaries = canaries = CanaryLoop(
+                    self.drill.observe.data,
+                    canary_http,
+                    self._canary_tick,
+                    tag=self.run_id.rsplit("-", 1)[-1] or "run",
+                    wall=self.conns.clock.wall,
+                    phases=self.phases,
+                )
+                canary_task = asyncio.create_task(canaries.run(self._stopping))
             try:
                 await self._poll_loop(http, duration_s)
             finally:
                 status_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await status_task
+                if canary_task is not None:
+                    await canary_task
         finally:
-            for resource in (http, self.conns.resolver):
+            for resource in (http, self.conns.resolver, canary_http):
                 closer = getattr(resource, "aclose", None)
                 if closer is not None:
                     await closer()
@@ -177,61 +216,61 @@ class Observer:
             asyncio.gather(*(self._region_check(http, r) for r in regions)),
         )
         self.state.ticks += 1
-        record = {"vantage": answers, "regions": dict(zip(regions, checks, strict=True))}
+        record = Observation(
+            vantage=tuple(answers), regions=dict(zip(regions, checks, strict=True))
+        )
         if self.journal is not None:
-            self.journal.append("obs", **record)
+            self.journal.append(record)
         self._update(record)
         if self.listener is not None:
             self.listener(record)
 
-    def _target(self, host: str) -> Target | None:
-        check = self.drill.observe.http
-        if check is None:
-            return None
-        if check.url:
-            parsed = urlparse(check.url)
-            return Target(target=host, host_header=parsed.hostname, path=parsed.path or "/")
-        return Target(target=host, host_header=self.conns.fqdn, path=check.path or "/")
+    def _target(self, region: str) -> Target | None:
+        return http_target(self.drill, region, self.conns.fqdn)
 
-    async def _vantage(self, name: str, subnet: str) -> dict[str, Any]:
+    async def _vantage(self, name: str, subnet: str) -> VantageSample:
         answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
-        return {
-            "name": name,
-            "at": round(answer.received_at or self.conns.clock.wall(), 6),
-            "region": region_of(answer.targets, self.ingresses),
-            "rcode": answer.rcode,
-            "answer": " ".join(answer.targets or answer.addresses) or (answer.error or ""),
-            "ttl": answer.ttl,
-        }
+        return VantageSample(
+            name=name,
+            at=round(answer.received_at or self.conns.clock.wall(), 6),
+            region=region_of(answer.targets + answer.addresses, self.ingresses),
+            rcode=answer.rcode,
+            answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
+            ttl=answer.ttl,
+        )
 
-    async def _region_check(self, http: HttpProbe, region: str) -> dict[str, Any]:
-        target = self._target(self.ingresses[region])
+    async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
+        target = self._target(region)
         assert target is not None and self.drill.observe.http is not None
         result = await http.check(target)
-        return {
-            "at": round(self.conns.clock.wall(), 6),
-            "ok": result.status in self.drill.observe.http.expect_status,
-            "status": result.status,
-            "error": result.error,
-        }
+        return RegionCheck(
+            at=round(self.conns.clock.wall(), 6),
+            ok=result.status in self.drill.observe.http.expect_status,
+            status=result.status,
+            error=result.error,
+        )
 
-    def _update(self, record: dict[str, Any]) -> None:
-        checks: dict[str, dict[str, Any]] = record["regions"]
-        for sample in record["vantage"]:
-            state = self.state.vantage[sample["name"]]
-            check = checks.get(sample["region"]) if sample["region"] else None
-            http_ok = check["ok"] if check is not None else None
-            same = (state.region, state.http_ok) == (sample["region"], http_ok)
+    def _update(self, record: Observation) -> None:
+        checks = record.regions
+        for sample in record.vantage:
+            state = self.state.vantage[sample.name]
+            check = checks.get(sample.region) if sample.region else None
+            http_ok = check.ok if check is not None else None
+            same = (state.region, state.http_ok) == (sample.region, http_ok)
             state.streak = state.streak + 1 if same and state.samples else 1
-            state.region, state.http_ok = sample["region"], http_ok
+            state.region, state.http_ok = sample.region, http_ok
             state.samples += 1
-            if sample.get("ttl") is not None:
-                self.state.dns_ttl = sample["ttl"]
+            if sample.ttl is not None:
+                self.state.dns_ttl = sample.ttl
         for region in self.drill.survivors:
             if region in checks:
                 failures = self.state.survivor_failures.get(region, 0)
-                ok = checks[region]["ok"]
+                ok = checks[region].ok
                 self.state.survivor_failures[region] = 0 if ok else failures + 1
+
+    def _canary_tick(self, tick: CanaryTick) -> None:
+        if self.journal is not None and (tick.writes or tick.reads):
+            self.journal.append(canary_record(tick))
 
     # ------------------------------------------------------------- statuses
 
@@ -243,23 +282,21 @@ class Observer:
                 endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
             except Exception as e:
                 if self.journal is not None:
-                    self.journal.append("obs.error", source="arm", error=str(e)[:300])
+                    self.journal.append(ObservationError(source="arm", error=str(e)[:300]))
             else:
-                statuses = [
-                    {
-                        "endpoint": e.key,
-                        "region": region_of([e.target], self.ingresses),
-                        "status": e.monitor_status,
-                        "endpointStatus": e.endpoint_status,
-                    }
+                statuses = tuple(
+                    EndpointObservation(
+                        endpoint=e.key,
+                        region=region_of([e.target], self.ingresses),
+                        status=e.monitor_status,
+                        endpoint_status=e.endpoint_status,
+                    )
                     for e in endpoints
-                ]
+                )
                 at = round(self.conns.clock.wall(), 6)
                 if self.journal is not None:
-                    self.journal.append("obs.status", at=at, endpoints=statuses)
-                for endpoint in endpoints:
-                    region = region_of([endpoint.target], self.ingresses)
-                    self.state.statuses[endpoint.key] = (region, endpoint.monitor_status)
-                self.state.status_reads += 1
+                    self.journal.append(StatusObservation(at=at, endpoints=statuses))
+                for observed in statuses:
+                    self.state.statuses[observed.endpoint] = (observed.region, observed.status)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), interval)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
+from drillkit.core.design import Prediction, Window
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
+    Change,
     DnsSample,
     EndpointStatusSample,
     HttpSample,
@@ -15,78 +19,139 @@ from drillkit.core.timeline import (
     Timeline,
     VantageTimeline,
 )
-from drillkit.engine.journal import Record, first, last, read_journal
+from drillkit.engine.canary import samples_of
+from drillkit.engine.records import (
+    Aborted,
+    Baseline,
+    CanaryTicked,
+    GuardNote,
+    Intent,
+    Mark,
+    Observation,
+    PredictionMade,
+    Record,
+    RestoreChecked,
+    Result,
+    RunFinished,
+    RunStarted,
+    StatusObservation,
+    first,
+    last,
+    read_journal,
+)
 from drillkit.errors import DrillkitError
 from drillkit.spec.model import Drill
 
 
 def _marks(records: list[Record]) -> dict[str, float]:
     """The last wall instant of each named mark."""
-    return {r["name"]: float(r.get("at") or r["wall"]) for r in records if r["kind"] == "mark"}
+    return {r.name: float(r.at or r.wall) for r in records if isinstance(r, Mark)}
+
+
+def started_of(records: list[Record]) -> RunStarted:
+    """The run's first record; a journal without one is not a drillkit journal."""
+    started = first(records, RunStarted)
+    if started is None:
+        raise DrillkitError("the journal has no run.started record; it is not a drillkit journal")
+    return started
 
 
 def drill_of(records: list[Record]) -> Drill:
-    started = first(records, "run.started")
-    if started is None:
-        raise DrillkitError("the journal has no run.started record; it is not a drillkit journal")
-    return Drill.model_validate(started["drill"])
+    return Drill.model_validate(started_of(records).drill)
 
 
 def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
     """The checks of the most recent restore (a later `drillkit restore` supersedes the run's)."""
     starts = [
-        i for i, r in enumerate(records) if r["kind"] == "mark" and r["name"] == "restore_started"
+        i for i, r in enumerate(records) if isinstance(r, Mark) and r.name == "restore_started"
     ]
     tail = records[starts[-1] :] if starts else records
     return tuple(
         RestoreCheck(
-            what=r["what"],
-            expected=r["expected"],
-            actual=r["actual"],
-            outcome=RestoreOutcome(r["outcome"]),
-            detail=r.get("detail", ""),
+            what=r.what,
+            expected=r.expected,
+            actual=r.actual,
+            outcome=RestoreOutcome(r.outcome),
+            detail=r.detail,
         )
         for r in tail
-        if r["kind"] == "restore.check"
+        if isinstance(r, RestoreChecked)
     )
+
+
+def changes_of(records: list[Record]) -> tuple[Change, ...]:
+    """Every journalled mutation with its result, in the order they were intended."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    changes = []
+    for r in records:
+        if not isinstance(r, Intent):
+            continue
+        result = results.get(r.id)
+        changes.append(
+            Change(
+                at=r.wall,
+                action=r.action,
+                target=r.item or r.pod or r.id,
+                region=r.region,
+                value=None if r.value is None else json.dumps(r.value),
+                node=r.node,
+                reason=r.reason,
+                ok=None if result is None else result.ok,
+                detail=result.detail if result is not None else "",
+                item=r.item,
+            )
+        )
+    return tuple(changes)
 
 
 def timeline_from(records: list[Record]) -> Timeline:
     """The whole run as the core sees it."""
     drill = drill_of(records)
-    started = first(records, "run.started")
-    assert started is not None
+    started = started_of(records)
     marks = _marks(records)
-    baseline = last(records, "baseline")
-    normal: dict[str, Any] = baseline["normal"] if baseline else {}
+    baseline = last(records, Baseline)
+    normal: Mapping[str, str | None] = baseline.normal if baseline else {}
     dns: dict[str, list[DnsSample]] = {v.name: [] for v in drill.observe.vantage_points}
     http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
     statuses: list[EndpointStatusSample] = []
     ttl: float | None = None
+    canary_writes: list[CanaryWriteSample] = []
+    canary_reads: list[CanaryReadSample] = []
+    injected, outage_end = marks.get("fault_injected"), marks.get("restore_started")
+    target_down: float | None = None
     for r in records:
-        if r["kind"] == "obs":
-            for s in r["vantage"]:
-                if s["name"] not in dns:
+        if isinstance(r, CanaryTicked):
+            writes, reads = samples_of(r)
+            canary_writes += writes
+            canary_reads += reads
+        elif isinstance(r, Observation):
+            check = r.regions.get(drill.target)
+            if (
+                check is not None
+                and injected is not None
+                and injected <= check.at < (outage_end or float("inf"))
+            ):
+                target_down = None if check.ok else (target_down or float(check.at))
+            for s in r.vantage:
+                if s.name not in dns:
                     continue
-                dns[s["name"]].append(DnsSample(float(s["at"]), s["region"], s.get("answer", "")))
-                if ttl is None and s.get("ttl") is not None:
-                    ttl = float(s["ttl"])
-                h = s.get("http") or (r.get("regions") or {}).get(s["region"] or "")
+                dns[s.name].append(DnsSample(float(s.at), s.region, s.answer))
+                if ttl is None and s.ttl is not None:
+                    ttl = float(s.ttl)
+                h = s.http or r.regions.get(s.region or "")
                 if h is not None:
-                    http[s["name"]].append(
-                        HttpSample(float(h["at"]), bool(h["ok"]), h.get("status"), s["region"])
-                    )
-        elif r["kind"] == "obs.status":
+                    http[s.name].append(HttpSample(float(h.at), h.ok, h.status, s.region))
+        elif isinstance(r, StatusObservation):
             statuses.extend(
-                EndpointStatusSample(float(r["at"]), e["endpoint"], e["region"], e["status"])
-                for e in r["endpoints"]
+                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status)
+                for e in r.endpoints
             )
-    abort = last(records, "abort")
-    finished = last(records, "run.finished")
-    ended = marks.get("ended", float(finished["wall"]) if finished else float(records[-1]["wall"]))
+    abort = last(records, Aborted)
+    finished = last(records, RunFinished)
+    ended = marks.get("ended", finished.wall if finished else records[-1].wall)
     return Timeline(
-        time_scale=float(started.get("timeScale", 1.0)),
-        started_at=marks.get("lock_acquired", float(started["wall"])),
+        time_scale=started.time_scale,
+        started_at=marks.get("lock_acquired", started.wall),
         ended_at=ended,
         target_region=drill.target,
         survivor_regions=tuple(drill.survivors),
@@ -107,25 +172,54 @@ def timeline_from(records: list[Record]) -> Timeline:
         endpoint_statuses=tuple(sorted(statuses, key=lambda s: s.at)),
         dns_ttl=ttl,
         http_checked=drill.observe.http is not None,
-        abort_reason=abort["reason"] if abort else None,
-        interrupted=bool(abort and abort.get("interrupted")),
+        abort_reason=abort.reason if abort else None,
+        interrupted=bool(abort and abort.interrupted),
         restore_checks=last_restore_checks(records),
+        canary_writes=tuple(canary_writes),
+        canary_reads=tuple(canary_reads),
+        target_down_at=target_down,
+        changes=changes_of(records),
+    )
+
+
+def prediction_record(prediction: Prediction) -> PredictionMade:
+    """The journal record of a preflight's prediction."""
+    return PredictionMade(
+        detection_s=(prediction.detection.earliest_s, prediction.detection.latest_s),
+        dns_flip_s=(prediction.dns_flip.earliest_s, prediction.dns_flip.latest_s),
+        client_s=(prediction.client.earliest_s, prediction.client.latest_s),
+        ttl_s=prediction.ttl_s,
+        basis=prediction.basis,
+    )
+
+
+def prediction_of(records: list[Record]) -> Prediction | None:
+    """The prediction a run's preflight journalled, if any."""
+    made = last(records, PredictionMade)
+    if made is None:
+        return None
+    return Prediction(
+        Window(*made.detection_s),
+        Window(*made.dns_flip_s),
+        Window(*made.client_s),
+        made.ttl_s,
+        made.basis,
     )
 
 
 def report_from(records: list[Record], journal_path: Path | None = None) -> RunReport:
     """The run report (metrics and verdict through the core) of a journal's records."""
-    started = first(records, "run.started")
-    if started is None:
-        raise DrillkitError("the journal has no run.started record; it is not a drillkit journal")
+    started = started_of(records)
     return build_report(
-        run_id=started["runId"],
+        run_id=started.run_id,
         drill=drill_of(records),
-        drill_path=started.get("drillPath", ""),
-        drill_sha256=started.get("drillSha256", ""),
-        run_by=started.get("runBy", ""),
+        drill_path=started.drill_path,
+        drill_sha256=started.drill_sha256,
+        run_by=started.run_by,
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
+        prediction=prediction_of(records),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

@@ -1,35 +1,52 @@
-"""The drill lifecycle: preflight → lock → baseline → snapshot → inject → observe → restore →
-failback → verdict → evidence → unlock. Restore runs in ``finally``, from the journal."""
+"""The drill lifecycle, in ``Phase`` order: preflight → lock → baseline → snapshot → inject →
+observe → restore → failback → verdict → evidence → unlock. Restore runs in ``finally``, from the
+journal; unlock runs last, in ``finally`` too."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
+from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.fault import Injector, Mutator
-from drillkit.engine.journal import Journal, new_run_id, read_journal
+from drillkit.engine.faults import FaultContext, World, fault_type
+from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, start_notice
+from drillkit.engine.listener import RunListener, Silent
 from drillkit.engine.lock import DrillLock
+from drillkit.engine.markers import MarkerWriter
+from drillkit.engine.mutator import Mutator
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import preflight
-from drillkit.engine.reporting import report_from
+from drillkit.engine.records import (
+    Aborted,
+    Baseline,
+    EvidenceWritten,
+    Mark,
+    PhaseEntered,
+    Record,
+    Refused,
+    RunFinished,
+    RunStarted,
+    SnapshotTaken,
+    VerdictReached,
+    last,
+    read_journal,
+)
+from drillkit.engine.reporting import prediction_record, report_from
 from drillkit.engine.restore import restore
+from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
-from drillkit.engine.snapshot import take_snapshot
 from drillkit.engine.waits import Waits
 from drillkit.errors import AdapterError, DrillAborted, DrillInterrupted, PreflightRefused
 from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
-Listener = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
@@ -40,13 +57,19 @@ class RunOptions:
     drill_path: Path
     runs_dir: Path
     run_by: str = ""
-    listener: Listener | None = None
-    """Progress events for the CLI: ("phase", {...}), ("obs", {...}), ("note", {...})."""
+    listener: RunListener | None = None
+    """Who watches the run (the CLI's progress display)."""
     run_id: str | None = None
     evidence_dir: Path | None = None
     """Where evidence goes (None: no evidence files)."""
     template: Path | None = None
     """A Markdown template that overrides the built-in one."""
+    guards: GuardAdapters | None = None
+    """Alertmanager, webhooks and the Pushgateway, as the drill asks (None: none)."""
+    override_window_reason: str | None = None
+    """Run outside guards.window, for this reason (journalled and shown in evidence)."""
+    evidence_url: str | None = None
+    """Where the evidence will be published (end notices link to it; default: the file)."""
 
 
 @dataclass
@@ -77,114 +100,172 @@ class Runner:
         self.conns = conns
         self.clock = conns.clock
         self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
-        self.journal = Journal.create(options.runs_dir, self.run_id, self.clock)
+        self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
+        adapters = options.guards or GuardAdapters()
+        alerts = adapters.alerts
+        self.world = World(
+            conns.clusters, conns.traffic_manager,
+            alerts=(lambda _url: alerts) if alerts is not None else None,
+        )  # fmt: skip
+        self.guards = GuardRails(
+            self.drill, adapters, self.clock, override_reason=options.override_window_reason
+        )
         self.observer: Observer | None = None
         self.injected = False
         self.notes: list[str] = []
+        self.listener: RunListener = options.listener or Silent()
 
-    def _emit(self, kind: str, **data: Any) -> None:
-        if self.o.listener is not None:
-            self.o.listener(kind, data)
+    def phase(self, phase: Phase) -> None:
+        self.journal.append(PhaseEntered(phase=phase))
+        log.info("drill.phase", phase=phase.value, run=self.run_id)
+        self.listener.phase(phase, self.clock.wall())
 
-    def phase(self, name: str) -> None:
-        self.journal.append("phase", phase=name)
-        log.info("drill.phase", phase=name, run=self.run_id)
-        self._emit("phase", phase=name, at=self.clock.wall())
-
-    def mark(self, name: str, **fields: Any) -> float:
+    def mark(self, name: str) -> float:
         at = self.clock.wall()
-        self.journal.append("mark", name=name, at=at, **fields)
+        self.journal.append(Mark(name=name, at=at))
         return at
+
+    def _aborted(self) -> bool:
+        return any(isinstance(r, Aborted) for r in self.journal.records())
 
     def run(self) -> RunResult:
         """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed."""
         self.journal.append(
-            "run.started",
-            runId=self.run_id,
-            drill=self.drill.model_dump(mode="json", by_alias=True),
-            drillPath=str(self.o.drill_path),
-            drillSha256=file_sha256(self.o.drill_path),
-            runBy=self.o.run_by,
-            timeScale=self.conns.time_scale,
-            fqdn=self.conns.fqdn,
-            connection=self.conns.info,
+            RunStarted(
+                run_id=self.run_id,
+                drill=self.drill.model_dump(mode="json", by_alias=True),
+                drill_path=str(self.o.drill_path),
+                drill_sha256=file_sha256(self.o.drill_path),
+                run_by=self.o.run_by,
+                time_scale=self.conns.time_scale,
+                fqdn=self.conns.fqdn,
+                connection=self.conns.info,
+            )
         )
         try:
             with interrupts() as signals:
                 try:
-                    self.phase("preflight")
-                    self.notes = preflight(self.drill, self.conns, self.lock)
-                    self.phase("lock")
+                    self.phase(Phase.PREFLIGHT)
+                    problems = self.guards.check(self.journal)
+                    if problems:
+                        raise PreflightRefused(
+                            "guard rails refused the drill; nothing was changed:\n  - "
+                            + "\n  - ".join(problems)
+                        )
+                    checked = preflight(self.drill, self.conns, self.lock)
+                    self.notes = checked.notes
+                    if checked.prediction is not None:
+                        self.journal.append(prediction_record(checked.prediction))
+                    self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
-                    self.journal.append("refused", reason=str(e))
+                    self.journal.append(Refused(reason=str(e)))
                     self.mark("ended")
-                    self.journal.append("run.finished", verdict="refused")
+                    self.journal.append(RunFinished(verdict="refused"))
+                    self.guards.notice(
+                        end_notice(
+                            self.drill,
+                            self.run_id,
+                            self.clock.wall(),
+                            outcome="refused",
+                            summary=str(e),
+                        )
+                    )
                     if isinstance(e, Interrupted):
                         raise DrillInterrupted(
                             f"interrupted by {e.signal_name} before any change; nothing was changed"
                         ) from None
                     raise
                 self.mark("lock_acquired")
+                self.guards.notice(start_notice(self.drill, self.run_id, self.clock.wall()))
                 try:
-                    self._lifecycle(signals)
-                except Interrupted as e:  # a second signal between the shielded sections
-                    if not any(r["kind"] == "abort" for r in self.journal.records()):
-                        self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+                    try:
+                        self._lifecycle(signals)
+                    except Interrupted as e:  # a second signal between the shielded sections
+                        if not self._aborted():
+                            self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+                    with signals.shield():  # the world is restored: record it to the end
+                        result = self._conclude()
                 finally:
+                    # Unlock comes last: no other drill starts before this one's verdict and
+                    # evidence are journalled (and on any error, the leases still go).
                     with signals.shield():
                         self.lock.release()
-                        self.phase("unlock")
-            records = self.journal.records()
-            report = report_from(records, self.journal.path)
-            self.journal.append(
-                "verdict",
+                        self.phase(Phase.UNLOCK)
+            self.journal.append(RunFinished(verdict=result.report.verdict.outcome.value))
+            self._announce(result)
+            return result
+        finally:
+            self.journal.close()
+
+    def _announce(self, result: RunResult) -> None:
+        """End notice and metrics, after unlock: they never delay or fail the restore."""
+        verdict = result.report.verdict
+        link = self.o.evidence_url or str(result.evidence.get("markdown", result.journal_path))
+        self.guards.notice(
+            end_notice(
+                self.drill, self.run_id, self.clock.wall(),
+                outcome=verdict.outcome.value, summary=verdict.reason, evidence=link,
+            )
+        )  # fmt: skip
+        self.guards.export(result.report)
+
+    def _conclude(self) -> RunResult:
+        """Verdict, then evidence, from the journal."""
+        self.phase(Phase.VERDICT)
+        report = report_from(self.journal.records(), self.journal.path)
+        self.journal.append(
+            VerdictReached(
                 outcome=report.verdict.outcome.value,
                 reason=report.verdict.reason,
                 restored=report.verdict.restored,
             )
-            evidence: dict[str, Path] = {}
-            if self.o.evidence_dir is not None:
-                self.phase("evidence")
-                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
-                self.journal.append("evidence", paths={k: str(v) for k, v in evidence.items()})
-            self.journal.append("run.finished", verdict=report.verdict.outcome.value)
-            return RunResult(
-                self.run_id,
-                self.journal.path,
-                report,
-                list(report.timeline.restore_checks),
-                self.notes,
-                evidence,
-            )
-        finally:
-            self.journal.close()
+        )
+        evidence: dict[str, Path] = {}
+        if self.o.evidence_dir is not None:
+            self.phase(Phase.EVIDENCE)
+            evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
+            self.journal.append(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
+        return RunResult(
+            self.run_id,
+            self.journal.path,
+            report,
+            list(report.timeline.restore_checks),
+            self.notes,
+            evidence,
+        )
 
     def _lifecycle(self, signals: SignalState) -> None:
-        self.observer = Observer(self.drill, self.conns, self.journal, self._on_obs)
+        self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer.run_id = self.run_id
         self.observer.start()
-        waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
+        waits = Waits(
+            self.drill, self.observer, self.lock, self.clock, signals,
+            guard_abort=lambda: self.guards.abort,
+        )  # fmt: skip
         try:
             try:
-                self.phase("baseline")
+                self.phase(Phase.BASELINE)
                 normal = waits.baseline()
-                self.journal.append("baseline", normal=normal)
-                self.phase("snapshot")
-                conns = self.conns
-                snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
-                self.journal.append("snapshot", items=[i.to_record() for i in snapshot.items])
-                self.phase("inject")
+                self.journal.append(Baseline(normal=normal))
+                self.phase(Phase.SNAPSHOT)
+                fault = fault_type(self.drill.fault)
+                items = fault.snapshot(self.drill.fault, self.drill, self.world)
+                self.journal.append(SnapshotTaken(items=tuple(items)))
+                self.phase(Phase.INJECT)
                 self.injected = True
-                injector = Injector(
-                    self.conns.clusters,
-                    self.conns.traffic_manager,
-                    Mutator(self.journal),
-                    self.clock,
-                    waits.cancelled,
-                )
-                injector.inject(self.drill, snapshot)
-                self.phase("observe")
+                self.observer.phases.fault_at = self.clock.wall()
+                mutator = Mutator(self.journal)
+                self.guards.hold_silence(self.run_id, mutator)
+                self.guards.watch()
+                ctx = FaultContext(
+                    self.world, mutator, self.clock, waits.cancelled,
+                    mark=MarkerWriter(self.world, self.run_id).mark,
+                )  # fmt: skip
+                changed = [item for item in items if item.mutable]
+                fault.inject(self.drill.fault, self.drill, changed, ctx)
+                self.phase(Phase.OBSERVE)
                 waits.outage()
             except Interrupted as e:
                 waits.cancelled.set()
@@ -197,37 +278,36 @@ class Runner:
                     complete = self._restore()
             with signals.shield():
                 if complete and self.injected and signals.received is None:
-                    self.phase("failback")
+                    self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
+                    waits.written_back()
         finally:
             with signals.shield():
                 self.observer.stop()
                 self.mark("ended")
-                if signals.received is not None and not any(
-                    r["kind"] == "abort" for r in self.journal.records()
-                ):
+                if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
 
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
-        self.journal.append("abort", reason=reason, interrupted=interrupted)
-        self._emit("abort", reason=reason, interrupted=interrupted)
+        self.journal.append(Aborted(reason=reason, interrupted=interrupted))
+        self.listener.aborted(reason, interrupted)
 
     def _restore(self) -> bool:
-        self.phase("restore")
+        self.guards.stop()
+        self.phase(Phase.RESTORE)
         self.mark("restore_started")
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
-        checks = restore(records, self.conns.clusters, self.conns.traffic_manager, self.journal)
-        self.mark("restored")
+        checks = restore(records, self.world, self.journal)
+        at = self.mark("restored")
+        if self.observer is not None:
+            self.observer.phases.restored_at = at
         for check in checks:
-            self._emit("restore", what=check.what, outcome=check.outcome.value)
+            self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)
 
-    def _on_obs(self, record: dict[str, Any]) -> None:
-        self._emit("obs", **record)
 
-
-def normal_from(records: list[dict[str, Any]]) -> dict[str, str | None]:
-    baseline = next((r for r in reversed(records) if r["kind"] == "baseline"), None)
-    return dict(baseline["normal"]) if baseline else {}
+def normal_from(records: list[Record]) -> dict[str, str | None]:
+    baseline = last(records, Baseline)
+    return dict(baseline.normal) if baseline else {}

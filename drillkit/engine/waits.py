@@ -16,6 +16,7 @@ from drillkit.spec.model import Drill
 STABLE_SAMPLES = 2
 BASELINE_TIMEOUT_S = 30.0
 MIN_WAIT_S = 10.0
+WRITE_BACK_WAIT_S = 30.0
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Waits:
     signals: SignalState
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float = 0.0
+    guard_abort: Callable[[], str | None] | None = None
+    """Why a guard rail wants the drill stopped now (an unexpected alert), or None."""
 
     def __post_init__(self) -> None:
         self.started = self.clock.monotonic()
@@ -48,6 +51,9 @@ class Waits:
             raise DrillAborted(f"observation failed: {self.observer.error!r}"[:300])
         if self.lock.lost.is_set():
             raise DrillAborted("another process took the drill lock")
+        guard = self.guard_abort() if self.guard_abort is not None else None
+        if guard:
+            raise DrillAborted(guard)
         max_s = float(self.drill.abort.max_duration)
         if self.clock.monotonic() - self.started > max_s:
             raise DrillAborted(
@@ -116,6 +122,19 @@ class Waits:
                     return True
             self.clock.sleep(self.tick)
         return False
+
+    def written_back(self, limit_s: float = WRITE_BACK_WAIT_S) -> bool:
+        """Until every canary write the survivor took is readable through the target (bounded:
+        replication back to a restored region may lag, and a drill should measure it)."""
+        canaries = self.observer.canaries
+        deadline = self.clock.monotonic() + limit_s
+        while canaries is not None and self.signals.received is None:
+            if canaries.written_back():
+                return True
+            if self.clock.monotonic() >= deadline:
+                return False
+            self.clock.sleep(self.tick)
+        return True
 
     def failback(self, normal: dict[str, str | None]) -> bool:
         """Until every vantage point is answered by its normal region again (bounded)."""

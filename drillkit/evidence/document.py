@@ -6,13 +6,16 @@ same keys).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from drillkit.core.metrics import Measure, VantageMetrics
+from drillkit.core.metrics import Measure, VantageMetrics, metrics_summary
 from drillkit.core.redact import redact
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
+from drillkit.evidence.data import data_document
 
 SCHEMA_VERSION = 1
 
@@ -67,6 +70,35 @@ def _phases(report: RunReport) -> dict[str, float | None]:
     }
 
 
+def _changes(tl: Timeline) -> list[dict[str, Any]]:
+    """Every change with, for a snapshot item, what restore made of it."""
+    restored = {c.what: c for c in tl.restore_checks}
+    out = []
+    for c in tl.changes:
+        check = restored.get(c.item) if c.item else None
+        out.append(
+            {
+                "at": c.at,
+                "action": c.action,
+                "target": c.target,
+                "region": c.region,
+                "value": c.value,
+                "node": c.node,
+                "reason": c.reason,
+                "ok": c.ok,
+                "detail": c.detail,
+                "restore": None
+                if check is None
+                else {
+                    "outcome": str(check.outcome),
+                    "actual": check.actual,
+                    "detail": check.detail,
+                },
+            }
+        )
+    return out
+
+
 def evidence_document(report: RunReport) -> dict[str, Any]:
     """The whole run as JSON-ready data; instants are epoch seconds, durations carry ``S``."""
     tl, metrics, verdict = report.timeline, report.metrics, report.verdict
@@ -96,6 +128,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             "reason": verdict.reason,
             "restored": verdict.restored,
             "exitCode": int(verdict.exit_code),
+            "warnings": list(verdict.warnings),
         },
         "objectives": [
             {
@@ -103,6 +136,8 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "targetS": o.target,
                 "measured": _measure(o.measured),
                 "held": o.held,
+                "unit": o.unit,
+                "uncertainty": _measure(o.uncertainty),
             }
             for o in verdict.objectives
         ],
@@ -136,8 +171,43 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             }
             for c in tl.restore_checks
         ],
+        "data": data_document(report.data, tl.time_scale, tl.fault_injected_at),
+        "changes": _changes(tl),
         "abortReason": tl.abort_reason,
         "journalPaths": list(report.journal_paths),
+        "prediction": report.prediction.to_dict() if report.prediction else None,
+        "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
+        "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)
+    return redacted
+
+
+def run_summary(
+    report: RunReport, *, evidence: Mapping[str, Path], journal: Path
+) -> dict[str, Any]:
+    """What ``drillkit run --output json`` prints: the evidence document's headline, flat
+    (verdict, metrics in measured seconds, evidence and journal paths), redacted the same way."""
+    document = evidence_document(report)
+    summary = {
+        "runId": document["runId"],
+        "drill": document["drill"]["name"],
+        "verdict": document["verdict"]["outcome"],
+        "restored": document["verdict"]["restored"],
+        "timeScale": document["timeScale"],
+        "faultInjectedAt": document["phases"]["faultInjectedAt"],
+        "metrics": metrics_summary(report.metrics),
+        "evidence": {key: str(path) for key, path in evidence.items()},
+        "journal": str(journal),
+        "reason": document["verdict"]["reason"],
+    }
+    if report.data.canaries:  # the canaries' figures, without the per-write series
+        data = document["data"]
+        summary["data"] = {
+            **{k: v for k, v in data.items() if k != "canaries"},
+            "canaries": [
+                {k: v for k, v in c.items() if k != "lagSeries"} for c in data["canaries"]
+            ],
+        }
+    redacted: dict[str, Any] = redact(summary)
     return redacted

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import traceback
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from drillkit.core.report import RunReport
 from drillkit.errors import DrillDefinitionError, Problem
+from drillkit.evidence.data import data_markdown
 from drillkit.evidence.document import evidence_document, utc
 from drillkit.evidence.mermaid import gantt
 
@@ -78,9 +80,25 @@ def _environment(fault_at: float | None) -> Any:
     return env
 
 
+def _template_line(error: Exception) -> int:
+    """The template line of an error: a syntax error knows it; a render error's traceback does.
+
+    jinja2 rewrites the traceback of a render error so that its frames point into the template
+    (file name ``<template>`` for ``from_string``); the innermost such frame is the real line.
+    """
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int) and line > 0:
+        return line
+    found = 1
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == "<template>":
+            found = lineno
+    return found
+
+
 def _template_problem(template: Path | None, error: Exception) -> DrillDefinitionError:
     where = str(template) if template is not None else DEFAULT_TEMPLATE
-    line = getattr(error, "lineno", None) or 1
+    line = _template_line(error)
     message = getattr(error, "message", None) or str(error)
     return DrillDefinitionError([Problem(where, line, 1, f"evidence template error: {message}")])
 
@@ -105,7 +123,14 @@ def render_markdown(report: RunReport, template: Path | None = None) -> str:
     env = _environment(report.timeline.fault_injected_at)
     try:
         compiled = env.from_string(_template_source(template))
-        text: str = compiled.render(**evidence_document(report), mermaid=gantt(report))
+        tl = report.timeline
+        data_section = data_markdown(
+            report.data, tl.time_scale, tl.fault_injected_at, report.target,
+            ", ".join(report.survivors),
+        )  # fmt: skip
+        text: str = compiled.render(
+            **evidence_document(report), mermaid=gantt(report), dataSection=data_section
+        )
     except jinja2.TemplateError as e:
         raise _template_problem(template, e) from e
     return text if text.endswith("\n") else text + "\n"

@@ -3,6 +3,7 @@
 The Kubernetes twin reads ``regions`` and ``workloads``; the Traffic Manager twin reads
 ``trafficManager``, ``geography`` and ``latencies``. ``timeScale`` compresses every Traffic
 Manager timing (probe interval, timeout, TTL) so that a drill with real settings runs fast.
+``aks``, ``reconcilers`` and ``strays`` make a hostile world (docs/hostile-sandbox.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drillkit.sandbox.data.settings import DataWorld
+from drillkit.sandbox.hostile import Aks, Reconcilers, Strays
 from drillkit.sandbox.realism import Realism
 from drillkit.spec.durations import Duration
 
@@ -50,7 +53,12 @@ class WorkloadRef(_Model):
 class Region(_Model):
     """One region: a Kubernetes cluster twin plus its ingress."""
 
-    nodes: int = Field(3, ge=1, le=500, description="Number of nodes, named <region>-node-<n>.")
+    nodes: int = Field(
+        3,
+        ge=1,
+        le=500,
+        description="Number of nodes, named <region>-node-<n> (the user pool with AKS realism).",
+    )
     ingress: Ingress
     serving: list[WorkloadRef] = Field(
         description="Workloads whose ready replicas the ingress health path reports on."
@@ -196,6 +204,13 @@ class World(_Model):
     latencies: dict[str, dict[str, float]] = Field(
         default_factory=dict,
         description="Performance routing: client country -> endpoint location -> latency (ms).",
+    )
+    aks: Aks = Field(default_factory=Aks)
+    reconcilers: Reconcilers = Field(default_factory=Reconcilers)
+    strays: Strays | None = None
+    data: DataWorld = Field(
+        default_factory=DataWorld,
+        description="The replicated store behind every region's /canary/{id}.",
     )
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
-from drillkit.engine.journal import read_journal
+from drillkit.engine.records import PhaseEntered, read_journal
 from tests.chaos.conftest import CHAOS_TIME_SCALE, Outcome
 from tests.chaos.harness import (
     SandboxProcess,
@@ -192,5 +192,5 @@ def test_60_percent_faults_from_the_first_mutation_on(
     finally:
         twin.clear_faults()
     journal = next((tmp_path / "runs").glob("*/journal.jsonl"))
-    assert any(r["kind"] == "phase" and r["phase"] == "inject" for r in read_journal(journal))
+    assert any(isinstance(r, PhaseEntered) and r.phase == "inject" for r in read_journal(journal))
     _assert_stopped_naming_leftovers(outcome, reader, pristine, tmp_path / "runs")

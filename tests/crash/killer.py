@@ -19,7 +19,8 @@ import signal
 import sys
 import threading
 import urllib.request
-from typing import Any
+
+from drillkit.engine.records import R, Record
 
 
 def parse_point(text: str) -> tuple[str, dict[str, str]]:
@@ -32,8 +33,9 @@ def parse_point(text: str) -> tuple[str, dict[str, str]]:
     return kind, match
 
 
-def matches(record: dict[str, Any], kind: str, match: dict[str, str]) -> bool:
-    return record["kind"] == kind and all(str(record.get(k)) == v for k, v in match.items())
+def matches(record: Record, kind: str, match: dict[str, str]) -> bool:
+    """The record is of ``kind`` and each named field's text equals the wanted value."""
+    return record.kind == kind and all(str(getattr(record, k, None)) == v for k, v in match.items())
 
 
 def turn_faults_on(admin_url: str) -> None:
@@ -58,8 +60,8 @@ def install(kind: str, match: dict[str, str], nth: int) -> None:
     faults_after = parse_point(os.environ.get("KILLER_FAULTS_AFTER", ""))
     admin_url = os.environ.get("KILLER_ADMIN_URL", "")
 
-    def append(self: Journal, record_kind: str, **fields: Any) -> dict[str, Any]:
-        record = original(self, record_kind, **fields)
+    def append(self: Journal, new: R) -> R:
+        record = original(self, new)
         if admin_url and not faults_on.is_set() and matches(record, *faults_after):
             faults_on.set()
             turn_faults_on(admin_url)

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
-from drillkit.engine.journal import read_journal
+from drillkit.engine.records import RECORD_TYPES, SnapshotTaken, read_journal
 from tests.chaos.harness import (
     SandboxProcess,
     WorldReader,
@@ -48,7 +48,10 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "evidence": ("evidence", 1, "delete"),
     "run.finished": ("run.finished", 1, "delete"),
     "refused": ("refused", 1, "viewer"),
+    "canary": ("canary", 20, "data"),
+    "guard": ("guard", 1, "override"),
 }
+CLOSED_WINDOW = {"timezone": "UTC", "hours": "00:00-00:01", "blackout": ["2000-01-01/2099-12-31"]}
 # Kinds only `drillkit restore` writes, and restore's own steps: crash the restore itself.
 RESTORE_POINTS: dict[str, tuple[str, int]] = {
     "recovery.started": ("recovery.started", 1),
@@ -57,16 +60,14 @@ RESTORE_POINTS: dict[str, tuple[str, int]] = {
     "restore.check": ("restore.check", 2),
     "recovery.finished": ("recovery.finished", 1),
 }
-# Every kind the engine writes (drillkit/engine/*.py); obs.error has its own test below.
-ENGINE_KINDS = {
-    "run.started", "phase", "mark", "refused", "run.finished", "verdict", "evidence", "baseline",
-    "snapshot", "abort", "intent", "result", "obs", "obs.error", "obs.status", "restore.check",
-    "restore.intent", "restore.result", "recovery.started", "recovery.finished",
-}  # fmt: skip
+# Every typed record kind (drillkit/engine/records.py); obs.error has its own test below.
+ENGINE_KINDS = set(RECORD_TYPES)
 
 
 def _drill(folder: Path, variant: str) -> Path:
     write_world(folder, CRASH_TIME_SCALE)
+    if variant == "override":
+        return write_drill(folder, "override.yaml", guards={"window": CLOSED_WINDOW})
     if variant == "viewer":
         return write_drill(
             folder,
@@ -74,12 +75,18 @@ def _drill(folder: Path, variant: str) -> Path:
             regions__us__kubeContext="sandbox-us-viewer",
             regions__eu__kubeContext="sandbox-eu-viewer",
         )
+    canaries = [
+        {"name": "orders", "every": "100ms",
+         "write": {"url": "http://us.ingress.sandbox.test/canary/{id}", "body": "{}"},
+         "read": {"url": "http://eu.ingress.sandbox.test/canary/{id}"}},
+    ] if variant == "data" else []  # fmt: skip
     return write_drill(
         folder,
         f"{variant}.yaml",
         fault__evictionTimeout="1s",
-        fault__onBlocked=variant,
+        fault__onBlocked="delete" if variant == "data" else variant,
         observe__statusInterval="1s",
+        observe__data=canaries,
     )
 
 
@@ -87,10 +94,11 @@ def _run_killed(
     twin: SandboxProcess, drill: Path, runs: Path, point: str, nth: int, **kwargs: Any
 ) -> Path:
     """Run the drill under the killer; the journal it left, which ends with the chosen kind."""
+    extra = ("--override-window", "--reason", "crash matrix") if drill.stem == "override" else ()
     proc = drillkit(
         point, str(nth), "run", str(drill), "--yes", "--attach", str(twin.state_dir),
         "--runs-dir", str(runs), "--evidence-dir", str(runs.parent / "evidence"),
-        "--output", "json",
+        "--output", "json", *extra,
         prefix=KILLER, **kwargs,
     )  # fmt: skip
     code, _, err = finish(proc)
@@ -113,20 +121,23 @@ def _assert_world_is_the_snapshot(
     after = reader.state()
     assert after == before
     for record in read_journal(journal):
-        if record["kind"] == "snapshot":
-            for item in record["items"]:
-                assert after[item["what"]] == item["value"], item
+        if isinstance(record, SnapshotTaken):
+            for item in record.items:
+                assert after[item.what] == item.value, item
 
 
 def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
-    """Every record kind written by drillkit/engine is a kill point of the matrix."""
+    """Every record class is written by drillkit/engine, and each kind is a kill point."""
     engine = Path(__file__).resolve().parents[2] / "drillkit" / "engine"
     import re
 
-    written = set()
-    for source in engine.glob("*.py"):
-        written |= set(re.findall(r'journal\.append\(\s*"([a-z.]+)"', source.read_text()))
-    assert written == ENGINE_KINDS
+    sources = "\n".join(
+        p.read_text() for p in engine.rglob("*.py") if p.name not in ("records.py", "codec.py")
+    )
+    unwritten = {
+        kind for kind, cls in RECORD_TYPES.items() if not re.search(rf"\b{cls.__name__}\(", sources)
+    }
+    assert unwritten == set(), "record classes no engine module constructs"
     covered = {p.partition(":")[0] for p, _, _ in RUN_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _ in RESTORE_POINTS.values()}
     assert ENGINE_KINDS - covered == {"obs.error"}  # its own test: it needs failing ARM reads
@@ -146,7 +157,7 @@ def test_sigkill_after_a_run_record_then_restore_latest(
     runs = tmp_path / "runs"
     journal = _run_killed(twin, _drill(tmp_path, variant), runs, kind, nth)
     last = read_journal(journal)[-1]
-    assert last["kind"] == kind.partition(":")[0]
+    assert last.kind == kind.partition(":")[0]
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)
 
@@ -169,7 +180,7 @@ def test_sigkill_during_restore_then_restore_again(
     )
     code, _, err = finish(proc)
     assert code == -signal.SIGKILL, f"restore was not killed at {point} ({code}): {err[-3000:]}"
-    assert read_journal(journal)[-1]["kind"] == kind.partition(":")[0]
+    assert read_journal(journal)[-1].kind == kind.partition(":")[0]
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)
 
@@ -190,6 +201,37 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
         journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)
     finally:
         twin.clear_faults()
-    assert read_journal(journal)[-1]["kind"] == "obs.error"
+    assert read_journal(journal)[-1].kind == "obs.error"
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["intent", "result", "phase-observe", "restore.intent"])
+def test_journal_lost_entirely_then_restore_scan(
+    point: str,
+    twin: SandboxProcess,
+    reader: WorldReader,
+    pristine: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """SIGKILL after this record, then the whole runs directory lost: ``restore --scan`` puts
+    the world back from the markers the changed objects carry, with no journal at all."""
+    import shutil
+
+    kind, nth, variant = RUN_POINTS[point]
+    runs = tmp_path / "runs"
+    drill = _drill(tmp_path, variant)
+    journal = _run_killed(twin, drill, runs, kind, nth)
+    snapshot = [r for r in read_journal(journal) if isinstance(r, SnapshotTaken)]
+    shutil.rmtree(runs)
+    result = CliRunner().invoke(cli, [
+        "restore", "--scan", "--drill", str(drill), "--attach", str(twin.state_dir), "--yes",
+        "--runs-dir", str(tmp_path / "scan"),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    after = reader.state()
+    assert after == pristine
+    for record in snapshot:
+        for item in record.items:
+            assert after[item.what] == item.value, item

@@ -19,7 +19,7 @@ import yaml
 
 from drillkit.adapters import retry
 from drillkit.adapters.connect import connect_sandbox
-from drillkit.engine.journal import read_journal
+from drillkit.engine.records import Record, read_journal
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import load_world
 from drillkit.spec.loader import load_drill
@@ -155,10 +155,10 @@ def journal_of(runs_dir: Path) -> Path | None:
 
 def wait_for_record(
     runs_dir: Path,
-    match: Callable[[dict[str, Any]], bool],
+    match: Callable[[Record], bool],
     proc: subprocess.Popen[str],
     timeout: float = 60.0,
-) -> dict[str, Any]:
+) -> Record:
     """Tail the run's journal until a record matches (or the process ends: a failure)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -86,7 +86,7 @@ def test_drift_makes_restore_incomplete_until_forced(
     runs = tmp_path / "runs"
     proc = drillkit("run", str(drill), "--yes", "--attach", str(healthy_twin.state_dir),
                     "--runs-dir", str(runs), "--evidence-dir", str(tmp_path / "ev"))  # fmt: skip
-    wait_for_record(runs, lambda r: r["kind"] == "result", proc)
+    wait_for_record(runs, lambda r: r.kind == "result", proc)
     stop(proc, signal.SIGKILL)
     us = healthy_twin.conns.clusters["us"]
     us.set_replicas("Deployment", "shop", "web", 5)

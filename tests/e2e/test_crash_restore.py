@@ -13,18 +13,18 @@ import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
-from drillkit.engine.journal import read_journal
+from drillkit.engine.records import PhaseEntered, Record, read_journal
 from tests.e2e.conftest import Twin, drillkit, journal_of, stop, wait_for_record
 
-Match = Callable[[dict[str, Any]], bool]
+Match = Callable[[Record], bool]
 
 
 def phase(name: str) -> Match:
-    return lambda r: r["kind"] == "phase" and r["phase"] == name
+    return lambda r: isinstance(r, PhaseEntered) and r.phase == name
 
 
 def first(kind: str) -> Match:
-    return lambda r: r["kind"] == kind
+    return lambda r: r.kind == kind
 
 
 KILL_POINTS: dict[str, Match] = {
@@ -69,10 +69,10 @@ def test_sigkill_then_restore_latest_gives_back_the_snapshot(
     assert healthy_twin.state() == before
     journal = journal_of(runs)
     assert journal is not None
-    writes = sum(1 for r in read_journal(journal) if r["kind"] == "restore.intent")
+    writes = sum(1 for r in read_journal(journal) if r.kind == "restore.intent")
     again = CliRunner().invoke(cli, ["restore", "--latest", "--yes", "--runs-dir", str(runs)])
     assert again.exit_code == 0, again.output
-    assert sum(1 for r in read_journal(journal) if r["kind"] == "restore.intent") == writes
+    assert sum(1 for r in read_journal(journal) if r.kind == "restore.intent") == writes
 
 
 @pytest.mark.parametrize(

@@ -39,8 +39,8 @@ def test_a_second_concurrent_drill_is_refused_by_the_lock(
     """While one drill holds the Leases, another is refused in preflight (exit 3)."""
     drill = drill_file(fault__evictionTimeout="1s")
     first = drillkit(*_args(healthy_twin, drill, tmp_path / "a"), "--output", "json")
-    wait_for_record(tmp_path / "a" / "runs", lambda r: r["kind"] == "phase"
-                    and r["phase"] == "baseline", first)  # fmt: skip
+    wait_for_record(tmp_path / "a" / "runs", lambda r: r.kind == "phase"
+                    and getattr(r, "phase", None) == "baseline", first)  # fmt: skip
     second = CliRunner().invoke(cli, _args(healthy_twin, drill, tmp_path / "b"))
     assert second.exit_code == 3, second.output
     assert "holds the lock" in second.output and "nothing was changed" in second.output
@@ -57,7 +57,7 @@ def test_survivor_failure_mid_drill_aborts_and_restores(
     drill = drill_file(fault__evictionTimeout="1s")
     proc = drillkit(*_args(healthy_twin, drill, tmp_path), "--output", "json")
     try:
-        wait_for_record(tmp_path / "runs", lambda r: r["kind"] == "result", proc)
+        wait_for_record(tmp_path / "runs", lambda r: r.kind == "result", proc)
         eu.set_replicas("Deployment", "shop", "web", 0)
         out, err = proc.communicate(timeout=90)
     finally:

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from drillkit.adapters.bundle import Connections
+from drillkit.adapters.bundle import ConnectionInfo, Connections
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.ports import (
     AccessCheck,
@@ -22,12 +23,15 @@ from drillkit.adapters.ports import (
     HpaState,
     HttpResult,
     LeaseState,
+    MarkedObject,
     NodeState,
+    PdbState,
     PodRef,
     Target,
     TmEndpoint,
     WorkloadState,
 )
+from drillkit.core.design import DesignEndpoint, DesignProfile, Monitor
 from drillkit.errors import PermanentAdapterError
 from drillkit.spec.model import Drill
 
@@ -76,6 +80,7 @@ class FakeCluster:
     pods: dict[str, PodRef] = field(default_factory=dict)
     workloads: dict[str, WorkloadState] = field(default_factory=dict)
     hpas: list[HpaState] = field(default_factory=list)
+    pdbs: list[PdbState] = field(default_factory=list)
     leases: dict[str, LeaseState] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)
@@ -83,6 +88,8 @@ class FakeCluster:
     server_url: str = ""
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
+    """(kind, namespace, name) -> drillkit's annotations on it."""
 
     def _log(self, *call: Any) -> None:
         with self.lock:
@@ -90,7 +97,7 @@ class FakeCluster:
 
     def mutations(self) -> list[tuple[Any, ...]]:
         reads = {"server", "can_i", "list_nodes", "get_node", "pods_on_node", "list_workloads",
-                 "get_workload", "list_hpas", "get_lease"}  # fmt: skip
+                 "get_workload", "list_hpas", "list_pdbs", "get_lease"}  # fmt: skip
         return [c for c in self.calls if c[0] not in reads]
 
     def server(self) -> str:
@@ -105,6 +112,26 @@ class FakeCluster:
 
     def get_node(self, name: str) -> NodeState | None:
         return NodeState(name, self.nodes[name]) if name in self.nodes else None
+
+    def annotate(
+        self, kind: str, namespace: str, name: str, values: Mapping[str, str | None]
+    ) -> None:
+        current = self.annotations.setdefault((kind, namespace, name), {})
+        if all(v is None for v in values.values()) and not set(values) & set(current):
+            return  # as the adapter: removing absent annotations writes nothing
+        self._log("annotate", kind, namespace, name, tuple(sorted(values)))
+        for key, value in values.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+
+    def marked(self) -> list[MarkedObject]:
+        return [
+            MarkedObject(kind, ns, name, dict(values))
+            for (kind, ns, name), values in sorted(self.annotations.items())
+            if "drillkit.dev/run" in values
+        ]
 
     def set_unschedulable(self, name: str, value: bool) -> None:
         self._log("set_unschedulable", name, value)
@@ -141,6 +168,9 @@ class FakeCluster:
 
     def list_hpas(self, namespace: str) -> list[HpaState]:
         return list(self.hpas)
+
+    def list_pdbs(self) -> list[PdbState]:
+        return list(self.pdbs)
 
     def get_lease(self, namespace: str, name: str) -> LeaseState | None:
         return self.leases.get(f"{namespace}/{name}")
@@ -180,6 +210,19 @@ class FakeTrafficManager:
     world: FakeWorld
     disabled: set[str] = field(default_factory=set)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def profile_tags(self) -> dict[str, dict[str, str]]:
+        return {p: dict(t) for p, t in self.tags.items()}
+
+    def tag_profile(self, profile: str, tags: Mapping[str, str | None]) -> None:
+        self.calls.append(("tag_profile", profile, tuple(sorted(tags))))
+        current = self.tags.setdefault(profile, {})
+        for key, value in tags.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
 
     def fqdn(self) -> str:
         return "myapp.trafficmanager.net"
@@ -197,7 +240,20 @@ class FakeTrafficManager:
                                      "Enabled" if enabled else "Disabled", status))  # fmt: skip
         return result
 
-    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None:
+    def design(self) -> DesignProfile:
+        """A Priority profile over one endpoint per region, probed every 10 s."""
+        leaves = tuple(
+            DesignEndpoint(
+                e.name, e.type, e.target, e.endpoint_status, e.monitor_status, priority=i + 1
+            )
+            for i, e in enumerate(self.endpoints())
+        )
+        monitor = Monitor(interval_s=10, timeout_s=5, tolerated_failures=3)
+        return DesignProfile("myapp-child", "Priority", 30, monitor, endpoints=leaves)
+
+    def set_endpoint_status(
+        self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
+    ) -> None:
         self.calls.append(("set_endpoint_status", name, status))
         if status == "Disabled":
             self.disabled.add(name)
@@ -276,7 +332,7 @@ class FakeWorld:
             clock=SystemClock(),
             fqdn="myapp.trafficmanager.net",
             time_scale=1.0,
-            info={"environment": "fake"},
+            info=ConnectionInfo(environment="fake"),
         )
 
 

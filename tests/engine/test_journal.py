@@ -1,15 +1,27 @@
-"""The run journal: durable, append-only, crash-tolerant, secret-free."""
+"""The run journal: durable, append-only, crash-tolerant, secret-free, typed."""
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 import pytest
 
 from drillkit.adapters.clock import SystemClock
-from drillkit.engine.journal import Journal, find_journal, read_journal
-from drillkit.errors import DrillkitError
+from drillkit.engine.journal import Journal
+from drillkit.engine.records import (
+    Intent,
+    Mark,
+    Refused,
+    SnapshotTaken,
+    read_journal,
+)
+from drillkit.engine.runs import RunStore
+
+
+def _journal(tmp_path: Path) -> Journal:
+    return RunStore(tmp_path).create("run-1", SystemClock())
 
 
 def test_every_record_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -22,65 +34,82 @@ def test_every_record_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         real(fd)
 
     monkeypatch.setattr(os, "fsync", fsync)
-    with Journal.create(tmp_path, "run-1", SystemClock()) as journal:
-        journal.append("a")
-        journal.append("b", x=1)
+    with _journal(tmp_path) as journal:
+        journal.append(Mark(name="a"))
+        journal.append(Refused(reason="b"))
     assert len(synced) == 2
-    assert [r["kind"] for r in read_journal(tmp_path / "run-1" / "journal.jsonl")] == ["a", "b"]
+    assert [r.kind for r in read_journal(tmp_path / "run-1" / "journal.jsonl")] == [
+        "mark",
+        "refused",
+    ]
+
+
+def test_append_stamps_sequence_and_times(tmp_path: Path) -> None:
+    """append() returns the record with its seq, monotonic and wall stamps filled in."""
+    with _journal(tmp_path) as journal:
+        first = journal.append(Mark(name="a", at=1.0))
+        second = journal.append(Mark(name="b", at=2.0))
+    assert (first.seq, second.seq) == (1, 2)
+    assert second.wall >= first.wall > 0 and second.mono >= first.mono > 0
+    assert read_journal(journal.path) == [first, second]
 
 
 def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
     """A record cut short by SIGKILL does not hide the records before it."""
-    with Journal.create(tmp_path, "run-1", SystemClock()) as journal:
-        journal.append("snapshot", items=[])
+    with _journal(tmp_path) as journal:
+        journal.append(SnapshotTaken(items=()))
     path = tmp_path / "run-1" / "journal.jsonl"
     with path.open("a") as f:
         f.write('{"seq": 2, "kind": "inte')
-    assert [r["kind"] for r in read_journal(path)] == ["snapshot"]
+    assert [r.kind for r in read_journal(path)] == ["snapshot"]
+
+
+def test_records_appended_after_a_torn_line_are_read(tmp_path: Path) -> None:
+    """`drillkit restore` reopening a journal torn by SIGKILL starts a new line: its records
+    stay readable instead of being glued onto the torn one."""
+    with _journal(tmp_path) as journal:
+        journal.append(SnapshotTaken(items=()))
+    path = tmp_path / "run-1" / "journal.jsonl"
+    with path.open("a") as f:
+        f.write('{"seq": 2, "kind": "inte')
+    with Journal(path, SystemClock()) as journal:
+        journal.append(Mark(name="restore_started"))
+    assert [r.kind for r in read_journal(path)] == ["snapshot", "mark"]
 
 
 def test_reopening_continues_the_sequence(tmp_path: Path) -> None:
     """A journal reopened by `drillkit restore` appends after the last record."""
-    with Journal.create(tmp_path, "run-1", SystemClock()) as journal:
-        journal.append("a")
-    with Journal(tmp_path / "run-1" / "journal.jsonl", SystemClock()) as journal:
-        journal.append("b")
-    assert [r["seq"] for r in read_journal(tmp_path / "run-1" / "journal.jsonl")] == [1, 2]
+    with _journal(tmp_path) as journal:
+        journal.append(Mark(name="a"))
+    with RunStore(tmp_path).open("run-1", SystemClock()) as journal:
+        journal.append(Mark(name="b"))
+    assert [r.seq for r in read_journal(tmp_path / "run-1" / "journal.jsonl")] == [1, 2]
 
 
 def test_secrets_are_redacted(tmp_path: Path) -> None:
-    """Token-like fields and bearer strings never reach the file."""
-    with Journal.create(tmp_path, "run-1", SystemClock()) as journal:
-        journal.append("x", token="s3cr3t-value", note="Authorization: Bearer abc.def.ghi")
+    """Token-like fields and bearer strings never reach the file, nor the records in memory."""
+    with _journal(tmp_path) as journal:
+        written = journal.append(Refused(reason="Authorization: Bearer abc.def.ghi"))
     text = (tmp_path / "run-1" / "journal.jsonl").read_text()
-    assert "s3cr3t-value" not in text and "abc.def.ghi" not in text
-    assert "[redacted]" in text
+    assert "abc.def.ghi" not in text and "[redacted]" in text
+    assert isinstance(written, Refused) and "abc.def.ghi" not in written.reason
 
 
-def test_a_run_cannot_reuse_a_journal(tmp_path: Path) -> None:
-    """Creating a journal for an existing run id refuses."""
-    Journal.create(tmp_path, "run-1", SystemClock()).close()
-    (tmp_path / "run-1" / "journal.jsonl").write_text('{"seq":1,"kind":"a","wall":1}\n')
-    with pytest.raises(DrillkitError, match="already exists"):
-        Journal.create(tmp_path, "run-1", SystemClock())
+def test_the_first_record_carries_the_schema_version(tmp_path: Path) -> None:
+    """run.started, the first record, says which schemaVersion wrote the journal."""
+    from drillkit.engine.records import SCHEMA_VERSION, RunStarted
+
+    with _journal(tmp_path) as journal:
+        journal.append(RunStarted(run_id="run-1", drill={}))
+    first = json.loads((tmp_path / "run-1" / "journal.jsonl").read_text().splitlines()[0])
+    assert first["kind"] == "run.started" and first["schemaVersion"] == SCHEMA_VERSION == 2
 
 
-def test_latest_finds_the_most_recently_started_run(tmp_path: Path) -> None:
-    """--latest picks the run whose first record is newest."""
-    for name, wall in (("b-run", 200.0), ("a-run", 300.0), ("c-run", 100.0)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "journal.jsonl").write_text(f'{{"seq":1,"kind":"x","wall":{wall}}}\n')
-    assert find_journal(None, tmp_path, latest=True).parent.name == "a-run"
-    assert find_journal("c-run", tmp_path).parent.name == "c-run"
-    with pytest.raises(DrillkitError, match="no run 'zzz'"):
-        find_journal("zzz", tmp_path)
-
-
-def test_latest_skips_runs_that_changed_nothing(tmp_path: Path) -> None:
-    """--latest prefers the newest run with an intent over a later refused run."""
-    crashed = '{"seq":1,"kind":"run.started","wall":100}\n{"seq":2,"kind":"intent","wall":101}\n'
-    refused = '{"seq":1,"kind":"run.started","wall":200}\n{"seq":2,"kind":"refused","wall":201}\n'
-    for name, text in (("crashed", crashed), ("refused", refused)):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "journal.jsonl").write_text(text)
-    assert find_journal(None, tmp_path, latest=True).parent.name == "crashed"
+def test_an_intent_keeps_only_the_fields_it_has(tmp_path: Path) -> None:
+    """An intent's absent optional fields are left out of its line, and read back as None."""
+    with _journal(tmp_path) as journal:
+        journal.append(Intent(id="m1", action="evict", region="us", pod="shop/web-1"))
+    line = json.loads((tmp_path / "run-1" / "journal.jsonl").read_text())
+    assert set(line) == {"seq", "kind", "mono", "wall", "id", "action", "region", "pod"}
+    (intent,) = read_journal(journal.path)
+    assert isinstance(intent, Intent) and intent.item is None and intent.pod == "shop/web-1"

@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from drillkit.core.plan import Phase, build_plan
 from drillkit.core.verdict import Outcome
-from drillkit.engine.journal import read_journal
+from drillkit.engine.listener import Silent
+from drillkit.engine.records import Intent, PhaseEntered, Result, SnapshotTaken, read_journal
 from drillkit.engine.runner import Runner, RunOptions, RunResult
 from drillkit.errors import PreflightRefused
 from drillkit.exitcodes import ExitCode
@@ -29,7 +31,7 @@ def run(world: FakeWorld, tmp_path: Path, drill: Drill | None = None, **kw: Any)
 
 
 def kinds(result: RunResult) -> list[str]:
-    return [r["kind"] for r in read_journal(result.journal_path)]
+    return [r.kind for r in read_journal(result.journal_path)]
 
 
 def test_drain_drill_passes_and_restores_every_node(world: FakeWorld, tmp_path: Path) -> None:
@@ -42,18 +44,38 @@ def test_drain_drill_passes_and_restores_every_node(world: FakeWorld, tmp_path: 
     assert {c.outcome.value for c in result.restore_checks} == {"restored"}
 
 
+class _Phases(Silent):
+    def __init__(self) -> None:
+        self.seen: list[Phase] = []
+
+    def phase(self, phase: Phase, at: float) -> None:
+        self.seen.append(phase)
+
+
+def test_a_run_goes_through_the_phases_in_the_documented_order(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    """A passing run reports every phase in Phase order, the plan's order: unlock comes last,
+    after the verdict and the evidence."""
+    listener = _Phases()
+    result = run(world, tmp_path, listener=listener, evidence_dir=tmp_path / "evidence")
+    assert listener.seen == list(Phase)
+    assert [s.phase for s in build_plan(make_drill()).steps] == list(Phase)
+    phases = [r.phase for r in read_journal(result.journal_path) if isinstance(r, PhaseEntered)]
+    assert phases == list(Phase)
+    assert kinds(result)[-2:] == ["phase", "run.finished"]
+
+
 def test_snapshot_is_journalled_before_the_first_mutation(world: FakeWorld, tmp_path: Path) -> None:
     """The journal holds the snapshot before any intent, and every intent has a result after."""
     records = read_journal(run(world, tmp_path).journal_path)
-    order = [r["kind"] for r in records]
+    order = [r.kind for r in records]
     assert order.index("snapshot") < order.index("intent")
-    intents = [r["id"] for r in records if r["kind"] == "intent"]
-    results = [r["id"] for r in records if r["kind"] == "result"]
-    assert sorted(intents) == sorted(results)
-    for r in records:
-        if r["kind"] == "result":
-            intent = next(i for i in records if i["kind"] == "intent" and i["id"] == r["id"])
-            assert intent["seq"] < r["seq"]
+    intents = {r.id: r for r in records if isinstance(r, Intent)}
+    results = [r for r in records if isinstance(r, Result)]
+    assert sorted(intents) == sorted(r.id for r in results)
+    for r in results:
+        assert intents[r.id].seq < r.seq
 
 
 def test_drain_skips_daemonset_and_mirror_pods(world: FakeWorld, tmp_path: Path) -> None:
@@ -70,8 +92,12 @@ def test_blocked_eviction_is_retried_then_the_pod_deleted(world: FakeWorld, tmp_
     calls = world.clusters["us"].calls
     assert sum(1 for c in calls if c == ("evict", "shop/web-2")) > 1
     assert ("delete_pod", "shop/web-2") in calls
-    deletes = [r for r in read_journal(result.journal_path) if r.get("action") == "delete-pod"]
-    assert deletes and deletes[0]["pod"] == "shop/web-2" and "onBlocked" in deletes[0]["reason"]
+    deletes = [
+        r
+        for r in read_journal(result.journal_path)
+        if isinstance(r, Intent) and r.action == "delete-pod"
+    ]
+    assert deletes and deletes[0].pod == "shop/web-2" and "onBlocked" in (deletes[0].reason or "")
     assert result.report.verdict.outcome is Outcome.PASS
 
 
@@ -116,20 +142,20 @@ def test_scale_down_restores_replicas_and_records_hpa_bounds(
     result = run(world, tmp_path, drill)
     assert ("set_replicas", "Deployment/shop/web", 0) in us.calls
     assert us.workloads["Deployment/shop/web"].replicas == 3
-    snapshot = next(r for r in read_journal(result.journal_path) if r["kind"] == "snapshot")
-    assert {"what": "us/hpa/shop/web bounds", "value": "2..6"}.items() <= {
-        k: v for i in snapshot["items"] if i["kind"] == "hpa" for k, v in i.items()
-    }.items()
+    snapshot = next(r for r in read_journal(result.journal_path) if isinstance(r, SnapshotTaken))
+    hpas = [(i.what, i.value, i.mutable) for i in snapshot.items if i.kind == "hpa"]
+    assert hpas == [("us/hpa/shop/web bounds", "2..6", False)]
     assert result.report.verdict.outcome is Outcome.PASS
 
 
 def test_disable_endpoint_is_reenabled(world: FakeWorld, tmp_path: Path) -> None:
     """disable-endpoint disables the target's endpoint through the port and enables it again."""
     result = run(world, tmp_path, make_drill(fault={"type": "disable-endpoint"}))
-    assert world.tm.calls == [
+    assert [c for c in world.tm.calls if c[0] == "set_endpoint_status"] == [
         ("set_endpoint_status", "us", "Disabled"),
         ("set_endpoint_status", "us", "Enabled"),
     ]
+    assert world.tm.tags == {"myapp-child": {}}, "the run's marker tags are gone after restore"
     assert result.report.verdict.outcome is Outcome.PASS
 
 

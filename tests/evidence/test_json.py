@@ -32,8 +32,13 @@ TOP_KEYS = [
     "vantagePoints",
     "statusTransitions",
     "restoreChecks",
+    "data",
+    "changes",
     "abortReason",
     "journalPaths",
+    "prediction",
+    "predictedVsMeasured",
+    "guardNotes",
 ]
 
 
@@ -67,6 +72,7 @@ def test_run_identity_and_verdict() -> None:
         "reason": "Every objective held and the world was restored.",
         "restored": True,
         "exitCode": 0,
+        "warnings": [],
     }
     assert doc["phases"]["faultInjectedAt"] == T0
 
@@ -79,6 +85,8 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
         "targetS": 120.0,
         "measured": {"measuredS": 4.01, "realS": 40.1},
         "held": True,
+        "unit": "s",
+        "uncertainty": None,
     }
     assert doc["metrics"]["restore"] == {"measuredS": 1.5, "realS": 15.0}
 

@@ -1,0 +1,144 @@
+"""The run store: one directory per run under ``.drillkit/runs``, each holding its journal.
+
+Every command that creates or finds runs goes through ``RunStore`` (run, restore, report, and
+the history and ``--latest`` options built on them).
+"""
+
+from __future__ import annotations
+
+import builtins
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from drillkit.adapters.ports import Clock
+from drillkit.engine.journal import JOURNAL_NAME, Journal
+from drillkit.engine.records import (
+    Intent,
+    RecoveryFinished,
+    RunFinished,
+    RunStarted,
+    VerdictReached,
+    head,
+    read_journal,
+)
+from drillkit.errors import DrillkitError
+
+DEFAULT_RUNS_DIR = Path(".drillkit") / "runs"
+_SUMMARY_KINDS = (RunStarted, Intent, VerdictReached, RecoveryFinished, RunFinished)
+
+
+def new_run_id(drill_name: str, now: float) -> str:
+    """``<UTC time>-<drill>-<random>``: sortable, unique, readable."""
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stamp}-{drill_name}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """One run as a listing shows it, read from its journal."""
+
+    run_id: str
+    journal: Path
+    started_at: float
+    """Epoch seconds of the first record (the file's mtime when it has none)."""
+    drill: str
+    """The drill's name ('' when the journal has no run.started)."""
+    changed: bool
+    """It journalled at least one intent: it may have changed the world."""
+    finished: bool
+    """The run wrote run.finished (it did not crash)."""
+    restored: bool | None
+    """What its last restore said (the run's verdict or a later `drillkit restore`); None when
+    no restore finished (a crash)."""
+    verdict: str | None
+    """The run's verdict (pass, fail, aborted, refused, ...), None when it has none."""
+
+    @property
+    def unfinished(self) -> bool:
+        """It may have left something changed: it changed something and no restore says it is
+        all back."""
+        return self.changed and self.restored is not True
+
+
+class RunStore:
+    """The runs under one directory."""
+
+    def __init__(self, root: Path = DEFAULT_RUNS_DIR) -> None:
+        self.root = root
+
+    def create(self, run_id: str, clock: Clock) -> Journal:
+        """A new run's journal; refuses a run id that already has one."""
+        path = self.root / run_id / JOURNAL_NAME
+        if path.exists():
+            raise DrillkitError(f"journal {path} already exists; refusing to mix two runs")
+        return Journal(path, clock)
+
+    def find(self, ref: str) -> Path:
+        """A journal from a run id, a run directory or a journal path."""
+        path = Path(ref)
+        for candidate in (path, path / JOURNAL_NAME, self.root / ref / JOURNAL_NAME):
+            if candidate.is_file():
+                return candidate
+        raise DrillkitError(
+            f"no run {ref!r}: not a journal file, nor a run under {self.root}; "
+            "list runs with `ls` there or pass --runs-dir"
+        )
+
+    def open(self, ref: str, clock: Clock) -> Journal:
+        """An existing run's journal, to append to (``drillkit restore``)."""
+        return Journal(self.find(ref), clock)
+
+    def summary(self, journal: Path) -> RunSummary:
+        """What a listing shows of the run whose journal is ``journal``."""
+        records = read_journal(journal, _SUMMARY_KINDS)
+        started = next((r for r in records if isinstance(r, RunStarted)), None)
+        restored: bool | None = None
+        verdict: str | None = None
+        for record in records:
+            if isinstance(record, VerdictReached | RecoveryFinished):
+                restored = record.restored
+            if isinstance(record, VerdictReached):
+                verdict = record.outcome
+            elif isinstance(record, RunFinished):
+                verdict = verdict or record.verdict
+        return RunSummary(
+            run_id=journal.parent.name,
+            journal=journal,
+            started_at=_started_at(journal),
+            drill=str(started.drill.get("metadata", {}).get("name", "")) if started else "",
+            changed=any(isinstance(r, Intent) for r in records),
+            finished=any(isinstance(r, RunFinished) for r in records),
+            restored=restored,
+            verdict=verdict,
+        )
+
+    def list(self) -> builtins.list[RunSummary]:
+        """Every run, oldest first."""
+        if not self.root.is_dir():
+            return []
+        journals = [c / JOURNAL_NAME for c in self.root.iterdir() if (c / JOURNAL_NAME).is_file()]
+        return sorted((self.summary(j) for j in journals), key=lambda s: (s.started_at, s.run_id))
+
+    def latest(self, *, changed: bool = False) -> RunSummary:
+        """The most recently started run; with ``changed``, the latest that changed something
+        (a run refused after a crash, e.g. by the crashed run's lock, must not hide the crash),
+        or the latest of all when none did."""
+        runs = self.list()
+        if not runs:
+            raise DrillkitError(
+                f"no run journal under {self.root}; pass --runs-dir or a journal path"
+            )
+        if changed:
+            runs = [r for r in runs if r.changed] or runs
+        return runs[-1]
+
+    def latest_unfinished(self) -> RunSummary | None:
+        """The most recent run that may have left something changed, if any."""
+        return next((r for r in reversed(self.list()) if r.unfinished), None)
+
+
+def _started_at(journal: Path) -> float:
+    record = head(journal)
+    return record.wall if record is not None and record.wall else journal.stat().st_mtime
