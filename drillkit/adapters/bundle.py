@@ -51,6 +51,12 @@ class Connections:
     info: ConnectionInfo = field(default_factory=lambda: ConnectionInfo(environment="unknown"))
     """How to reconnect (kubeconfig, ARM scope, sandbox state dir): no secrets."""
     ingress_overrides: dict[str, IngressAddress] = field(default_factory=dict)
+    argocd: Cluster | None = None
+    """The cluster Argo CD runs in (fault.controllers.argocd.kubeContext), when reachable."""
+    argocd_error: str = ""
+    """Why it is not (the context cannot be loaded)."""
+    own_pod: str | None = None
+    """``namespace/name`` of drillkit's own pod when it runs in the target cluster."""
     closers: list[Callable[[], None]] = field(default_factory=list)
     canary_factory: Callable[[], CanaryHttp] | None = None
     """Replication canary HTTP, made inside the observer's loop (None: no canaries)."""

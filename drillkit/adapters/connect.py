@@ -26,12 +26,14 @@ from drillkit.adapters.dns import (
     nameserver_addresses,
 )
 from drillkit.adapters.http import HttpxProbe
-from drillkit.adapters.kube import KubeCluster
+from drillkit.adapters.kube import IN_CLUSTER, KubeCluster
 from drillkit.adapters.kubeauth import check_context
 from drillkit.adapters.ports import Clock, HttpProbe, IngressAddress
 from drillkit.adapters.trafficmanager import AzureTrafficManager
 from drillkit.errors import AdapterError, DrillkitError, PreflightRefused
-from drillkit.spec.model import Drill
+from drillkit.spec.model import Drill, ScaleDownFault
+
+SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 
 def read_world_info(state_dir: Path) -> dict[str, Any]:
@@ -56,6 +58,30 @@ def _clusters(drill: Drill, kubeconfig: str | None, conns: Connections, deadline
         cluster = KubeCluster(spec.kube_context, kubeconfig, retry_deadline_s=deadline_s)
         conns.clusters[region] = cluster
         conns.closers.append(cluster.close)
+        if spec.kube_context == IN_CLUSTER and region == drill.target:
+            conns.own_pod = own_pod()
+    fault = drill.fault
+    argocd = fault.controllers_policy.argocd if isinstance(fault, ScaleDownFault) else None
+    if argocd is not None:
+        try:
+            conns.argocd = KubeCluster(argocd.kube_context, kubeconfig, retry_deadline_s=deadline_s)
+        except PreflightRefused as e:
+            conns.argocd_error = str(e)
+        else:
+            conns.closers.append(conns.argocd.close)
+
+
+def own_pod() -> str | None:
+    """``namespace/name`` of the pod drillkit runs in (in-cluster: the service account's
+    namespace and the pod's hostname), None when that cannot be told."""
+    import os
+
+    try:
+        namespace = Path(SERVICE_ACCOUNT_NAMESPACE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    name = os.environ.get("POD_NAME") or os.environ.get("HOSTNAME")
+    return f"{namespace}/{name}" if namespace and name else None
 
 
 def _canary_factory(overrides: dict[str, IngressAddress], verify: bool | str) -> Any:

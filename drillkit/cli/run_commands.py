@@ -67,6 +67,7 @@ def _who() -> str:
 @click.option(
     "--attach",
     type=click.Path(file_okay=False, path_type=Path),
+    envvar="DRILLKIT_ATTACH",
     help="Use the twin started by `drillkit sandbox up --state-dir STATE_DIR`.",
 )
 @click.option(
@@ -88,6 +89,17 @@ def _who() -> str:
     "evidence@drillkit); check it with ssh-keygen -Y verify or drillkit verify.",
 )
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--override-window",
+    is_flag=True,
+    help="Run outside guards.window (needs --reason; journalled and shown in the evidence).",
+)
+@click.option("--reason", help="Why the window is overridden (with --override-window).")
+@click.option(
+    "--evidence-url",
+    envvar="DRILLKIT_EVIDENCE_URL",
+    help="Where the evidence is published (end notices link to it; default: the file path).",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
@@ -100,6 +112,9 @@ def run(
     template: Path | None,
     sign_key: Path | None,
     output: str,
+    override_window: bool,
+    reason: str | None,
+    evidence_url: str | None,
 ) -> None:
     """Run a failover drill: take the target region down, measure, restore, write evidence.
 
@@ -110,6 +125,8 @@ def run(
     from drillkit.engine.runner import Runner, RunOptions
     from drillkit.spec.loader import load_drill
 
+    if override_window != bool(reason and reason.strip()):
+        raise click.UsageError("--override-window and --reason TEXT go together")
     drill = load_drill(drill_path)
     if sign_key is not None:
         from drillkit.adapters.signing import check_key
@@ -124,7 +141,8 @@ def run(
     )
     live = output == "text" and sys.stdout.isatty()
     progress: Progress = LiveProgress() if live else Progress(_progress_stream(output))
-    with wiring_of(ctx).connect(drill, drill_path, attach) as conns:
+    wiring = wiring_of(ctx)
+    with wiring.connect(drill, drill_path, attach) as conns, wiring.guards(drill) as guards:
         options = RunOptions(
             drill=drill,
             drill_path=drill_path,
@@ -133,6 +151,9 @@ def run(
             listener=progress,
             evidence_dir=evidence_dir,
             template=template,
+            guards=guards,
+            override_window_reason=reason if override_window else None,
+            evidence_url=evidence_url,
         )
         runner = Runner(options, conns)
         with progress if isinstance(progress, LiveProgress) else contextlib.nullcontext():
@@ -207,6 +228,24 @@ def _print_result(result: Any, output: str) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
 @click.option("--force", is_flag=True, help="Overwrite values someone else changed (drift).")
 @_runs_dir_option
+@click.option(
+    "--scan",
+    is_flag=True,
+    help="No journal: find drillkit's markers (annotations, profile tags) and restore them.",
+)
+@click.option(
+    "--drill", "drill_path", type=click.Path(dir_okay=False, path_type=Path),
+    help="With --scan: the drill's clusters and Traffic Manager profile.",
+)  # fmt: skip
+@click.option(
+    "--attach", type=click.Path(file_okay=False, path_type=Path), envvar="DRILLKIT_ATTACH",
+    help="With --scan --drill: a sandbox drill's running twin.",
+)  # fmt: skip
+@click.option(
+    "--context", "contexts", multiple=True,
+    help="With --scan: a kubeconfig context to scan (repeat; `in-cluster`: the pod's own).",
+)  # fmt: skip
+@click.option("--kubeconfig", help="With --scan --context: the kubeconfig file.")
 @click.pass_context
 def restore(
     ctx: click.Context,
@@ -216,13 +255,28 @@ def restore(
     yes: bool,
     force: bool,
     runs_dir: Path | None,
+    scan: bool,
+    drill_path: Path | None,
+    attach: Path | None,
+    contexts: tuple[str, ...],
+    kubeconfig: str | None,
 ) -> None:
-    """Put back what a run changed, from its journal alone (safe to run twice).
+    """Put back what a run changed, from its journal alone (safe to run twice); with --scan,
+    from the markers it left in the world, with no journal at all.
 
     RUN_ID_OR_JOURNAL may be a unique prefix of a run id. Values someone else changed during
     the drill are reported and left alone unless --force.
     Exit status: 0 restored, 5 something is left for a human (listed).
     """
+    if scan:
+        from drillkit.cli.scan_command import restore_scan
+
+        _confirm(ctx, yes, "Restore whatever drillkit's markers say a run changed?")
+        restore_scan(
+            wiring_of(ctx), drill_path=drill_path, attach=attach, contexts=contexts,
+            kubeconfig=kubeconfig, force=force, runs_dir=_store(runs_dir).root,
+        )  # fmt: skip
+        return
     if run_ref is None and not latest:
         raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
     from drillkit.cli.run_ref import resolve_run
@@ -246,7 +300,7 @@ def restore(
                 "its world went with it, so there is nothing left to restore"
             )
             return
-        checks = recover(path, conns, force=force)
+        checks = recover(path, conns, force=force, alerts=wiring_of(ctx).alerts)
     bad = [c for c in checks if c.outcome.value != "restored"]
     for check in checks:
         if check.outcome.value == "restored" and check.detail:

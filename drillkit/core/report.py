@@ -55,6 +55,8 @@ class RunReport:
     """Each prediction next to what was measured."""
     data: DataMetrics = field(default_factory=lambda: DataMetrics(()))
     """The replication canaries' figures (no canary: empty)."""
+    guard_notes: tuple[str, ...] = ()
+    """Guard rails' decisions worth a reader's eye (a window override and its reason)."""
 
     @property
     def started_at(self) -> float:
@@ -78,6 +80,7 @@ def build_report(
     journal_paths: tuple[str, ...] = (),
     tool_version: str = drillkit.__version__,
     prediction: Prediction | None = None,
+    guard_notes: tuple[str, ...] = (),
 ) -> RunReport:
     """Compute metrics and verdict for a run and bundle them with what evidence must show.
     With a ``prediction``, each measure is compared with its window, widened by how often the
@@ -125,4 +128,5 @@ def build_report(
         prediction=prediction,
         comparisons=comparisons,
         data=data,
+        guard_notes=guard_notes,
     )

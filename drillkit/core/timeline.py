@@ -132,6 +132,34 @@ class RestoreCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class Disruption:
+    """One pod the drain evicted or deleted: when, where, and what happened."""
+
+    at: float
+    action: str
+    """``evict`` or ``delete-pod``."""
+    pod: str
+    node: str
+    outcome: str
+    """What the API answered, e.g. ``evicted``, ``blocked by PodDisruptionBudget shop/web``."""
+    reason: str | None = None
+    """Why (a delete after a blocked eviction; ``lost: no controller``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEvent:
+    """Keeping the fault in force: a node that joined, or an item someone changed back."""
+
+    at: float
+    event: str
+    """``joined``, ``reverted`` (the drill stopped) or ``reasserted`` (drillkit wrote it again)."""
+    what: str
+    value: str | None = None
+    by: str | None = None
+    """The writer managedFields names."""
+
+
+@dataclass(frozen=True, slots=True)
 class Timeline:
     """A whole run as observed: phase instants, samples per vantage point, statuses, restore.
 
@@ -169,6 +197,21 @@ class Timeline:
     """Every write attempt of the replication canaries (``observe.data``)."""
     canary_reads: tuple[CanaryReadSample, ...] = ()
     """How each acknowledged canary write was (or was never) read on the other side."""
+    disruptions: tuple[Disruption, ...] = ()
+    """Every eviction and deletion, in time order."""
+    holds: tuple[HoldEvent, ...] = ()
+    """Nodes that joined and reverts, in time order."""
+
+    @property
+    def reverts(self) -> int:
+        """How often drillkit wrote the fault again after someone reverted it."""
+        return sum(1 for h in self.holds if h.event == "reasserted")
+
+    @property
+    def contested(self) -> bool:
+        """The fault was reverted and reasserted: the RTO was measured against a fight."""
+        return self.reverts > 0
+
     target_down_at: float | None = None
     """The first of the target's failing HTTP checks after the fault that stayed failing: when
     Traffic Manager's probes start failing too (predictions count from there)."""

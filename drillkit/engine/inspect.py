@@ -16,7 +16,7 @@ from drillkit.core.design import (
     render_tree,
     target_monitor,
 )
-from drillkit.engine.faults import BlockPrediction, World, fault_type
+from drillkit.engine.faults import BlockPrediction, fault_type, world_of
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.faults.drain import predict_blocks
 from drillkit.spec.model import Drill
@@ -45,7 +45,7 @@ def inspect(drill: Drill, conns: Connections) -> Inspection:
     ingresses = {name: r.targets for name, r in drill.regions.items()}
     found = endpoints_by_region(conns.traffic_manager.endpoints(), ingresses)
     endpoints = {region: tuple(e.key for e in items) for region, items in found.items()}
-    world = World(conns.clusters, conns.traffic_manager)
+    world = world_of(conns)
     preview = fault_type(drill.fault).preview(drill.fault, drill, world)
     design = conns.traffic_manager.design()
     monitor, ttl = target_monitor(design, drill.target, ingresses)

@@ -17,9 +17,10 @@ from drillkit.core.design import (
     target_monitor,
 )
 from drillkit.core.plan import LEASE_NAMESPACE
-from drillkit.engine.faults import fault_type
+from drillkit.engine.faults import World, fault_type
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.lock import DrillLock
+from drillkit.engine.markers import foreign, scan
 from drillkit.engine.observe import http_target
 from drillkit.errors import AdapterError, PreflightRefused
 from drillkit.spec.model import Drill
@@ -32,7 +33,13 @@ def required_access(drill: Drill) -> dict[str, list[AccessCheck]]:
         AccessCheck(verb, "leases", "coordination.k8s.io", namespace=LEASE_NAMESPACE)
         for verb in ("get", "create", "update", "delete")
     ]
-    result = {region: list(lease) for region in drill.regions}
+    # Looking for markers that an earlier run left (engine/markers.py) reads these everywhere.
+    scan = [
+        AccessCheck("list", "nodes"),
+        AccessCheck("list", "deployments", "apps"),
+        AccessCheck("list", "statefulsets", "apps"),
+    ]
+    result = {region: [*lease, *scan] for region in drill.regions}
     access = fault_type(drill.fault).required_access(drill.fault, drill)
     result[drill.target] += access.kube
     return result
@@ -79,6 +86,8 @@ def preflight(drill: Drill, conns: Connections, lock: DrillLock) -> PreflightRes
             )
     design, prediction, design_problems = read_design(drill, conns, notes)
     problems += design_problems
+    if not problems:
+        problems += _check_markers(drill, conns)
     problems += asyncio.run(_check_serving(drill, conns))
     try:
         lock.check_free()
@@ -91,6 +100,26 @@ def preflight(drill: Drill, conns: Connections, lock: DrillLock) -> PreflightRes
             "preflight refused the drill; nothing was changed:\n  - " + "\n  - ".join(problems)
         )
     return PreflightResult(notes, design, prediction)
+
+
+def _check_markers(drill: Drill, conns: Connections) -> list[str]:
+    """A run that did not restore left its markers: refuse until they are gone."""
+    contexts = {region: spec.kube_context for region, spec in drill.regions.items()}
+    try:
+        found = scan(World(conns.clusters, conns.traffic_manager), contexts)
+    except AdapterError as e:
+        return [f"cannot look for the markers of an earlier run: {e}"]
+    lines = foreign(found, run_id="")
+    if not lines:
+        return []
+    runs = sorted({f.marker.run_id for f in found})
+    return [
+        "an earlier run did not restore ("
+        + "; ".join(lines[:5])
+        + (f"; and {len(lines) - 5} more" if len(lines) > 5 else "")
+        + f"): restore it first with `drillkit restore {runs[0]}` or, without its journal, "
+        "`drillkit restore --scan --drill DRILL`"
+    ]
 
 
 def read_design(

@@ -211,6 +211,21 @@ class SnapshotTaken(Record):
 
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Held(Record):
+    """Keeping the fault in force: a node ``joined`` the drain's selection, or an item no longer
+    held because someone changed it back (``reverted``; ``reasserted`` when drillkit wrote the
+    fault again), with the writer managedFields names (``by``)."""
+
+    KIND: ClassVar[str] = "hold"
+    event: str
+    what: str
+    region: str = ""
+    value: JsonScalar = None
+    by: str | None = None
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Aborted(Record):
     KIND: ClassVar[str] = "abort"
     reason: str
@@ -378,6 +393,16 @@ class VerdictReached(Record):
 class EvidenceWritten(Record):
     KIND: ClassVar[str] = "evidence"
     paths: Mapping[str, str]
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardNote(Record):
+    """A guard rail's decision worth showing in evidence (a window override and its reason)."""
+
+    KIND: ClassVar[str] = "guard"
+    guard: str
+    detail: str
 
 
 @kind

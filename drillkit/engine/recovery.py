@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
+from drillkit.adapters.guard_ports import Alerts
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import World
+from drillkit.engine.faults import world_of
 from drillkit.engine.faults.disable_endpoint import ENDPOINT
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
@@ -34,14 +36,20 @@ def adapters_needed(records: list[Record]) -> frozenset[str]:
     return frozenset({"kube", "arm"} if ENDPOINT in kinds else {"kube"})
 
 
-def recover(path: Path, conns: Connections, *, force: bool = False) -> list[RestoreCheck]:
+def recover(
+    path: Path,
+    conns: Connections,
+    *,
+    force: bool = False,
+    alerts: Callable[[str], Alerts] | None = None,
+) -> list[RestoreCheck]:
     """Restore every item the run changed, append the checks to its journal, free its lock."""
     with Journal(path, conns.clock) as journal:
         records = journal.records()
         started = first(records, RunStarted)
         journal.append(RecoveryStarted(force=force))
         journal.append(Mark(name="restore_started", at=conns.clock.wall()))
-        world = World(conns.clusters, conns.traffic_manager)
+        world = world_of(conns, alerts=alerts)
         checks = restore(records, world, journal, force=force)
         journal.append(Mark(name="restored", at=conns.clock.wall()))
         if started is not None and started.run_id:

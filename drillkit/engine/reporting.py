@@ -11,8 +11,10 @@ from drillkit.core.design import Prediction, Window
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
     Change,
+    Disruption,
     DnsSample,
     EndpointStatusSample,
+    HoldEvent,
     HttpSample,
     RestoreCheck,
     RestoreOutcome,
@@ -25,6 +27,8 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     CanaryTicked,
+    GuardNote,
+    Held,
     Intent,
     Mark,
     Observation,
@@ -76,6 +80,40 @@ def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
         )
         for r in tail
         if isinstance(r, RestoreChecked)
+    )
+
+
+def disruptions_from(records: list[Record]) -> tuple[Disruption, ...]:
+    """Every ``evict`` and ``delete-pod`` intent with its result."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    out = []
+    for r in records:
+        if isinstance(r, Intent) and r.action in ("evict", "delete-pod") and r.pod:
+            result = results.get(r.id)
+            outcome = (
+                "(no result: interrupted)"
+                if result is None
+                else result.detail or ("done" if result.ok else "failed")
+            )
+            out.append(Disruption(r.wall, r.action, r.pod, r.node or "", outcome, r.reason))
+    return tuple(out)
+
+
+def holds_from(records: list[Record]) -> tuple[HoldEvent, ...]:
+    return tuple(
+        HoldEvent(
+            r.wall,
+            r.event,
+            r.what,
+            None
+            if r.value is None
+            else str(r.value).lower()
+            if isinstance(r.value, bool)
+            else str(r.value),
+            r.by,
+        )
+        for r in records
+        if isinstance(r, Held)
     )
 
 
@@ -185,6 +223,8 @@ def timeline_from(records: list[Record]) -> Timeline:
         restore_checks=last_restore_checks(records),
         canary_writes=tuple(canary_writes),
         canary_reads=tuple(canary_reads),
+        disruptions=disruptions_from(records),
+        holds=holds_from(records),
         target_down_at=target_down,
         changes=changes_of(records),
     )
@@ -227,6 +267,7 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
         prediction=prediction_of(records),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

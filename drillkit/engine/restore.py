@@ -15,6 +15,7 @@ import structlog
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.faults import World, owner_of
 from drillkit.engine.journal import Journal
+from drillkit.engine.markers import MarkerWriter
 from drillkit.engine.records import (
     Intent,
     Item,
@@ -70,9 +71,31 @@ def restore(
 ) -> list[RestoreCheck]:
     """Put back every changed item (delete every created one); journal and return one check per
     item. Each item is read and undone by the fault type that owns its kind."""
+    changes = changes_from(records)
+    checks = restore_changes(changes, world, journal, force=force)
+    # A marker is written just before its change is journalled: a crash in between leaves a
+    # marker on an item the journal never saw change. It was not changed, so it goes too.
+    changed = {c.item.what for c in changes}
+    markers = MarkerWriter(world, "")
+    for record in records:
+        if isinstance(record, SnapshotTaken):
+            for item in record.items:
+                if item.mutable and item.what not in changed:
+                    markers.clear(item)
+    return checks
+
+
+def restore_changes(
+    changes: list[Change], world: World, journal: Journal, *, force: bool = False
+) -> list[RestoreCheck]:
+    """Restore ``changes`` (from a journal or from markers) with the same drift rules; clear
+    the marker of every item that is back."""
     checks: list[RestoreCheck] = []
-    for change in changes_from(records):
+    markers = MarkerWriter(world, "")
+    for change in changes:
         check = _restore_one(change, world, journal, force=force)
+        if check.outcome is RestoreOutcome.RESTORED:
+            markers.clear(change.item)
         journal.append(
             RestoreChecked(
                 what=check.what,

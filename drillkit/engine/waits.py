@@ -31,6 +31,10 @@ class Waits:
     signals: SignalState
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float = 0.0
+    hold: Callable[[], None] | None = None
+    """Keeps the fault in force while the outage is observed (set once it is injected)."""
+    guard_abort: Callable[[], str | None] | None = None
+    """Why a guard rail wants the drill stopped now (an unexpected alert), or None."""
 
     def __post_init__(self) -> None:
         self.started = self.clock.monotonic()
@@ -46,10 +50,15 @@ class Waits:
         return max(seconds, MIN_WAIT_S)
 
     def _check_abort(self) -> None:
+        if self.hold is not None:
+            self.hold()
         if self.observer.error is not None:
             raise DrillAborted(f"observation failed: {self.observer.error!r}"[:300])
         if self.lock.lost.is_set():
             raise DrillAborted("another process took the drill lock")
+        guard = self.guard_abort() if self.guard_abort is not None else None
+        if guard:
+            raise DrillAborted(guard)
         max_s = float(self.drill.abort.max_duration)
         if self.clock.monotonic() - self.started > max_s:
             raise DrillAborted(

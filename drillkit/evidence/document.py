@@ -207,6 +207,26 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             for c in tl.restore_checks
         ],
         "data": data_document(report.data, tl.time_scale, tl.fault_injected_at),
+        "disruptions": [
+            {
+                "at": d.at,
+                "action": d.action,
+                "pod": d.pod,
+                "node": d.node,
+                "outcome": d.outcome,
+                "reason": d.reason,
+            }
+            for d in tl.disruptions
+        ],
+        "lostPods": [
+            d.pod for d in tl.disruptions if d.reason and "lost: no controller" in d.reason
+        ],
+        "held": [
+            {"at": h.at, "event": h.event, "what": h.what, "value": h.value, "by": h.by}
+            for h in tl.holds
+        ],
+        "reverts": tl.reverts,
+        "rtoContested": tl.contested,
         "changes": _changes(tl),
         "abortReason": tl.abort_reason,
         "journalPaths": list(report.journal_paths),
@@ -215,6 +235,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         "detection": _bracket(metrics.detection),
         "rtoBracket": _bracket(metrics.rto_bracket),
         "rtoParts": _rto_parts(report),
+        "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)
     return redacted

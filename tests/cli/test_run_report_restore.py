@@ -64,3 +64,23 @@ def test_restore_says_what_it_put_back(tmp_path: Path) -> None:
     recorded = report.stdout.split("\n---\n\n## After the run")
     assert recorded[0] == Path(summary["evidence"]["markdown"]).read_text()  # type: ignore[index]
     assert "us/node/us-node-1 spec.unschedulable: restored, now false (put back)" in recorded[1]
+
+
+def test_run_files_evidence_and_runs_with_the_drills_project(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Run from elsewhere, a drill under a project with runbooks/ files its evidence and journal
+    there, and says so."""
+    (tmp_path / "runbooks").mkdir()
+    drill = _drill_file(tmp_path)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(
+        cli, ["run", str(drill), "--yes", "--output", "json"], obj=_wiring(FakeWorld(), [])
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.stdout)
+    evidence = tmp_path / "runbooks" / "evidence"
+    assert Path(summary["evidence"]["markdown"]).parent == evidence
+    assert Path(summary["journal"]).parent.parent == tmp_path / ".drillkit" / "runs"
+    assert f"evidence: {evidence} (next to the project {tmp_path}" in result.stderr
+    assert not list(elsewhere.iterdir())

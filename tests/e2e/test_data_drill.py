@@ -44,7 +44,7 @@ def run_data_drill(twin: Twin, tmp_path: Path) -> tuple[int, dict[str, Any], lis
          "--runs-dir", str(tmp_path / "runs"), "--evidence-dir", str(tmp_path / "evidence")],
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output
-    [path] = (tmp_path / "evidence").glob("*.json")
+    [path] = [p for p in (tmp_path / "evidence").glob("*.json") if p.name != "chain-genesis.json"]
     doc = json.loads(path.read_text())
     prefix = f"orders-{doc['runId'].rsplit('-', 1)[-1]}-"
     events = [e for e in twin.events() if str(e.get("id", "")).startswith(prefix)]
@@ -52,8 +52,9 @@ def run_data_drill(twin: Twin, tmp_path: Path) -> tuple[int, dict[str, Any], lis
 
 
 def test_lag_and_write_back_match_the_twins_truth(healthy_twin: Twin, tmp_path: Path) -> None:
-    """In the default world nothing is lost, every write's measured lag lies within one `every`
-    of its `replicated` event, and every survivor write is read back through us after restore."""
+    """In the default world nothing is lost, every write's true lag (its `replicated` event) lies
+    inside the measured interval (midpoint ± half width), and every survivor write is read back
+    through us after restore. (Within one `every` of the truth is a benchmark: bench/data.py.)"""
     code, doc, events = run_data_drill(healthy_twin, tmp_path)
     assert code == 0, doc["verdict"]
     [canary] = doc["data"]["canaries"]
@@ -62,11 +63,13 @@ def test_lag_and_write_back_match_the_twins_truth(healthy_twin: Twin, tmp_path: 
     assert canary["lostWrites"] == [] and not [e for e in events if e["kind"] == "lost"]
     assert len(canary["lagSeries"]) == canary["acked"] > 10
     for point in canary["lagSeries"]:
-        assert abs(point["lagS"] - truth[point["id"]]) <= EVERY
+        assert abs(point["lagS"] - truth[point["id"]]) <= point["uncertaintyS"] + 0.001
     back = canary["writeBack"]
     assert back["accepted"] > 0 and back["readable"] == back["accepted"]
     assert back["time"]["measuredS"] > 0
-    markdown = next((tmp_path / "evidence").glob("*.md")).read_text()
+    markdown = next(
+        p for p in (tmp_path / "evidence").glob("*.md") if p.name != "README.md"
+    ).read_text()
     assert "## Data (replication canaries)" in markdown and "xychart-beta" in markdown
 
 

@@ -58,9 +58,10 @@ def _unreachable_copy(twin: Twin, folder: Path) -> Path:
 def test_a_kube_only_restore_needs_neither_dns_nor_arm(
     healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path
 ) -> None:
-    """Problem 13: a scale-down run killed mid-drill is restored by `drillkit restore` while the
-    name servers and ARM are unreachable, since the journal holds only replica counts (round 1
-    refused with exit 3 and left the replicas at 0)."""
+    """Problem 13, sandbox side: a scale-down run killed mid-drill is restored by `drillkit
+    restore` while the twin's name servers and ARM are unreachable, since the journal holds only
+    replica counts (the Azure side, where round 1 resolved name servers and read ARM first, is
+    tests/realazure/test_connect_azure.py)."""
     before = healthy_twin.state()
     state = _unreachable_copy(healthy_twin, tmp_path / "state")
     runs = tmp_path / "runs"

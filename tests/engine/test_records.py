@@ -16,6 +16,8 @@ from drillkit.engine.records import (
     CanaryWrite,
     EndpointObservation,
     EvidenceWritten,
+    GuardNote,
+    Held,
     Intent,
     Item,
     Mark,
@@ -60,6 +62,8 @@ EXAMPLES: list[Record] = [
     ),
     SnapshotTaken(items=(Item("us/node/n1 unschedulable", "node", "us", {"name": "n1"}, False),)),
     Aborted(reason="maxDuration", interrupted=True),
+    Held(event="joined", what="us/node/n4 spec.unschedulable", region="us", value=False),
+    Held(event="reverted", what="us/deployment/shop/web replicas", value=3, by="argocd"),
     Intent(id="m1", action="cordon", item="us/node/n1 spec.unschedulable", region="us", value=True),
     Result(id="m1", ok=True, detail="evicted"),
     Observation(
@@ -81,6 +85,7 @@ EXAMPLES: list[Record] = [
     VerdictReached(outcome="pass", reason="ok", restored=True),
     EvidenceWritten(paths={"md": "a.md"}),
     RunFinished(verdict="pass"),
+    GuardNote(guard="window", detail="Sat 2026-12-05 10:00 UTC is a Sat; overridden: hotfix"),
 ]  # fmt: skip
 
 # A journal as round 1 wrote it (schema version 1: no schemaVersion, the same keys).

@@ -33,6 +33,11 @@ TOP_KEYS = [
     "statusTransitions",
     "restoreChecks",
     "data",
+    "disruptions",
+    "lostPods",
+    "held",
+    "reverts",
+    "rtoContested",
     "changes",
     "abortReason",
     "journalPaths",
@@ -41,6 +46,7 @@ TOP_KEYS = [
     "detection",
     "rtoBracket",
     "rtoParts",
+    "guardNotes",
 ]
 
 

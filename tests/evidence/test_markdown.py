@@ -28,6 +28,8 @@ SECTIONS = [
     "## Timeline",
     "## Metrics",
     "## RTO in its parts",
+    "## Keeping the fault in force",
+    "## Pods evicted and deleted",
     "## DNS per vantage point",
     "## Traffic Manager status transitions",
     "## Changes and their restore",

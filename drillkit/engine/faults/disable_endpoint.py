@@ -19,6 +19,7 @@ DISABLED = "Disabled"
 WRITE_ACTIONS = (
     "Microsoft.Network/trafficManagerProfiles/azureEndpoints/write",
     "Microsoft.Network/trafficManagerProfiles/externalEndpoints/write",
+    "Microsoft.Network/trafficManagerProfiles/write",  # the run's marker tags on the profile
 )
 
 
@@ -90,6 +91,14 @@ class DisableEndpoint:
 
     def hold(self, item: Item, world: World) -> bool:
         return self.read(item, world) == DISABLED
+
+    def joined(
+        self, fault: DisableEndpointFault, drill: Drill, items: Sequence[Item], world: World
+    ) -> list[Item]:
+        return []
+
+    def reverted_by(self, item: Item, world: World) -> str | None:
+        return None  # ARM keeps no managedFields: the Azure activity log names the caller
 
     def undo(self, item: Item, world: World) -> None:
         _set(world, item, str(item.value), restore=True)  # outlasts ARM throttling for longer
