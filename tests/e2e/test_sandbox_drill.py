@@ -76,7 +76,8 @@ def test_dns_failover_matches_the_twins_ground_truth(healthy_twin: Twin, tmp_pat
         for server in vantage.servers:
             assert server.flip is not None
             assert server.flip.lo - SLACK_S <= to_eu[server.server] <= server.flip.hi + SLACK_S
-            assert server.flip.hi - server.flip.lo <= POLL_S + SLACK_S
+            # one interval, or two when a tick was skipped on a loaded machine
+            assert server.flip.hi - server.flip.lo <= 2 * POLL_S + SLACK_S
         assert vantage.flip is not None and vantage.failed_back_at is not None
         assert vantage.flip.lo - SLACK_S <= max(to_eu.values()) <= vantage.flip.hi + SLACK_S
         assert abs(vantage.failed_back_at - max(back.values())) <= POLL_S + SLACK_S
