@@ -23,10 +23,18 @@ def _runs_dir_option(f: Any) -> Any:
     return click.option(
         "--runs-dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=DEFAULT_RUNS_DIR,
-        show_default=True,
-        help="Where run journals live.",
+        help=f"Where run journals live (default: {DEFAULT_RUNS_DIR} of the project: the nearest "
+        "directory with runbooks/, else the current one).",
     )(f)
+
+
+def _store(runs_dir: Path | None) -> RunStore:
+    """The run store of --runs-dir, or of the project around the current directory."""
+    if runs_dir is not None:
+        return RunStore(runs_dir)
+    from drillkit.cli.project import find_project
+
+    return RunStore(find_project(Path.cwd()).runs_dir)
 
 
 def _confirm(ctx: click.Context, yes: bool, question: str) -> None:
@@ -65,15 +73,20 @@ def _who() -> str:
 @click.option(
     "--evidence-dir",
     type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_EVIDENCE_DIR,
-    help="Where the evidence files go (one per format).",
-    show_default=True,
+    help=f"Where the evidence files go, one per format (default: {DEFAULT_EVIDENCE_DIR} of the "
+    "drill's project: the nearest directory with runbooks/ above the drill, else the current one).",
 )
 @_runs_dir_option
 @click.option(
     "--template",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="A jinja2 Markdown template for the evidence.",
+)
+@click.option(
+    "--sign-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Sign the JSON evidence with this SSH private key (ssh-keygen -Y sign, namespace "
+    "evidence@drillkit); check it with ssh-keygen -Y verify or drillkit verify.",
 )
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
@@ -94,9 +107,10 @@ def run(
     drill_path: Path,
     yes: bool,
     attach: Path | None,
-    evidence_dir: Path,
-    runs_dir: Path,
+    evidence_dir: Path | None,
+    runs_dir: Path | None,
     template: Path | None,
+    sign_key: Path | None,
     output: str,
     override_window: bool,
     reason: str | None,
@@ -114,6 +128,11 @@ def run(
     if override_window != bool(reason and reason.strip()):
         raise click.UsageError("--override-window and --reason TEXT go together")
     drill = load_drill(drill_path)
+    if sign_key is not None:
+        from drillkit.adapters.signing import check_key
+
+        check_key(sign_key)
+    evidence_dir, runs_dir = _project_dirs(drill_path, evidence_dir, runs_dir)
     where = "the sandbox twin" if drill.environment.sandbox else "REAL Azure and Kubernetes"
     _confirm(
         ctx,
@@ -121,9 +140,7 @@ def run(
         f"Run drill {drill.metadata.name!r}: {drill.fault.type} region {drill.target} in {where}?",
     )
     live = output == "text" and sys.stdout.isatty()
-    progress: Progress = (
-        LiveProgress() if live else Progress(sys.stdout if output == "text" else None)
-    )
+    progress: Progress = LiveProgress() if live else Progress(_progress_stream(output))
     wiring = wiring_of(ctx)
     with wiring.connect(drill, drill_path, attach) as conns, wiring.guards(drill) as guards:
         options = RunOptions(
@@ -141,8 +158,39 @@ def run(
         runner = Runner(options, conns)
         with progress if isinstance(progress, LiveProgress) else contextlib.nullcontext():
             result = runner.run()
+    chain: list[str] = []
+    if result.evidence:
+        from drillkit.cli.evidence_finish import finish_evidence
+
+        chain = finish_evidence(result.evidence, sign_key)
     _print_result(result, output)
+    for line in chain:
+        click.echo(f"  {line}", err=output == "json")
     ctx.exit(int(result.report.verdict.exit_code))
+
+
+def _progress_stream(output: str) -> Any:
+    """Plain progress lines: on stdout for text; for JSON on stderr when a person watches it
+    (stdout keeps its one JSON document), else nowhere."""
+    if output == "text":
+        return sys.stdout
+    return sys.stderr if sys.stderr.isatty() else None
+
+
+def _project_dirs(
+    drill_path: Path, evidence_dir: Path | None, runs_dir: Path | None
+) -> tuple[Path, Path]:
+    """Evidence and runs next to the drill's project unless given; say where when defaulted."""
+    from drillkit.cli.project import project_of_drill
+
+    project = project_of_drill(drill_path)
+    if evidence_dir is None:
+        evidence_dir = project.evidence_dir
+        click.echo(project.says("evidence", evidence_dir), err=True)
+    if runs_dir is None:
+        runs_dir = project.runs_dir
+        click.echo(project.says("runs", runs_dir), err=True)
+    return evidence_dir, runs_dir
 
 
 def _print_result(result: Any, output: str) -> None:
@@ -206,7 +254,7 @@ def restore(
     latest: bool,
     yes: bool,
     force: bool,
-    runs_dir: Path,
+    runs_dir: Path | None,
     scan: bool,
     drill_path: Path | None,
     attach: Path | None,
@@ -216,7 +264,8 @@ def restore(
     """Put back what a run changed, from its journal alone (safe to run twice); with --scan,
     from the markers it left in the world, with no journal at all.
 
-    Values someone else changed during the drill are reported and left alone unless --force.
+    RUN_ID_OR_JOURNAL may be a unique prefix of a run id. Values someone else changed during
+    the drill are reported and left alone unless --force.
     Exit status: 0 restored, 5 something is left for a human (listed).
     """
     if scan:
@@ -225,21 +274,26 @@ def restore(
         _confirm(ctx, yes, "Restore whatever drillkit's markers say a run changed?")
         restore_scan(
             wiring_of(ctx), drill_path=drill_path, attach=attach, contexts=contexts,
-            kubeconfig=kubeconfig, force=force, runs_dir=runs_dir,
+            kubeconfig=kubeconfig, force=force, runs_dir=_store(runs_dir).root,
         )  # fmt: skip
         return
     if run_ref is None and not latest:
         raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
+    from drillkit.cli.run_ref import resolve_run
     from drillkit.engine.records import read_journal
-    from drillkit.engine.recovery import recover
+    from drillkit.engine.recovery import adapters_needed, recover
     from drillkit.engine.reporting import drill_of, started_of
 
-    store = RunStore(runs_dir)
-    path = store.latest(changed=True).journal if latest or run_ref is None else store.find(run_ref)
+    store = _store(runs_dir)
+    if latest and run_ref is None:
+        path = store.latest(changed=True).journal
+    else:
+        path = resolve_run(store, run_ref, latest=latest)
     records = read_journal(path)
     drill = drill_of(records)
     _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
-    with wiring_of(ctx).reconnect(started_of(records).connection, drill) as conns:
+    needs = adapters_needed(records)
+    with wiring_of(ctx).reconnect(started_of(records).connection, drill, needs) as conns:
         if conns is None:
             click.echo(
                 f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "
@@ -249,8 +303,12 @@ def restore(
         checks = recover(path, conns, force=force, alerts=wiring_of(ctx).alerts)
     bad = [c for c in checks if c.outcome.value != "restored"]
     for check in checks:
+        if check.outcome.value == "restored" and check.detail:
+            # "already as snapshot" (nothing to do) or "put back" (this restore changed it)
+            click.echo(f"{check.detail:19} {check.what}: {check.actual}")
+            continue
         detail = f" ({check.detail})" if check.detail else ""
-        click.echo(f"{check.outcome.value:9} {check.what}: {check.actual}{detail}")
+        click.echo(f"{check.outcome.value:19} {check.what}: {check.actual}{detail}")
     if bad:
         from drillkit.engine.restore import leftovers
 
@@ -259,22 +317,51 @@ def restore(
             + "\n  - ".join(leftovers(checks)),
             leftovers(checks),
         )
-    click.echo(f"restored: run {path.parent.name} ({len(checks)} item(s) checked)")
+    put_back = sum(c.detail == "put back" for c in checks)
+    click.echo(
+        f"restored: run {path.parent.name} ({len(checks)} item(s) checked: {put_back} put back, "
+        f"{len(checks) - put_back} already as snapshot)"
+    )
 
 
 @click.command()
-@click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL")
+@click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL", required=False)
+@click.option("--latest", is_flag=True, help="The most recent run under --runs-dir.")
 @click.option(
     "--format", "fmt", type=click.Choice(list(RENDERERS)), default="md", show_default=True
 )
-@click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Render again from the journal with this template instead of showing the record.",
+)
 @_runs_dir_option
-def report(run_ref: str, fmt: str, template: Path | None, runs_dir: Path) -> None:
-    """Re-render a run's evidence from its journal, to stdout."""
+def report(
+    run_ref: str | None, latest: bool, fmt: str, template: Path | None, runs_dir: Path | None
+) -> None:
+    """Show a run's evidence as it was written at run time, then anything recorded later.
+
+    RUN_ID_OR_JOURNAL may be a unique prefix of a run id, or use --latest. When the evidence
+    files are gone (or with --template) the evidence is rendered again from the journal.
+    """
+    from drillkit.cli.report_view import after_the_run_markdown, recorded_report
+    from drillkit.cli.run_ref import resolve_run
     from drillkit.engine.reporting import report_from_journal
     from drillkit.evidence import render
 
-    path = RunStore(runs_dir).find(run_ref)
+    path = resolve_run(_store(runs_dir), run_ref, latest=latest)
+    recorded = recorded_report(path, fmt) if template is None else None
+    if recorded is not None:
+        for warning in recorded.warnings:
+            click.echo(f"drillkit: WARNING: {warning}", err=True)
+        click.echo(recorded.text, nl=False)
+        if recorded.later and fmt == "md":
+            click.echo(after_the_run_markdown(recorded.later), nl=False)
+        elif recorded.later:
+            click.echo("after the run (from its journal):", err=True)
+            for line in recorded.later:
+                click.echo(f"  {line}", err=True)
+        return
     try:
         click.echo(render(report_from_journal(path), fmt, template), nl=False)
     except ValueError as e:

@@ -47,11 +47,14 @@ def drill_connections(drill: Drill, drill_path: Path, attach: Path | None) -> It
 
 
 @contextlib.contextmanager
-def reconnected(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | None]:
-    """Reconnect to what a journalled run used; None when its embedded sandbox is gone."""
+def reconnected(
+    info: ConnectionInfo, drill: Drill, needs: frozenset[str]
+) -> Iterator[Connections | None]:
+    """Reconnect to what a journalled run used, only the adapters in ``needs``; None when its
+    embedded sandbox is gone."""
     from drillkit.adapters import connect
 
-    conns = connect.reconnect(info, drill)
+    conns = connect.reconnect(info, drill, needs=needs)
     if conns is None:
         yield None
         return
@@ -116,17 +119,18 @@ class Wiring:
     ] = drill_connections
     """Adapters for a drill (``run``, ``plan --inspect``)."""
     reconnect: Callable[
-        [ConnectionInfo, Drill], contextlib.AbstractContextManager[Connections | None]
+        [ConnectionInfo, Drill, frozenset[str]],
+        contextlib.AbstractContextManager[Connections | None],
     ] = reconnected
-    """Adapters for a journalled run's world (``restore``)."""
+    """Adapters for a journalled run's world (``restore``): only those its items need."""
     guards: Callable[[Drill], contextlib.AbstractContextManager[GuardAdapters]] = guard_adapters
     """The guard rails' adapters for a drill (``run``)."""
     alerts: Callable[[str], Alerts] = alertmanager_at
+    """Alertmanager at a journalled URL (``restore`` expires a run's silence)."""
     clusters: Callable[
         [list[str], str | None], contextlib.AbstractContextManager[dict[str, Cluster]]
     ] = context_clusters
     """Clusters by kubeconfig context (``restore --scan --context``)."""
-    """Alertmanager at a journalled URL (``restore`` expires a run's silence)."""
 
 
 def wiring_of(ctx: click.Context) -> Wiring:

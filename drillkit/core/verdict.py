@@ -46,6 +46,13 @@ class ObjectiveResult:
     measured: Measure | None
     """What was measured; None when the thing never happened (which misses the objective)."""
     held: bool
+    uncertainty: Measure | None = None
+    """Half the width of the interval ``measured`` is the midpoint of, for sampled figures."""
+    unit: str = "s"
+    """``s`` for durations; a count (``writes``) is stored as a Measure with measured == real."""
+    detail: str | None = None
+    """The sentence the verdict gives when the objective is missed, when it needs more than
+    ``took Xs``: e.g. the lost write ids."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +107,8 @@ def judge_objectives(metrics: Metrics, objectives: Objectives) -> tuple[Objectiv
 
 
 def _describe(result: ObjectiveResult) -> str:
+    if result.detail is not None:
+        return result.detail
     if result.measured is None:
         return f"{result.name} never happened (objective {result.target:g}s)"
     return f"{result.name} took {result.measured.real:.1f}s (objective {result.target:g}s)"
@@ -140,10 +149,14 @@ def decide_verdict(
     metrics: Metrics,
     objectives: Objectives,
     prediction: Prediction | None = None,
+    extra: tuple[ObjectiveResult, ...] = (),
 ) -> Verdict:
     """restore-incomplete beats aborted, which beats fail; pass needs every objective held.
-    With a ``prediction``, the verdict warns of objectives below its minimum."""
-    results = judge_objectives(metrics, objectives)
+    With a ``prediction``, the verdict warns of objectives below its minimum.
+
+    ``extra``: objectives judged elsewhere (replication canaries: ``core/data_verdict.py``).
+    """
+    results = judge_objectives(metrics, objectives) + extra
     restored = restore_complete(timeline)
     missed = [r for r in results if not r.held]
     if not restored:

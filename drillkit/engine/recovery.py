@@ -11,13 +11,29 @@ from drillkit.adapters.bundle import Connections
 from drillkit.adapters.guard_ports import Alerts
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import World
+from drillkit.engine.faults import world_of
+from drillkit.engine.faults.disable_endpoint import ENDPOINT
 from drillkit.engine.journal import Journal
-from drillkit.engine.records import Mark, RecoveryFinished, RecoveryStarted, RunStarted, first
+from drillkit.engine.records import (
+    Mark,
+    Record,
+    RecoveryFinished,
+    RecoveryStarted,
+    RunStarted,
+    SnapshotTaken,
+    first,
+)
 from drillkit.engine.restore import restore
 from drillkit.errors import AdapterError
 
 log = structlog.get_logger()
+
+
+def adapters_needed(records: list[Record]) -> frozenset[str]:
+    """What a restore must connect: the clusters always (items and the drill's leases), ARM
+    only when an item is a Traffic Manager endpoint, DNS never."""
+    kinds = {item.kind for r in records if isinstance(r, SnapshotTaken) for item in r.items}
+    return frozenset({"kube", "arm"} if ENDPOINT in kinds else {"kube"})
 
 
 def recover(
@@ -33,7 +49,7 @@ def recover(
         started = first(records, RunStarted)
         journal.append(RecoveryStarted(force=force))
         journal.append(Mark(name="restore_started", at=conns.clock.wall()))
-        world = World(conns.clusters, conns.traffic_manager, alerts=alerts)
+        world = world_of(conns, alerts=alerts)
         checks = restore(records, world, journal, force=force)
         journal.append(Mark(name="restored", at=conns.clock.wall()))
         if started is not None and started.run_id:

@@ -110,6 +110,12 @@ def restore_changes(
     return checks
 
 
+ALREADY = "already as snapshot"
+"""The detail of a restored item that nobody had to touch (it was already back)."""
+PUT_BACK = "put back"
+"""The detail of a restored item that this restore changed back."""
+
+
 def _restore_one(change: Change, world: World, journal: Journal, *, force: bool) -> RestoreCheck:
     item = change.item
     fault = owner_of(item)
@@ -118,7 +124,11 @@ def _restore_one(change: Change, world: World, journal: Journal, *, force: bool)
         current = fault.read(item, world)
         if current == item.value:
             return RestoreCheck(
-                item.what, expected, _show(current, created=item.created), RestoreOutcome.RESTORED
+                item.what,
+                expected,
+                _show(current, created=item.created),
+                RestoreOutcome.RESTORED,
+                ALREADY,
             )
         if current is None:
             return RestoreCheck(
@@ -153,7 +163,7 @@ def _restore_one(change: Change, world: World, journal: Journal, *, force: bool)
             "the undo was accepted but the value read back differs",
         )
     return RestoreCheck(
-        item.what, expected, _show(after, created=item.created), RestoreOutcome.RESTORED
+        item.what, expected, _show(after, created=item.created), RestoreOutcome.RESTORED, PUT_BACK
     )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -14,8 +15,9 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import FaultContext, World, fault_type
+from drillkit.engine.faults import FaultContext, FaultType, fault_type, world_of
 from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, start_notice
+from drillkit.engine.hold import Holder
 from drillkit.engine.listener import RunListener, Silent
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.markers import MarkerWriter
@@ -26,6 +28,7 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     EvidenceWritten,
+    Item,
     Mark,
     PhaseEntered,
     Record,
@@ -37,7 +40,7 @@ from drillkit.engine.records import (
     last,
     read_journal,
 )
-from drillkit.engine.reporting import report_from
+from drillkit.engine.reporting import prediction_record, report_from
 from drillkit.engine.restore import restore
 from drillkit.engine.runs import RunStore, new_run_id
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
@@ -104,10 +107,7 @@ class Runner:
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
         adapters = options.guards or GuardAdapters()
         alerts = adapters.alerts
-        self.world = World(
-            conns.clusters, conns.traffic_manager,
-            alerts=(lambda _url: alerts) if alerts is not None else None,
-        )  # fmt: skip
+        self.world = world_of(conns, alerts=(lambda _url: alerts) if alerts is not None else None)
         self.guards = GuardRails(
             self.drill, adapters, self.clock, override_reason=options.override_window_reason
         )
@@ -153,7 +153,10 @@ class Runner:
                             "guard rails refused the drill; nothing was changed:\n  - "
                             + "\n  - ".join(problems)
                         )
-                    self.notes = preflight(self.drill, self.conns, self.lock)
+                    checked = preflight(self.drill, self.conns, self.lock)
+                    self.notes = checked.notes
+                    if checked.prediction is not None:
+                        self.journal.append(prediction_record(checked.prediction))
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
@@ -235,6 +238,7 @@ class Runner:
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer.run_id = self.run_id
         self.observer.start()
         waits = Waits(
             self.drill, self.observer, self.lock, self.clock, signals,
@@ -251,6 +255,7 @@ class Runner:
                 self.journal.append(SnapshotTaken(items=tuple(items)))
                 self.phase(Phase.INJECT)
                 self.injected = True
+                self.observer.phases.fault_at = self.clock.wall()
                 mutator = Mutator(self.journal)
                 self.guards.hold_silence(self.run_id, mutator)
                 self.guards.watch()
@@ -258,10 +263,7 @@ class Runner:
                     self.world, mutator, self.clock, waits.cancelled,
                     mark=MarkerWriter(self.world, self.run_id).mark,
                 )  # fmt: skip
-                changed = [item for item in items if item.mutable]
-                fault.inject(self.drill.fault, self.drill, changed, ctx)
-                self.phase(Phase.OBSERVE)
-                waits.outage()
+                self._inject_and_observe(fault, [i for i in items if i.mutable], ctx, waits)
             except Interrupted as e:
                 waits.cancelled.set()
                 self._abort(f"interrupted by {e.signal_name}", interrupted=True)
@@ -275,12 +277,37 @@ class Runner:
                 if complete and self.injected and signals.received is None:
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
+                    waits.written_back()
         finally:
             with signals.shield():
                 self.observer.stop()
                 self.mark("ended")
                 if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
+
+    def _inject_and_observe(
+        self, fault: FaultType[Any], changed: list[Item], ctx: FaultContext, waits: Waits
+    ) -> None:
+        """Inject, then wait for the outage, keeping the fault in force from the first change
+        (a node may join while pods drain) until restore."""
+        holder = Holder(
+            self.drill,
+            fault,
+            list(changed),
+            ctx,
+            self.journal,
+            float(self.drill.observe.poll_interval),
+        )
+        holder.start()
+        try:
+            fault.inject(self.drill.fault, self.drill, changed, ctx)
+            holder.raise_if_failed()
+            self.phase(Phase.OBSERVE)
+            waits.hold = holder.raise_if_failed
+            waits.outage()
+        finally:
+            holder.stop()
+            waits.hold = None
 
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
@@ -294,7 +321,9 @@ class Runner:
         # Read back from disk: restore must work from what the journal holds, nothing else.
         records = read_journal(self.journal.path)
         checks = restore(records, self.world, self.journal)
-        self.mark("restored")
+        at = self.mark("restored")
+        if self.observer is not None:
+            self.observer.phases.restored_at = at
         for check in checks:
             self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)

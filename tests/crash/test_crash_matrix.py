@@ -22,6 +22,7 @@ from tests.chaos.harness import (
     write_world,
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
+from tests.crash.test_crash_hostile import HOSTILE_POINTS
 
 pytestmark = pytest.mark.chaos
 KILLER = ("-m", "tests.crash.killer")
@@ -34,6 +35,7 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "obs.status": ("obs.status", 1, "delete"),
     "obs": ("obs", 1, "delete"),
     "baseline": ("baseline", 1, "delete"),
+    "prediction": ("prediction", 1, "delete"),
     "snapshot": ("snapshot", 1, "delete"),
     "intent": ("intent", 1, "delete"),
     "result": ("result", 1, "delete"),
@@ -48,6 +50,7 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "evidence": ("evidence", 1, "delete"),
     "run.finished": ("run.finished", 1, "delete"),
     "refused": ("refused", 1, "viewer"),
+    "canary": ("canary", 20, "data"),
     "guard": ("guard", 1, "override"),
 }
 CLOSED_WINDOW = {"timezone": "UTC", "hours": "00:00-00:01", "blackout": ["2000-01-01/2099-12-31"]}
@@ -74,12 +77,18 @@ def _drill(folder: Path, variant: str) -> Path:
             regions__us__kubeContext="sandbox-us-viewer",
             regions__eu__kubeContext="sandbox-eu-viewer",
         )
+    canaries = [
+        {"name": "orders", "every": "100ms",
+         "write": {"url": "http://us.ingress.sandbox.test/canary/{id}", "body": "{}"},
+         "read": {"url": "http://eu.ingress.sandbox.test/canary/{id}"}},
+    ] if variant == "data" else []  # fmt: skip
     return write_drill(
         folder,
         f"{variant}.yaml",
         fault__evictionTimeout="1s",
-        fault__onBlocked=variant,
+        fault__onBlocked="delete" if variant == "data" else variant,
         observe__statusInterval="1s",
+        observe__data=canaries,
     )
 
 
@@ -133,6 +142,7 @@ def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
     assert unwritten == set(), "record classes no engine module constructs"
     covered = {p.partition(":")[0] for p, _, _ in RUN_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _ in RESTORE_POINTS.values()}
+    covered |= {p.partition(":")[0] for p, _, _ in HOSTILE_POINTS.values()}  # pauses, joins
     assert ENGINE_KINDS - covered == {"obs.error"}  # its own test: it needs failing ARM reads
 
 

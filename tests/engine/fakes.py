@@ -7,6 +7,7 @@ endpoints turn Degraded and DNS answers the survivor, as the real thing does.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from collections.abc import Mapping
@@ -31,6 +32,7 @@ from drillkit.adapters.ports import (
     TmEndpoint,
     WorkloadState,
 )
+from drillkit.core.design import DesignEndpoint, DesignProfile, Monitor
 from drillkit.errors import PermanentAdapterError
 from drillkit.spec.model import Drill
 
@@ -81,6 +83,8 @@ class FakeCluster:
     hpas: list[HpaState] = field(default_factory=list)
     pdbs: list[PdbState] = field(default_factory=list)
     leases: dict[str, LeaseState] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Objects by API path (custom resources, managedFields), for ``get`` and ``patch``."""
     denied: set[str] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)
     """Pods whose eviction a PodDisruptionBudget blocks forever (429)."""
@@ -96,7 +100,7 @@ class FakeCluster:
 
     def mutations(self) -> list[tuple[Any, ...]]:
         reads = {"server", "can_i", "list_nodes", "get_node", "pods_on_node", "list_workloads",
-                 "get_workload", "list_hpas", "list_pdbs", "get_lease"}  # fmt: skip
+                 "get_workload", "list_hpas", "list_pdbs", "get_lease", "get"}  # fmt: skip
         return [c for c in self.calls if c[0] not in reads]
 
     def server(self) -> str:
@@ -153,6 +157,17 @@ class FakeCluster:
         self._log("delete_pod", pod.key)
         with self.lock:
             return self.pods.pop(pod.key, None) is not None
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        self._log("get", path)
+        found = self.objects.get(path)
+        return copy.deepcopy(found) if found is not None else None
+
+    def patch(self, path: str, patch: dict[str, Any]) -> None:
+        self._log("patch", path, patch)
+        if path not in self.objects:
+            raise PermanentAdapterError(f"patch {path} failed (404): not found", status=404)
+        self.objects[path] = _merge(self.objects[path], patch)
 
     def list_workloads(self, namespace: str, selector: str) -> list[WorkloadState]:
         return [w for w in self.workloads.values() if w.namespace == namespace]
@@ -239,7 +254,20 @@ class FakeTrafficManager:
                                      "Enabled" if enabled else "Disabled", status))  # fmt: skip
         return result
 
-    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None:
+    def design(self) -> DesignProfile:
+        """A Priority profile over one endpoint per region, probed every 10 s."""
+        leaves = tuple(
+            DesignEndpoint(
+                e.name, e.type, e.target, e.endpoint_status, e.monitor_status, priority=i + 1
+            )
+            for i, e in enumerate(self.endpoints())
+        )
+        monitor = Monitor(interval_s=10, timeout_s=5, tolerated_failures=3)
+        return DesignProfile("myapp-child", "Priority", 30, monitor, endpoints=leaves)
+
+    def set_endpoint_status(
+        self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
+    ) -> None:
         self.calls.append(("set_endpoint_status", name, status))
         if status == "Disabled":
             self.disabled.add(name)
@@ -320,6 +348,19 @@ class FakeWorld:
             time_scale=1.0,
             info=ConnectionInfo(environment="fake"),
         )
+
+
+def _merge(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merge(result.get(key), value)
+    return result
 
 
 def wait_until(predicate: Any, timeout: float = 5.0) -> bool:

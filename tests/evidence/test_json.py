@@ -32,6 +32,13 @@ TOP_KEYS = [
     "vantagePoints",
     "statusTransitions",
     "restoreChecks",
+    "data",
+    "disruptions",
+    "lostPods",
+    "held",
+    "reverts",
+    "rtoContested",
+    "changes",
     "abortReason",
     "journalPaths",
     "prediction",
@@ -83,6 +90,8 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
         "targetS": 120.0,
         "measured": {"measuredS": 4.01, "realS": 40.1},
         "held": True,
+        "unit": "s",
+        "uncertainty": None,
     }
     assert doc["metrics"]["restore"] == {"measuredS": 1.5, "realS": 15.0}
 

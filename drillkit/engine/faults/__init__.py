@@ -18,6 +18,7 @@ from drillkit.engine.faults.base import (
     Preview,
     RequiredAccess,
     World,
+    world_of,
 )
 from drillkit.engine.records import Item
 from drillkit.spec.model import DisableEndpointFault, DrainFault, Fault, ScaleDownFault
@@ -33,6 +34,7 @@ __all__ = [
     "World",
     "fault_type",
     "owner_of",
+    "world_of",
 ]
 
 FAULT_TYPES: tuple[FaultType[Any], ...] = (drain.FAULT, scale_down.FAULT, disable_endpoint.FAULT)

@@ -116,6 +116,13 @@ class TrafficManagerTwin:
         self.arm_port = 0
         self.admin_port = 0
         self._runners: list[web.AppRunner] = []
+        from drillkit.sandbox.data.store import ReplicatedStore
+
+        self.data = ReplicatedStore(
+            world.regions, world.data, health, time_scale=world.time_scale,
+            emit=self.truth.events.append,
+        )  # fmt: skip
+        self.ingress.canary = self.data.handle
 
     async def start(self) -> None:
         """Bind ingress, seed the world's profiles, then start ARM, DNS, admin and the prober."""
@@ -150,6 +157,7 @@ class TrafficManagerTwin:
         self.nameservers.sync()
         await self.nameservers.start()
         await self.prober.start()
+        await self.data.start()
 
     async def _serve(self, app: web.Application, context: Any) -> int:
         runner = web.AppRunner(app, access_log=None)
@@ -170,6 +178,7 @@ class TrafficManagerTwin:
             await runner.cleanup()
         self._runners.clear()
         await self.ingress.stop()
+        await self.data.stop()
         # TLS transports finish closing (close_notify) on later loop iterations.
         await asyncio.sleep(0.05)
 
