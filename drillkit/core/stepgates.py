@@ -149,16 +149,28 @@ class Pause:
 
 
 def pause_notes(
-    pauses: list[Pause], fault_at: float | None, rto_at: float | None, time_scale: float
+    pauses: list[Pause],
+    fault_at: float | None,
+    rto_at: float | None,
+    started_at: float,
+    ended_at: float,
 ) -> list[str]:
-    """Evidence lines: each gate's wait, and the RTO with the human pauses taken out."""
+    """Evidence lines: each gate's wait, then the pauses set apart from the RTO and the run.
+
+    The observer samples DNS and HTTP on its own thread through every gate, so the RTO (from the
+    samples) holds no pause; the run's duration does."""
     notes = [f"step gate {p.step}: waited {p.waited_s:.1f} s ({p.answer})" for p in pauses]
-    if pauses and fault_at is not None and rto_at is not None:
+    if not pauses:
+        return notes
+    total = sum(p.waited_s for p in pauses)
+    line = f"stepped run: {total:.1f} s of human pauses at {len(pauses)} gate(s)"
+    if fault_at is not None and rto_at is not None:
         inside = sum(p.waited_s for p in pauses if fault_at <= p.at < rto_at)
-        rto = rto_at - fault_at
-        notes.append(
-            f"stepped run: RTO {rto:.1f} s measured, of which {inside:.1f} s human pauses; "
-            f"without them {rto - inside:.1f} s measured, "
-            f"{(rto - inside) / time_scale:.1f} s real-world"
+        line += (
+            f"; {inside:.1f} s of them fell inside the outage, but the RTO "
+            f"({rto_at - fault_at:.1f} s measured) counts none: drillkit kept sampling through "
+            "every gate"
         )
-    return notes
+    run = ended_at - started_at
+    line += f"; the run took {run:.1f} s, {run - total:.1f} s without the pauses"
+    return [*notes, line]

@@ -275,7 +275,9 @@ def gate_notes(records: list[Record]) -> list[str]:
         return []
     timeline = timeline_from(records)
     metrics = compute_metrics(timeline)
-    return pause_notes(pauses, timeline.fault_injected_at, metrics.rto_at, timeline.time_scale)
+    return pause_notes(
+        pauses, timeline.fault_injected_at, metrics.rto_at, timeline.started_at, timeline.ended_at
+    )
 
 
 def report_from_journal(path: Path) -> RunReport:

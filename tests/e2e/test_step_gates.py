@@ -53,7 +53,7 @@ def _gates(journal_dir: Path) -> list[GateWaited]:
 
 def test_continue_at_every_gate(healthy_twin: Twin, tmp_path: Path) -> None:
     """Enter at each gate runs the drill to a pass; all five gates are journalled, each prints
-    the by-hand commands, and the evidence separates the human pauses from the RTO."""
+    the by-hand commands, and the evidence sets the human pauses apart from the RTO."""
     drill = _project(tmp_path)
     child = _spawn(drill, healthy_twin, tmp_path)
     seen: list[str] = []
@@ -73,7 +73,7 @@ def test_continue_at_every_gate(healthy_twin: Twin, tmp_path: Path) -> None:
     evidence = json.loads(next((tmp_path / "runbooks" / "evidence").glob("*.json")).read_text())
     notes = evidence["guardNotes"]
     assert any(n.startswith("step gate inject: waited") for n in notes)
-    assert any("human pauses; without them" in n for n in notes)
+    assert any("s of human pauses at 5 gate(s)" in n and "counts none" in n for n in notes)
 
 
 @pytest.mark.parametrize("gate", ["Before inject", "Detected", "Flipped", "RTO reached"])
