@@ -20,6 +20,7 @@ from drillkit.core.timeline import (
     HttpSample,
     RestoreCheck,
     RestoreOutcome,
+    ServerTimeline,
     Timeline,
     VantageTimeline,
 )
@@ -154,6 +155,7 @@ def timeline_from(records: list[Record]) -> Timeline:
     dns: dict[str, list[DnsSample]] = {v.name: [] for v in drill.observe.vantage_points}
     http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
     statuses: list[EndpointStatusSample] = []
+    per_server: dict[str, dict[str, list[DnsSample]]] = {name: {} for name in dns}
     ttl: float | None = None
     canary_writes: list[CanaryWriteSample] = []
     canary_reads: list[CanaryReadSample] = []
@@ -176,6 +178,9 @@ def timeline_from(records: list[Record]) -> Timeline:
                 if s.name not in dns:
                     continue
                 dns[s.name].append(DnsSample(float(s.at), s.region, s.answer))
+                for a in s.servers:
+                    samples = per_server[s.name].setdefault(a.server, [])
+                    samples.append(DnsSample(float(a.at), a.region, a.rcode))
                 if ttl is None and s.ttl is not None:
                     ttl = float(s.ttl)
                 h = s.http or r.regions.get(s.region or "")
@@ -183,7 +188,7 @@ def timeline_from(records: list[Record]) -> Timeline:
                     http[s.name].append(HttpSample(float(h.at), h.ok, h.status, s.region))
         elif isinstance(r, StatusObservation):
             statuses.extend(
-                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status)
+                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status, e.endpoint_status)
                 for e in r.endpoints
             )
     abort = last(records, Aborted)
@@ -206,6 +211,10 @@ def timeline_from(records: list[Record]) -> Timeline:
                 expected_region=v.expect_during_outage,
                 dns=tuple(sorted(dns[v.name], key=lambda s: s.at)),
                 http=tuple(sorted(http[v.name], key=lambda s: s.at)),
+                servers=tuple(
+                    ServerTimeline(server, tuple(sorted(samples, key=lambda s: s.at)))
+                    for server, samples in sorted(per_server[v.name].items())
+                ),
             )
             for v in drill.observe.vantage_points
         ),

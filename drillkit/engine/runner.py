@@ -267,7 +267,9 @@ class Runner:
         )
 
     def _lifecycle(self, signals: SignalState) -> None:
-        self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer = Observer(
+            self.drill, self.conns, self.journal, self.listener.observed, on_part=self.listener.part
+        )
         self.observer.run_id = self.run_id
         self.observer.start()
         waits = Waits(

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drillkit.adapters.ports import Clock
+from drillkit.core.sampling import status_interval
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.observe import SURVIVOR_FAILURES_TO_ABORT, Observer
 from drillkit.engine.signals import SignalState
@@ -107,7 +108,7 @@ class Waits:
         statuses can be read); False when that did not happen in time (an objective miss)."""
         rto = self.drill.objectives.rto
         deadline = self.clock.monotonic() + self._scaled(rto, 600.0)
-        status_grace = 2 * float(self.drill.observe.status_interval)
+        status_grace = 2 * status_interval(self.drill.observe)
         served_at: float | None = None
         state = self.observer.state
         expected = {v.name: v.expect_during_outage for v in self.drill.observe.vantage_points}
