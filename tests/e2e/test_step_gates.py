@@ -123,3 +123,22 @@ def test_step_without_a_terminal_is_usage(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert "--step needs a terminal" in proc.stderr
+
+
+def test_abort_at_the_restore_gate_restores_at_once(healthy_twin: Twin, tmp_path: Path) -> None:
+    """`a` at the last gate (before restore) is journalled as abort and restore runs as it would
+    on Enter: the world is restored (the fixture compares it with the state before)."""
+    drill = _project(tmp_path)
+    child = _spawn(drill, healthy_twin, tmp_path)
+    while True:
+        child.expect(GATE)
+        name = child.match.group(1)
+        child.expect(PROMPT)
+        child.sendline("a" if name == "Before restore" else "")
+        if name == "Before restore":
+            break
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus in (0, 1), child.before[-2000:]
+    assert "phase restore" in child.before
+    assert _gates(tmp_path)[-1].step == "restore" and _gates(tmp_path)[-1].answer == "abort"
