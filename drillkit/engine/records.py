@@ -407,6 +407,19 @@ class GuardNote(Record):
 
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
+class GateWaited(Record):
+    """A step gate of ``run --step``: which, when it opened, how long the human took, and the
+    answer (``continue`` or ``abort``)."""
+
+    KIND: ClassVar[str] = "gate"
+    step: str
+    at: float
+    waited_s: float
+    answer: str
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunFinished(Record):
     KIND: ClassVar[str] = "run.finished"
     verdict: str

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from drillkit.core.data import CanaryReadSample, CanaryWriteSample
 from drillkit.core.design import Prediction, Window
+from drillkit.core.metrics import compute_metrics
 from drillkit.core.report import RunReport, build_report
+from drillkit.core.stepgates import Pause, pause_notes
 from drillkit.core.timeline import (
     Change,
     Disruption,
@@ -27,6 +29,7 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     CanaryTicked,
+    GateWaited,
     GuardNote,
     Held,
     Intent,
@@ -267,7 +270,22 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
         prediction=prediction_of(records),
-        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote))
+        + tuple(gate_notes(records)),
+    )
+
+
+def gate_notes(records: list[Record]) -> list[str]:
+    """``run --step``: each gate's wait, and the RTO with the human pauses taken out."""
+    pauses = [
+        Pause(r.step, r.at, r.waited_s, r.answer) for r in records if isinstance(r, GateWaited)
+    ]
+    if not pauses:
+        return []
+    timeline = timeline_from(records)
+    metrics = compute_metrics(timeline)
+    return pause_notes(
+        pauses, timeline.fault_injected_at, metrics.rto_at, timeline.started_at, timeline.ended_at
     )
 
 
