@@ -56,6 +56,21 @@ class ScaleDown:
                 AccessCheck("patch", resource, "apps", namespace=ns),  # the run's markers
             ]
         checks.append(AccessCheck("list", "horizontalpodautoscalers", "autoscaling", namespace=ns))
+        # The snapshot lists KEDA's ScaledObjects to find a controller that would scale the
+        # target back (faults/controllers.py): without this right the check would be blind.
+        checks.append(AccessCheck("list", "scaledobjects", "keda.sh", namespace=ns))
+        if fault.controllers_policy.policy == "pause":
+            checks += [
+                AccessCheck(verb, "scaledobjects", "keda.sh", namespace=ns)
+                for verb in ("get", "patch")
+            ]
+            # A Flux object lives in its own namespace (often flux-system), which the drill
+            # file does not name: these two are checked cluster-wide.
+            for resource, group in (
+                ("kustomizations", "kustomize.toolkit.fluxcd.io"),
+                ("helmreleases", "helm.toolkit.fluxcd.io"),
+            ):
+                checks += [AccessCheck(verb, resource, group) for verb in ("get", "patch")]
         return RequiredAccess(kube=tuple(checks))
 
     def preview(self, fault: ScaleDownFault, drill: Drill, world: World) -> Preview:
