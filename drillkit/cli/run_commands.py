@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
-from drillkit.cli.wiring import drill_connections, reconnected
+from drillkit.cli.wiring import drill_connections
 from drillkit.engine.runs import DEFAULT_RUNS_DIR, RunStore
-from drillkit.errors import DrillkitError, RestoreIncomplete
+from drillkit.errors import DrillkitError
 from drillkit.exitcodes import ExitCode
 
 DEFAULT_EVIDENCE_DIR = Path("runbooks") / "evidence"
@@ -166,10 +166,11 @@ def _print_result(result: Any, output: str) -> None:
 
 @click.command()
 @click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL", required=False)
-@click.option("--latest", is_flag=True, help="Restore the most recent run under --runs-dir.")
+@click.option("--latest", is_flag=True, help="Restore the latest run whose restore is unfinished.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
 @click.option("--force", is_flag=True, help="Overwrite values someone else changed (drift).")
 @_runs_dir_option
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.pass_context
 def restore(
     ctx: click.Context,
@@ -179,44 +180,21 @@ def restore(
     yes: bool,
     force: bool,
     runs_dir: Path,
+    output: str,
 ) -> None:
     """Put back what a run changed, from its journal alone (safe to run twice).
 
-    Values someone else changed during the drill are reported and left alone unless --force.
-    Exit status: 0 restored, 5 something is left for a human (listed).
+    An item is put back only while it holds the value drillkit wrote; anything else is drift,
+    reported and left alone unless --force. Failed items are retried until the drill's
+    restore.deadline. A first SIGINT/SIGTERM is announced and restore carries on; a second
+    stops it and lists what is left. Exit status: 0 restored (or nothing to restore), 5
+    something is left for a human (listed).
     """
     if run_ref is None and not latest:
         raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
-    from drillkit.engine.records import read_journal
-    from drillkit.engine.recovery import recover
-    from drillkit.engine.reporting import drill_of, started_of
+    from drillkit.cli.restore_command import run_restore
 
-    store = RunStore(runs_dir)
-    path = store.latest(changed=True).journal if latest or run_ref is None else store.find(run_ref)
-    records = read_journal(path)
-    drill = drill_of(records)
-    _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
-    with reconnected(started_of(records).connection, drill) as conns:
-        if conns is None:
-            click.echo(
-                f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "
-                "its world went with it, so there is nothing left to restore"
-            )
-            return
-        checks = recover(path, conns, force=force)
-    bad = [c for c in checks if c.outcome.value != "restored"]
-    for check in checks:
-        detail = f" ({check.detail})" if check.detail else ""
-        click.echo(f"{check.outcome.value:9} {check.what}: {check.actual}{detail}")
-    if bad:
-        from drillkit.engine.restore import leftovers
-
-        raise RestoreIncomplete(
-            f"restore of {path.parent.name} is incomplete; fix by hand:\n  - "
-            + "\n  - ".join(leftovers(checks)),
-            leftovers(checks),
-        )
-    click.echo(f"restored: run {path.parent.name} ({len(checks)} item(s) checked)")
+    run_restore(ctx, run_ref=run_ref, yes=yes, force=force, runs_dir=runs_dir, output=output)
 
 
 @click.command()

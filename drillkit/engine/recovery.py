@@ -1,7 +1,14 @@
-"""``drillkit restore``: put back a run's changes from its journal alone, after any crash."""
+"""``drillkit restore``: put back a run's changes from its journal alone, after any crash.
+
+The caller holds the run's flock (``runs.run_lock``), so two restores never interleave. The
+journal's damaged lines are reported, never hide an intent; restore's own records are written
+best effort (a full disk does not stop the world from being put back); the Lease a crashed run
+left behind is released.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -10,29 +17,64 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.journal import Journal
-from drillkit.engine.records import Mark, RecoveryFinished, RecoveryStarted, RunStarted, first
-from drillkit.engine.restore import restore
+from drillkit.engine.records import (
+    LineProblem,
+    Mark,
+    RecoveryFinished,
+    RecoveryStarted,
+    RunStarted,
+    first,
+)
+from drillkit.engine.restore import RestoreControl, note, restore
 from drillkit.errors import AdapterError
 
 log = structlog.get_logger()
 
 
-def recover(path: Path, conns: Connections, *, force: bool = False) -> list[RestoreCheck]:
+@dataclass
+class Recovery:
+    """What one ``drillkit restore`` did."""
+
+    checks: list[RestoreCheck]
+    problems: list[LineProblem] = field(default_factory=list)
+    """Journal lines that could not be read."""
+    unwritten: list[str] = field(default_factory=list)
+    """Restore's own records the journal could not take (kind and seq)."""
+    lease_left: list[str] = field(default_factory=list)
+    """Regions whose Lease held by the run could not be released."""
+
+    @property
+    def complete(self) -> bool:
+        return all(c.outcome is RestoreOutcome.RESTORED for c in self.checks)
+
+
+def recover(
+    path: Path,
+    conns: Connections,
+    *,
+    force: bool = False,
+    control: RestoreControl | None = None,
+) -> Recovery:
     """Restore every item the run changed, append the checks to its journal, free its lock."""
+    control = control or RestoreControl()
     with Journal(path, conns.clock) as journal:
         records = journal.records()
         started = first(records, RunStarted)
-        journal.append(RecoveryStarted(force=force))
-        journal.append(Mark(name="restore_started", at=conns.clock.wall()))
-        checks = restore(records, conns.clusters, conns.traffic_manager, journal, force=force)
-        journal.append(Mark(name="restored", at=conns.clock.wall()))
+        note(journal, RecoveryStarted(force=force))
+        note(journal, Mark(name="restore_started", at=conns.clock.wall()))
+        checks = restore(
+            records, conns.clusters, conns.traffic_manager, journal, force=force, control=control
+        )
+        note(journal, Mark(name="restored", at=conns.clock.wall()))
+        lease_left: list[str] = []
         if started is not None and started.run_id:
             for region, cluster in sorted(conns.clusters.items()):
                 try:
                     cluster.delete_lease(LEASE_NAMESPACE, LEASE_NAME, started.run_id)
                 except AdapterError as e:
                     log.warning("drill.recovery.lease", region=region, error=str(e))
-        journal.append(
-            RecoveryFinished(restored=all(c.outcome is RestoreOutcome.RESTORED for c in checks))
-        )
-    return checks
+                    lease_left.append(region)
+        result = Recovery(checks, journal.problems, lease_left=lease_left)
+        note(journal, RecoveryFinished(restored=result.complete))
+        result.unwritten = [f"{r.kind} (seq {r.seq})" for r in journal.unwritten]
+    return result

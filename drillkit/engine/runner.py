@@ -19,7 +19,7 @@ from drillkit.engine.codec import encode
 from drillkit.engine.fault import Injector, Mutator
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.observe import Observer
-from drillkit.engine.preflight import preflight
+from drillkit.engine.preflight import check_dirs, check_no_unfinished, preflight
 from drillkit.engine.records import (
     Aborted,
     Baseline,
@@ -34,15 +34,21 @@ from drillkit.engine.records import (
     SnapshotTaken,
     VerdictReached,
     last,
-    read_journal,
 )
 from drillkit.engine.reporting import report_from
-from drillkit.engine.restore import restore
-from drillkit.engine.runs import RunStore, new_run_id
+from drillkit.engine.restore import RestoreControl, note, restore
+from drillkit.engine.runs import RunStore, new_run_id, run_lock
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
 from drillkit.engine.snapshot import take_snapshot
+from drillkit.engine.verdicts import journal_failure_note, journal_failure_verdict
 from drillkit.engine.waits import Waits
-from drillkit.errors import AdapterError, DrillAborted, DrillInterrupted, PreflightRefused
+from drillkit.errors import (
+    AdapterError,
+    DrillAborted,
+    DrillInterrupted,
+    JournalWriteError,
+    PreflightRefused,
+)
 from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
@@ -95,7 +101,13 @@ class Runner:
         self.conns = conns
         self.clock = conns.clock
         self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
-        self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
+        check_dirs(options.runs_dir, options.evidence_dir)
+        check_no_unfinished(options.runs_dir)
+        try:
+            self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
+            self.journal.reserve()
+        except JournalWriteError as e:
+            raise PreflightRefused(f"{e}; nothing was changed") from e
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
         self.observer: Observer | None = None
         self.injected = False
@@ -106,43 +118,49 @@ class Runner:
             self.o.listener(kind, data)
 
     def phase(self, phase: Phase) -> None:
-        self.journal.append(PhaseEntered(phase=phase))
+        self._note(PhaseEntered(phase=phase))
         log.info("drill.phase", phase=phase.value, run=self.run_id)
         self._emit("phase", phase=phase.value, at=self.clock.wall())
 
     def mark(self, name: str) -> float:
         at = self.clock.wall()
-        self.journal.append(Mark(name=name, at=at))
+        self._note(Mark(name=name, at=at))
         return at
+
+    def _note(self, record: Record) -> None:
+        """Append a record that announces no change: a journal that refuses it is remembered
+        (``journal.failure``; the waits abort on it) and the drill goes on to restore."""
+        note(self.journal, record)
 
     def _aborted(self) -> bool:
         return any(isinstance(r, Aborted) for r in self.journal.records())
 
     def run(self) -> RunResult:
         """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed."""
-        self.journal.append(
-            RunStarted(
-                run_id=self.run_id,
-                drill=self.drill.model_dump(mode="json", by_alias=True),
-                drill_path=str(self.o.drill_path),
-                drill_sha256=file_sha256(self.o.drill_path),
-                run_by=self.o.run_by,
-                time_scale=self.conns.time_scale,
-                fqdn=self.conns.fqdn,
-                connection=self.conns.info,
-            )
-        )
+        try:
+            with run_lock(self.journal.run_dir):
+                return self._run()
+        finally:
+            self.journal.close()
+            self.journal.release_reserve()
+
+    def _run(self) -> RunResult:
+        try:
+            self._started()
+        except JournalWriteError as e:
+            raise PreflightRefused(f"{e}; nothing was changed") from e
         try:
             with interrupts() as signals:
                 try:
                     self.phase(Phase.PREFLIGHT)
                     self.notes = preflight(self.drill, self.conns, self.lock)
+                    self._check_journal()
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
-                    self.journal.append(Refused(reason=str(e)))
+                    self._note(Refused(reason=str(e)))
                     self.mark("ended")
-                    self.journal.append(RunFinished(verdict="refused"))
+                    self._note(RunFinished(verdict="refused"))
                     if isinstance(e, Interrupted):
                         raise DrillInterrupted(
                             f"interrupted by {e.signal_name} before any change; nothing was changed"
@@ -158,31 +176,59 @@ class Runner:
                     with signals.shield():
                         self.lock.release()
                         self.phase(Phase.UNLOCK)
-            records = self.journal.records()
-            report = report_from(records, self.journal.path)
-            self.journal.append(
-                VerdictReached(
-                    outcome=report.verdict.outcome.value,
-                    reason=report.verdict.reason,
-                    restored=report.verdict.restored,
-                )
-            )
-            evidence: dict[str, Path] = {}
-            if self.o.evidence_dir is not None:
-                self.phase(Phase.EVIDENCE)
-                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
-                self.journal.append(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
-            self.journal.append(RunFinished(verdict=report.verdict.outcome.value))
-            return RunResult(
-                self.run_id,
-                self.journal.path,
-                report,
-                list(report.timeline.restore_checks),
-                self.notes,
-                evidence,
-            )
+            return self._finish()
         finally:
             self.journal.close()
+
+    def _check_journal(self) -> None:
+        if self.journal.failure is not None:
+            raise PreflightRefused(f"{self.journal.failure}; nothing was changed")
+
+    def _started(self) -> None:
+        self.journal.append(
+            RunStarted(
+                run_id=self.run_id,
+                drill=self.drill.model_dump(mode="json", by_alias=True),
+                drill_path=str(self.o.drill_path),
+                drill_sha256=file_sha256(self.o.drill_path),
+                run_by=self.o.run_by,
+                time_scale=self.conns.time_scale,
+                fqdn=self.conns.fqdn,
+                connection=self.conns.info,
+            )
+        )
+
+    def _finish(self) -> RunResult:
+        records = self.journal.records()
+        report = journal_failure_verdict(report_from(records, self.journal.path), self.journal)
+        self._note(
+            VerdictReached(
+                outcome=report.verdict.outcome.value,
+                reason=report.verdict.reason,
+                restored=report.verdict.restored,
+            )
+        )
+        evidence: dict[str, Path] = {}
+        if self.o.evidence_dir is not None:
+            self.phase(Phase.EVIDENCE)
+            try:
+                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
+            except OSError as e:
+                self.notes.append(f"evidence could not be written to {self.o.evidence_dir}: {e}")
+                log.error("drill.evidence_failed", error=str(e))
+            else:
+                self._note(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
+        self._note(RunFinished(verdict=report.verdict.outcome.value))
+        if not self.journal.durable:
+            self.notes.append(journal_failure_note(self.journal))
+        return RunResult(
+            self.run_id,
+            self.journal.path,
+            report,
+            list(report.timeline.restore_checks),
+            self.notes,
+            evidence,
+        )
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(self.drill, self.conns, self.journal, self._on_obs)
@@ -193,10 +239,12 @@ class Runner:
                 self.phase(Phase.BASELINE)
                 normal = waits.baseline()
                 self.journal.append(Baseline(normal=normal))
+                self._check_journal_or_abort()
                 self.phase(Phase.SNAPSHOT)
                 conns = self.conns
                 snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
                 self.journal.append(SnapshotTaken(items=tuple(snapshot.items)))
+                self._check_journal_or_abort()
                 self.phase(Phase.INJECT)
                 self.injected = True
                 injector = Injector(
@@ -212,7 +260,7 @@ class Runner:
             except Interrupted as e:
                 waits.cancelled.set()
                 self._abort(f"interrupted by {e.signal_name}", interrupted=True)
-            except (DrillAborted, AdapterError) as e:
+            except (DrillAborted, AdapterError, JournalWriteError) as e:
                 waits.cancelled.set()
                 self._abort(str(e))
             finally:
@@ -229,17 +277,25 @@ class Runner:
                 if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
 
+    def _check_journal_or_abort(self) -> None:
+        if self.journal.failure is not None:
+            raise DrillAborted(f"the journal cannot be written: {self.journal.failure}")
+
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
-        self.journal.append(Aborted(reason=reason, interrupted=interrupted))
+        self._note(Aborted(reason=reason, interrupted=interrupted))
         self._emit("abort", reason=reason, interrupted=interrupted)
 
     def _restore(self) -> bool:
         self.phase(Phase.RESTORE)
         self.mark("restore_started")
-        # Read back from disk: restore must work from what the journal holds, nothing else.
-        records = read_journal(self.journal.path)
-        checks = restore(records, self.conns.clusters, self.conns.traffic_manager, self.journal)
+        # The records in memory are every record this run appended, durable or not: a journal
+        # damaged on disk, or a disk that refused a record, never hides a change from restore.
+        records = self.journal.records()
+        control = RestoreControl(deadline_s=float(self.drill.restore.deadline))
+        checks = restore(
+            records, self.conns.clusters, self.conns.traffic_manager, self.journal, control=control
+        )
         self.mark("restored")
         for check in checks:
             self._emit("restore", what=check.what, outcome=check.outcome.value)
