@@ -28,11 +28,10 @@ from tests.engine.fakes import FakeWorld, make_drill
 
 def _cordoned(tmp_path: Path, world: FakeWorld, n: int = 3) -> Journal:
     """A journal of a drain that cordoned us-node-1..n (the writes have happened)."""
+    names = [f"us-node-{i}" for i in range(1, n + 1)]
     items = tuple(
-        Item(
-            f"us/node/us-node-{i} spec.unschedulable", "node", "us", {"name": f"us-node-{i}"}, False
-        )  # fmt: skip
-        for i in range(1, n + 1)
+        Item(f"us/node/{name} spec.unschedulable", "node", "us", {"name": name}, False)
+        for name in names
     )
     journal = RunStore(tmp_path).create("run-1", SystemClock())
     journal.append(SnapshotTaken(items=items))
