@@ -121,6 +121,7 @@ def run(
         with progress if isinstance(progress, LiveProgress) else contextlib.nullcontext():
             result = runner.run()
     _print_result(result, output)
+    ctx.meta["drillkit.json_printed"] = output == "json"
     ctx.exit(int(result.report.verdict.exit_code))
 
 
@@ -141,6 +142,8 @@ def _print_result(result: Any, output: str) -> None:
             "evidence": {k: str(v) for k, v in result.evidence.items()},
             "journal": str(result.journal_path),
             "reason": verdict.reason,
+            "exitCode": int(verdict.exit_code),
+            "notes": list(result.notes),
         }
         click.echo(json.dumps(document, indent=2))
     else:
@@ -156,6 +159,8 @@ def _print_result(result: Any, output: str) -> None:
             click.echo(f"  {objective.name}: {got}, objective {objective.target:g}s: {mark}")
         for kind, path in result.evidence.items():
             click.echo(f"  evidence ({kind}): {path}")
+        for note in result.notes:
+            click.echo(f"  note: {note}")
         click.echo(f"  journal: {result.journal_path}")
     if not verdict.restored:
         from drillkit.engine.restore import leftovers
