@@ -121,7 +121,7 @@ class Journal:
                 f"{e.strerror or e}"
             ) from e
 
-    def release_reserve(self) -> bool:
+    def release_reserve(self, *, quiet: bool = False) -> bool:
         """Free the reserved space; True when there was some."""
         reserve = self.path.parent / RESERVE_NAME
         try:
@@ -130,7 +130,8 @@ class Journal:
             return False
         except OSError:
             return False
-        log.warning("drill.journal.reserve_released", journal=str(self.path))
+        if not quiet:
+            log.warning("drill.journal.reserve_released", journal=str(self.path))
         return True
 
     def append(self, record: R) -> R:

@@ -142,7 +142,7 @@ class Runner:
                 return self._run()
         finally:
             self.journal.close()
-            self.journal.release_reserve()
+            self.journal.release_reserve(quiet=True)
 
     def _run(self) -> RunResult:
         try:

@@ -103,6 +103,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "targetS": o.target,
                 "measured": _measure(o.measured),
                 "held": o.held,
+                "status": o.status,
             }
             for o in verdict.objectives
         ],
@@ -137,6 +138,30 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             for c in tl.restore_checks
         ],
         "abortReason": tl.abort_reason,
+        "abortPhase": tl.abort_phase,
+        "signal": tl.signal,
+        "diedDuring": tl.died_during,
+        "laterRestores": [
+            {
+                "startedAt": later.started_at,
+                "startedAtUtc": utc(later.started_at),
+                "finishedAt": later.finished_at,
+                "finishedAtUtc": utc(later.finished_at),
+                "complete": later.complete,
+                "exitCode": later.exit_code,
+                "checks": [
+                    {
+                        "what": c.what,
+                        "expected": c.expected,
+                        "actual": c.actual,
+                        "outcome": str(c.outcome),
+                        "detail": c.detail,
+                    }
+                    for c in later.checks
+                ],
+            }
+            for later in tl.later_restores
+        ],  # fmt: skip
         "journalPaths": list(report.journal_paths),
     }
     redacted: dict[str, Any] = redact(document)

@@ -33,6 +33,10 @@ TOP_KEYS = [
     "statusTransitions",
     "restoreChecks",
     "abortReason",
+    "abortPhase",
+    "signal",
+    "diedDuring",
+    "laterRestores",
     "journalPaths",
 ]
 
@@ -79,6 +83,7 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
         "targetS": 120.0,
         "measured": {"measuredS": 4.01, "realS": 40.1},
         "held": True,
+        "status": "held",
     }
     assert doc["metrics"]["restore"] == {"measuredS": 1.5, "realS": 15.0}
 
