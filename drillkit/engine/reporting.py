@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def split_run(records: list[Record]) -> tuple[list[Record], list[list[Record]]]:
     if not starts:
         return records, []
     bounds = [*starts, len(records)]
-    return records[: starts[0]], [records[a:b] for a, b in zip(bounds, bounds[1:], strict=False)]
+    return records[: starts[0]], [records[a:b] for a, b in itertools.pairwise(bounds)]
 
 
 def later_restore(records: list[Record]) -> LaterRestore:

@@ -161,7 +161,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 ],
             }
             for later in tl.later_restores
-        ],  # fmt: skip
+        ],
         "journalPaths": list(report.journal_paths),
     }
     redacted: dict[str, Any] = redact(document)
