@@ -200,7 +200,8 @@ class Runner:
 
     def _finish(self) -> RunResult:
         records = self.journal.records()
-        report = journal_failure_verdict(report_from(records, self.journal.path), self.journal)
+        plain = report_from(records, self.journal.path)
+        report = journal_failure_verdict(plain, self.journal)
         self._note(
             VerdictReached(
                 outcome=report.verdict.outcome.value,
@@ -220,6 +221,8 @@ class Runner:
                 self._note(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
         self._note(RunFinished(verdict=report.verdict.outcome.value))
         if not self.journal.durable:
+            # The verdict or run.finished itself may be what the disk refused.
+            report = journal_failure_verdict(plain, self.journal)
             self.notes.append(journal_failure_note(self.journal))
         return RunResult(
             self.run_id,
@@ -267,7 +270,12 @@ class Runner:
                 with signals.shield():
                     complete = self._restore()
             with signals.shield():
-                if complete and self.injected and signals.received is None:
+                if (
+                    complete
+                    and self.injected
+                    and signals.received is None
+                    and self.journal.failure is None
+                ):
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
         finally:
