@@ -39,6 +39,22 @@ def audit(session: nox.Session) -> None:
     session.run("pip-audit", "--strict", "--skip-editable", "--progress-spinner", "off")
 
 
+ADAPTER_TESTS = (
+    "tests/adapters/test_trafficmanager_dns_http.py",
+    "tests/adapters/test_design_read.py",
+    "tests/realazure",
+)
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("trafficmanager", ["1.1.0", "2.*"])
+def sdk(session: nox.Session, trafficmanager: str) -> None:
+    """The Traffic Manager adapter tests against the lowest supported azure-mgmt-trafficmanager
+    (1.1.0, api-version 2022-04-01) and the current 2.x: the floor in pyproject is what passes."""
+    session.install("-e", ".[test]", f"azure-mgmt-trafficmanager=={trafficmanager}")
+    session.run("pytest", "-p", "no:cacheprovider", *ADAPTER_TESTS, *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check, ruff format --check, and the import-linter layer contracts."""
@@ -60,3 +76,9 @@ def bench(session: nox.Session) -> None:
     """Benchmarks side by side with the peers; writes docs/benchmarks.md."""
     session.install(".[test]", "chaostoolkit")
     session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session(python=False)
+def image(session: nox.Session) -> None:
+    """Build the Dockerfile with buildah over an mmdebstrap base; smoke-test drillkit --version."""
+    session.run("bash", "scripts/image/build.sh", external=True)

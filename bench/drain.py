@@ -25,11 +25,12 @@ def _how(tier: str, f: DrainFigures) -> str:
         f"(maxUnavailable {MAX_UNAVAILABLE}), reset (scale 0, pin, scale back, all Ready) before "
         f"every run; {len(f.kubectl)} interleaved runs each, medians; kubectl drain "
         "`--ignore-daemonsets --delete-emptydir-data` returns once the pods are gone, so "
-        "drillkit (cordon + `Injector.drain_pods` through `drillkit.adapters.kube.KubeCluster`) "
+        "drillkit (cordon + `drillkit.engine.faults.drain.drain_pods` through "
+        "`drillkit.adapters.kube.KubeCluster`) "
         "is timed to the same finish line (node empty); its own return (evictions accepted) "
         "is shown in brackets; a budget-blocked eviction (429) makes kubectl wait 5 s before "
         "retrying and polls each pod's deletion once a second (kubectl/pkg/drain), drillkit "
-        "backs off 0.1 to 1 s (`drillkit.engine.fault.BACKOFF_S`)"
+        "backs off 0.1 to 1 s (`drillkit.engine.faults.drain.BACKOFF_S`)"
     )
 
 

@@ -18,8 +18,10 @@ from kubernetes import client, config
 
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.kube import KubeCluster
-from drillkit.engine.fault import Injector, Mutator
+from drillkit.engine.faults import FaultContext, World
+from drillkit.engine.faults.drain import drain_pods
 from drillkit.engine.journal import Journal
+from drillkit.engine.mutator import Mutator
 from drillkit.spec.model import DrainFault
 
 NAMESPACE = "bench-drain"
@@ -190,11 +192,12 @@ def drillkit_drain(target: Target, scenario: Scenario) -> tuple[float, float]:
     cluster = KubeCluster(target.context, target.kubeconfig, retry_deadline_s=30.0)
     with tempfile.TemporaryDirectory(prefix="drillkit-bench-journal-") as tmp:
         journal = Journal(Path(tmp) / "journal.jsonl", clock)
-        injector = Injector({"r": cluster}, None, Mutator(journal), clock, threading.Event())  # type: ignore[arg-type]
+        world = World({"r": cluster}, None)  # type: ignore[arg-type]
+        ctx = FaultContext(world, Mutator(journal), clock, threading.Event())
         try:
             started = time.perf_counter()
             cluster.set_unschedulable(target.node, True)
-            injector.drain_pods("r", [target.node], fault)
+            drain_pods(ctx, "r", [target.node], fault)
             returned = time.perf_counter() - started
             wait_for(scenario.node_empty, "node empty after drillkit drain")
             empty = time.perf_counter() - started

@@ -115,7 +115,8 @@ def accuracy_runs(runs: int) -> list[dict[str, float]]:
             for i in range(runs):
                 work = Path(tmp) / f"run-{i}"
                 _, doc = _run_drill(work, "--attach", str(state))
-                with httpx.Client(timeout=10) as http:
+                auth = {"Authorization": f"Bearer {info['admin']['token']}"}
+                with httpx.Client(timeout=10, headers=auth) as http:
                     events = http.get(f"{admin}/events").json()["events"]
                 results.append(truth_errors(doc, events))
                 time.sleep(1.0)  # let fail-back events land before the next run's fault

@@ -23,7 +23,7 @@ import httpx
 
 from bench.common import Row
 from drillkit.sandbox.tm.twin import TrafficManagerTwin
-from drillkit.sandbox.world import load_world
+from drillkit.sandbox.world import World, load_world
 
 WINDOW = 32  # queries in flight: enough to keep one server core busy
 
@@ -100,7 +100,12 @@ async def bench_arm(twin: TrafficManagerTwin, total: int) -> list[float]:
 
 async def measure(queries: int, arm_requests: int, settle: float) -> dict[str, Any]:
     """Start the default world's twin (timeScale 0.02) and take every measurement."""
-    world = load_world().model_copy(update={"time_scale": 0.02})
+    # TTL 50 s: the twin refuses TTLs that timeScale does not turn into whole seconds.
+    data = load_world().model_dump(by_alias=True)
+    data["timeScale"] = 0.02
+    for profile in data["trafficManager"]["profiles"]:
+        profile["ttl"] = 50
+    world = World.model_validate(data)
     with tempfile.TemporaryDirectory() as state:
         twin = TrafficManagerTwin(world, state_dir=Path(state), health=lambda region: True)
         await twin.start()

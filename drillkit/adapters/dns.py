@@ -8,39 +8,147 @@ import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, cast
 
+import structlog
+
+from drillkit.adapters.clock import anchored_wall
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
 from drillkit.errors import PreflightRefused
 
+_log = structlog.get_logger()
 
-def nameserver_addresses(names: Sequence[str], default_port: int = 53) -> list[tuple[str, int]]:
-    """``host[:port]`` entries as (IP, port); host names are looked up once, here."""
+
+@dataclass(frozen=True, slots=True)
+class NameServer:
+    """One authoritative server to ask: its name (or address as written) and one address."""
+
+    name: str
+    address: str
+    port: int = 53
+
+    @property
+    def key(self) -> str:
+        host = f"[{self.address}]" if ":" in self.address else self.address
+        return (
+            f"{self.name}@{host}:{self.port}"
+            if self.name != self.address
+            else f"{host}:{self.port}"
+        )
+
+
+def system_resolver(address: tuple[str, int] | None = None, timeout_s: float = 5.0) -> Any:
+    """dnspython's resolver: the system's (/etc/resolv.conf), or one at ``address``."""
+    import dns.resolver
+
+    if address is None:
+        resolver = dns.resolver.Resolver()
+    else:
+        resolver = dns.resolver.Resolver(configure=False)
+        resolver.nameservers = [address[0]]
+        resolver.port = address[1]
+    resolver.lifetime = timeout_s
+    return resolver
+
+
+def _split(entry: str, default_port: int) -> tuple[str, int]:
+    """``host``, ``host:port``, ``v6``, ``[v6]:port``."""
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") else default_port
+    if entry.count(":") == 1:
+        host, _, port = entry.partition(":")
+        return host, int(port)
+    return entry, default_port
+
+
+def _addresses(resolver: Any, host: str) -> list[str]:
+    """A and AAAA of ``host`` (either may be absent; none at all is an error)."""
     import dns.exception
     import dns.resolver
 
-    result: list[tuple[str, int]] = []
+    found: list[str] = []
+    errors: list[str] = []
+    for rdtype in ("A", "AAAA"):
+        try:
+            found.extend(str(r) for r in resolver.resolve(host, rdtype))
+        except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN) as e:
+            errors.append(f"{rdtype}: {type(e).__name__}")
+        except dns.exception.DNSException as e:
+            errors.append(f"{rdtype}: {short(e, 120)}")
+    if not found:
+        raise PreflightRefused(
+            f"cannot resolve name server {host} ({'; '.join(errors)}); nothing was changed"
+        )
+    return found
+
+
+def nameserver_addresses(
+    names: Sequence[str], default_port: int = 53, resolver: Any = None
+) -> list[NameServer]:
+    """``host[:port]`` entries as name servers, one per address (A and AAAA)."""
+    result: list[NameServer] = []
     for entry in names:
-        host, _, port_text = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
-        port = int(port_text) if port_text else default_port
+        host, port = _split(entry, default_port)
         try:
             ipaddress.ip_address(host)
-            result.append((host, port))
+            result.append(NameServer(host, host, port))
             continue
         except ValueError:
             pass
-        try:
-            answer = dns.resolver.resolve(host, "A", lifetime=5)
-        except dns.exception.DNSException as e:
-            raise PreflightRefused(
-                f"cannot resolve name server {host}: {short(e)}; nothing was changed"
-            ) from e
-        result.extend((str(record), port) for record in answer)
+        resolver = resolver or system_resolver()
+        result.extend(NameServer(host, a, port) for a in _addresses(resolver, host))
     return result
 
 
+def discover_nameservers(
+    fqdn: str, resolver: Any = None, *, port: int = 53
+) -> tuple[str, list[NameServer]]:
+    """The zone holding ``fqdn`` (the profile's name) and its NS records' addresses, asked
+    through ``resolver`` (the system's by default): the closest enclosing zone with NS."""
+    import dns.exception
+    import dns.name
+    import dns.resolver
+
+    resolver = resolver or system_resolver()
+    name = dns.name.from_text(fqdn).parent()
+    errors: list[str] = []
+    while len(name.labels) > 1:
+        try:
+            answer = resolver.resolve(name, "NS")
+        except (dns.resolver.NoAnswer, dns.resolver.NXDOMAIN):
+            name = name.parent()
+            continue
+        except dns.exception.DNSException as e:
+            errors.append(short(e, 160))
+            break
+        zone = name.to_text().rstrip(".")
+        servers: list[NameServer] = []
+        for record in sorted(answer, key=str):
+            host = str(record.target).rstrip(".")
+            servers.extend(NameServer(host, a, port) for a in _addresses(resolver, host))
+        return zone, servers
+    raise PreflightRefused(
+        f"cannot discover the name servers of {fqdn}'s zone"
+        + (f" ({'; '.join(errors)})" if errors else " (no NS record found)")
+        + "; set observe.nameservers, or check the system resolver; nothing was changed"
+    )
+
+
 _Summary = tuple[str, tuple[str, ...], tuple[str, ...], int | None]
+
+
+@dataclass(slots=True)
+class ServerStats:
+    """How often one name server answered, and its last error."""
+
+    answered: int = 0
+    failed: int = 0
+    last_error: str = field(default="")
+
+
 PARSED_CACHE = 4096
 
 
@@ -78,7 +186,7 @@ class _Endpoint(asyncio.DatagramProtocol):
             return
         future = self.pending.pop(int.from_bytes(data[:2], "big"), None)
         if future is not None and not future.done():
-            future.set_result((data, time.time()))
+            future.set_result((data, anchored_wall()))
 
     def error_received(self, exc: Exception) -> None:
         for future in self.pending.values():
@@ -98,7 +206,9 @@ class EcsResolver:
     """``Resolver`` over one shared UDP socket per name server (TCP on truncation), one ECS
     option per question. Questions are built once per subnet; only the id changes."""
 
-    def __init__(self, nameservers: Sequence[tuple[str, int]], timeout_s: float = 2.0) -> None:
+    def __init__(
+        self, nameservers: Sequence[tuple[str, int] | NameServer], timeout_s: float = 2.0
+    ) -> None:
         if not nameservers:
             raise PreflightRefused("no name server to ask; set observe.nameservers in the drill")
         # Imported here, not at the first question, so that no import stalls the polling loop.
@@ -109,7 +219,12 @@ class EcsResolver:
         import dns.rcode
         import dns.rdatatype  # noqa: F401
 
-        self._nameservers = list(nameservers)
+        self.servers = [
+            ns if isinstance(ns, NameServer) else NameServer(ns[0], ns[0], int(ns[1]))
+            for ns in nameservers
+        ]
+        self.stats = {ns.key: ServerStats() for ns in self.servers}
+        self._background: set[asyncio.Future[tuple[_Summary, float] | str]] = set()
         self._timeout = timeout_s
         self._endpoints: dict[tuple[int, str, int], asyncio.Task[_Endpoint]] = {}
         self._wires: dict[tuple[str, str], bytes] = {}
@@ -146,6 +261,10 @@ class EcsResolver:
 
     async def aclose(self) -> None:
         """Close this loop's sockets (call before the loop ends)."""
+        if self._background:
+            await asyncio.wait(set(self._background), timeout=self._timeout)
+        for pending in list(self._background):
+            pending.cancel()
         loop_id = id(asyncio.get_running_loop())
         for key in [k for k in self._endpoints if k[0] == loop_id]:
             task = self._endpoints.pop(key)
@@ -207,42 +326,66 @@ class EcsResolver:
             else:
                 self._retired.append(endpoint)
 
-    async def resolve(self, qname: str, client_subnet: str) -> DnsAnswer:
+    async def _ask_one(self, wire: bytes, server: NameServer) -> tuple[_Summary, float] | str:
+        """One server's summary and arrival time, or the error text; counted in ``stats``."""
         import dns.asyncquery
         import dns.exception
-        import dns.flags
         import dns.message
-        import dns.rcode
-        import dns.rdatatype
 
+        host, port = server.address, server.port
+        stats = self.stats[server.key]
+        try:
+            try:
+                data, received_at = await self._ask(wire, host, port)
+                summary = self._parse_udp(data)
+            except TimeoutError:
+                summary = None  # a lost datagram: ask once more, over TCP
+            if summary is None:
+                message = await dns.asyncquery.tcp(
+                    dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
+                )
+                received_at = anchored_wall()
+                summary = _summary(message)
+        except (dns.exception.DNSException, OSError, TimeoutError) as e:
+            stats.failed += 1
+            stats.last_error = short(f"{server.key}: {e!r}", 200)
+            return stats.last_error
+        stats.answered += 1
+        return summary, received_at
+
+    async def resolve(self, qname: str, client_subnet: str) -> DnsAnswer:
+        """Ask every server at once and take the first answer to arrive; the others finish in
+        the background, and ``stats`` records which servers answered and which did not."""
         wire = self._wire(qname, client_subnet)
         started = time.monotonic()
-        last_error = ""
-        for host, port in self._nameservers:
-            try:
-                try:
-                    data, received_at = await self._ask(wire, host, port)
-                    summary = self._parse_udp(data)
-                except TimeoutError:
-                    summary = None  # a lost datagram: ask once more, over TCP
-                if summary is None:
-                    message = await dns.asyncquery.tcp(
-                        dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
-                    )
-                    received_at = time.time()
-                    summary = _summary(message)
-            except (dns.exception.DNSException, OSError, TimeoutError) as e:
-                last_error = short(f"{host}:{port}: {e!r}", 200)
-                continue
-            rcode, targets, addresses, ttl = summary
-            return DnsAnswer(
-                rcode=rcode,
-                targets=targets,
-                addresses=addresses,
-                ttl=ttl,
-                latency_s=time.monotonic() - started,
-                received_at=received_at,
-            )
-        return DnsAnswer(
-            rcode="TIMEOUT", latency_s=time.monotonic() - started, error=last_error or "no answer"
-        )
+        tasks = [asyncio.ensure_future(self._ask_one(wire, ns)) for ns in self.servers]
+        last_error = "no answer"
+        try:
+            for next_done in asyncio.as_completed(tasks):
+                result = await next_done
+                if isinstance(result, str):
+                    last_error = result
+                    continue
+                (rcode, targets, addresses, ttl), received_at = result
+                _log.debug(
+                    "dns.answer",
+                    qname=qname,
+                    client_subnet=client_subnet,
+                    rcode=rcode,
+                    targets=list(targets),
+                    latency_s=round(time.monotonic() - started, 4),
+                )
+                return DnsAnswer(
+                    rcode=rcode,
+                    targets=targets,
+                    addresses=addresses,
+                    ttl=ttl,
+                    latency_s=time.monotonic() - started,
+                    received_at=received_at,
+                )
+        finally:
+            for task in tasks:
+                if not task.done():
+                    self._background.add(task)
+                    task.add_done_callback(self._background.discard)
+        return DnsAnswer(rcode="TIMEOUT", latency_s=time.monotonic() - started, error=last_error)

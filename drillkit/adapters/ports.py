@@ -225,6 +225,12 @@ class Workloads(Protocol):
     def list_hpas(self, namespace: str) -> list[HpaState]: ...
 
 
+class Budgets(Protocol):
+    """PodDisruptionBudgets, read to predict which evictions a drain will see blocked."""
+
+    def list_pdbs(self) -> list[PdbState]: ...
+
+
 class Leases(Protocol):
     """coordination.k8s.io/v1 Leases, with optimistic concurrency on resourceVersion."""
 
@@ -233,7 +239,7 @@ class Leases(Protocol):
     def delete_lease(self, namespace: str, name: str, holder: str) -> None: ...
 
 
-class Cluster(Access, Nodes, Pods, Workloads, Leases, Protocol):
+class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Protocol):
     """Everything the engine does to one region's Kubernetes cluster."""
 
     def close(self) -> None: ...

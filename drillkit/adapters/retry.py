@@ -3,6 +3,7 @@ Retry-After honoured, and zero backoff under test."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -25,21 +26,50 @@ def is_testing() -> bool:
 
 
 class _WaitRetryAfter(tenacity.wait.wait_base):
-    """Exponential backoff with jitter, unless the error carries a Retry-After."""
+    """Exponential backoff with jitter, unless the error carries a Retry-After: then exactly
+    that long. ARM does not process a request sent before Retry-After elapses and answers it
+    with a new Retry-After, so a shorter wait only costs an attempt."""
 
     def __init__(self, initial: float, maximum: float) -> None:
         self._backoff = tenacity.wait_random_exponential(multiplier=initial, max=maximum)
-        self._maximum = maximum
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
-        if _state["testing"]:
-            return 0.0
-        outcome = retry_state.outcome
-        error = outcome.exception() if outcome is not None else None
-        after = getattr(error, "retry_after", None)
-        if isinstance(after, int | float) and after >= 0:
-            return float(min(after, self._maximum))
+        after = retry_after_of(retry_state)
+        if after is not None:
+            return after
         return float(self._backoff(retry_state))
+
+
+def retry_after_of(retry_state: tenacity.RetryCallState) -> float | None:
+    """The Retry-After (seconds) of the attempt that just failed, when it had one."""
+    outcome = retry_state.outcome
+    error = outcome.exception() if outcome is not None else None
+    after = getattr(error, "retry_after", None)
+    if isinstance(after, int | float) and after >= 0:
+        return float(after)
+    return None
+
+
+class _StopAtDeadline(tenacity.stop.stop_base):
+    """Stop after ``attempts``, or when the next wait would end past ``deadline_s``: a retry
+    that cannot happen before the deadline is not worth the wait. Under test nothing sleeps,
+    so the planned waits count as spent time."""
+
+    def __init__(self, attempts: int, deadline_s: float) -> None:
+        self._attempts = attempts
+        self._deadline = deadline_s
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        if retry_state.attempt_number >= self._attempts:
+            return True
+        spent = retry_state.seconds_since_start or 0.0
+        if _state["testing"]:
+            spent += retry_state.idle_for
+        return spent + retry_state.upcoming_sleep > self._deadline
+
+
+def _no_sleep(seconds: float) -> None:
+    return None
 
 
 def policy(
@@ -51,20 +81,49 @@ def policy(
     initial_s: float = 0.2,
     max_wait_s: float = 5.0,
 ) -> tenacity.Retrying:
-    """Retry ``retry_on`` errors of the call ``name`` until ``attempts`` or ``deadline_s``."""
+    """Retry ``retry_on`` errors of the call ``name`` until ``attempts`` or ``deadline_s``.
+    ``max_wait_s`` caps the backoff only; a Retry-After is waited in full within the deadline."""
     return tenacity.Retrying(
         retry=tenacity.retry_if_exception_type(retry_on),
-        stop=tenacity.stop_after_attempt(attempts) | tenacity.stop_after_delay(deadline_s),
+        stop=_StopAtDeadline(attempts, deadline_s),
         wait=_WaitRetryAfter(initial_s, max_wait_s),
+        sleep=_no_sleep if _state["testing"] else time.sleep,
         reraise=True,
         before_sleep=_log(name),
     )
 
 
 def call(name: str, fn: Callable[[], T], **kwargs: float | int) -> T:
-    """Run ``fn`` under ``policy(name, **kwargs)``."""
+    """Run ``fn`` under ``policy(name, **kwargs)``; each call is a debug event (``-vv``)."""
+    import structlog
+
     retrying = policy(name, **kwargs)  # type: ignore[arg-type]
-    return retrying(fn)
+    started = time.monotonic()
+    attempts = 0
+
+    def attempt() -> T:
+        nonlocal attempts
+        attempts += 1
+        return fn()
+
+    try:
+        result = retrying(attempt)
+    except BaseException as e:
+        structlog.get_logger().debug(
+            "adapter.call",
+            call=name,
+            attempts=attempts,
+            duration_s=round(time.monotonic() - started, 4),
+            error=str(e)[:200],
+        )
+        raise
+    structlog.get_logger().debug(
+        "adapter.call",
+        call=name,
+        attempts=attempts,
+        duration_s=round(time.monotonic() - started, 4),
+    )
+    return result
 
 
 def _log(name: str) -> Callable[[tenacity.RetryCallState], None]:
@@ -74,12 +133,16 @@ def _log(name: str) -> Callable[[tenacity.RetryCallState], None]:
 
     def before_sleep(state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome is not None else None
+        after = retry_after_of(state)
         log.info(
             "drill.retry",
             call=name,
             attempt=state.attempt_number,
             error=str(error)[:200],
             wait_s=round(state.upcoming_sleep, 3),
+            throttled=after is not None,
+            retry_after_s=after,
+            status=getattr(error, "status", None),
         )
 
     return before_sleep

@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 from drillkit.adapters import retry
 from drillkit.adapters.errors import from_status, short, status_message
 from drillkit.adapters.ports import TmEndpoint
+from drillkit.core.design import DesignEndpoint, DesignProfile, Monitor
 from drillkit.errors import PermanentAdapterError
 
 T = TypeVar("T")
@@ -75,12 +76,15 @@ class AzureTrafficManager:
         base_url: str | None = None,
         ca_file: str | None = None,
         retry_deadline_s: float = 20.0,
+        scope: str | None = None,
+        restore_deadline_s: float = 300.0,
     ) -> None:
         from azure.mgmt.trafficmanager import TrafficManagerManagementClient
 
         self.resource_group = resource_group
         self.profile = profile
         self._deadline = retry_deadline_s
+        self.restore_deadline_s = restore_deadline_s
         kwargs: dict[str, Any] = {
             "retry_total": 0,  # ours, in drillkit.adapters.retry, honouring Retry-After
             "connection_timeout": 10,
@@ -88,8 +92,8 @@ class AzureTrafficManager:
         }
         if ca_file:
             kwargs["connection_verify"] = ca_file
-        if base_url:
-            kwargs["credential_scopes"] = ["https://management.azure.com/.default"]
+        if base_url or scope:
+            kwargs["credential_scopes"] = [scope or "https://management.azure.com/.default"]
         # The SDK refuses a bearer token over plain http; allow it only for a loopback twin.
         self._call_kwargs: dict[str, Any] = (
             {"enforce_https": False}
@@ -105,8 +109,15 @@ class AzureTrafficManager:
     def close(self) -> None:
         self._client.close()
 
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
-        return retry.call(f"arm.{what}", lambda: _translate(what, fn), deadline_s=self._deadline)
+    def _call(self, what: str, fn: Callable[[], T], deadline_s: float | None = None) -> T:
+        if deadline_s is None:
+            return retry.call(
+                f"arm.{what}", lambda: _translate(what, fn), deadline_s=self._deadline
+            )
+        # A longer deadline (restore) is bounded by time, not by a count of attempts.
+        return retry.call(
+            f"arm.{what}", lambda: _translate(what, fn), deadline_s=deadline_s, attempts=1000
+        )
 
     def _profile(self, resource_group: str, name: str) -> Any:
         return self._call(
@@ -156,7 +167,63 @@ class AzureTrafficManager:
                 )
         return result
 
-    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None:
+    def design(self) -> DesignProfile:
+        """The whole profile tree, read-only: routing, monitorConfig, TTL, statuses, nesting."""
+        return self._design(self.resource_group, self.profile, 0, set())
+
+    def _design(self, rg: str, name: str, depth: int, seen: set[str]) -> DesignProfile:
+        seen.add(name.lower())
+        self._rg_of[name] = rg
+        p = self._profile(rg, name)
+        endpoints = []
+        for e in p.endpoints or []:
+            type_ = _text(e.type).rsplit("/", 1)[-1]
+            type_ = type_[0].upper() + type_[1:]
+            child = None
+            if type_ == "NestedEndpoints":
+                match = _PROFILE_ID.search(str(e.target_resource_id or ""))
+                if match and match.group("p").lower() not in seen and depth < MAX_DEPTH:
+                    child = self._design(match.group("rg"), match.group("p"), depth + 1, seen)
+            endpoints.append(
+                DesignEndpoint(
+                    name=str(e.name),
+                    type=type_,
+                    target=str(e.target or (child.name if child else "")),
+                    endpoint_status=_text(e.endpoint_status) or "Enabled",
+                    monitor_status=_text(e.endpoint_monitor_status) or "Unknown",
+                    always_serve=_text(getattr(e, "always_serve", None)) == "Enabled",
+                    min_child_endpoints=e.min_child_endpoints,
+                    priority=e.priority,
+                    weight=e.weight,
+                    geo_mapping=tuple(e.geo_mapping or ()),
+                    child=child,
+                )
+            )
+        m = p.monitor_config
+        return DesignProfile(
+            name=name,
+            routing_method=_text(p.traffic_routing_method),
+            ttl_s=int(p.dns_config.ttl or 0),
+            monitor=Monitor(
+                protocol=_text(m.protocol) or "HTTP",
+                port=int(m.port or 0),
+                path=m.path,
+                interval_s=int(m.interval_in_seconds or 30),
+                timeout_s=int(m.timeout_in_seconds or 10),
+                tolerated_failures=int(
+                    3 if m.tolerated_number_of_failures is None else m.tolerated_number_of_failures
+                ),
+                status=_text(m.profile_monitor_status) or "Unknown",
+            ),
+            status=_text(p.profile_status) or "Enabled",
+            fqdn=str(p.dns_config.fqdn or "").rstrip("."),
+            endpoints=tuple(endpoints),
+        )
+
+    def set_endpoint_status(
+        self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
+    ) -> None:
+        """Enable or disable one endpoint; ``restore`` waits out throttling for longer."""
         from azure.mgmt.trafficmanager.models import Endpoint
 
         what = f"set endpoint {profile}/{name} {status}"
@@ -167,7 +234,8 @@ class AzureTrafficManager:
                 profile,
                 type_,
                 name,
-                Endpoint({"properties": {"endpointStatus": status}}),
+                Endpoint(endpoint_status=status),  # type: ignore[call-overload]  # 1.1 and 2.x
                 **self._call_kwargs,
             ),
+            deadline_s=self.restore_deadline_s if restore else None,
         )

@@ -27,6 +27,9 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "run": ("drillkit.cli.run_commands", "run", "Run a failover drill, restore, write evidence."),
     "restore": ("drillkit.cli.run_commands", "restore", "Put back what a run changed (journal)."),
     "report": ("drillkit.cli.run_commands", "report", "Re-render evidence from a journal."),
+    "rbac": ("drillkit.cli.rbac_command", "rbac", "Print the least-privilege RBAC for a drill."),
+    "history": ("drillkit.cli.history_command", "history", "Runs, RTO trends and regressions."),
+    "verify": ("drillkit.cli.verify_command", "verify", "Check the evidence chain and signatures."),
 }
 
 
@@ -96,9 +99,10 @@ def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
     survivor, measure how long each step took, put everything back, and keep the evidence.
     """
     from drillkit.cli.logsetup import configure_logging
+    from drillkit.cli.wiring import Wiring
 
     configure_logging(log_format, verbose)
-    ctx.ensure_object(dict)
+    ctx.ensure_object(Wiring)  # tests pass their own (obj=...) to run commands on fakes
 
 
 JSON_PRINTED = "drillkit.json_printed"

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     "--attach", type=click.Path(file_okay=False, path_type=Path),
     help="With --inspect: use the twin started by `drillkit sandbox up --state-dir STATE_DIR`.",
 )  # fmt: skip
-def plan(drill: Path, output: str, inspect: bool, attach: Path | None) -> None:
+@click.pass_context
+def plan(ctx: click.Context, drill: Path, output: str, inspect: bool, attach: Path | None) -> None:
     """Show the ordered steps DRILL would take: regions, fault, vantage points and what each
     should see during the outage, and the objectives. Offline unless --inspect; never changes
     anything."""
@@ -44,10 +45,10 @@ def plan(drill: Path, output: str, inspect: bool, attach: Path | None) -> None:
     result = build_plan(model)
     inspection = None
     if inspect:
-        from drillkit.cli.wiring import drill_connections
+        from drillkit.cli.wiring import wiring_of
         from drillkit.engine.inspect import inspect as read_only_inspection
 
-        with drill_connections(model, drill, attach) as conns:
+        with wiring_of(ctx).connect(model, drill, attach) as conns:
             inspection = read_only_inspection(model, conns)
     if output == "json":
         document = result.to_dict()

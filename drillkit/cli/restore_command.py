@@ -36,7 +36,7 @@ def run_restore(
 ) -> None:
     """Restore one run; exits 0 when everything is back (or nothing was left), 5 otherwise."""
     from drillkit.cli.run_commands import _confirm
-    from drillkit.cli.wiring import reconnected
+    from drillkit.cli.wiring import wiring_of
     from drillkit.engine.records import scan_journal
     from drillkit.engine.reporting import drill_of, started_of
 
@@ -52,7 +52,7 @@ def run_restore(
     drill = drill_of(records)
     _confirm(ctx, yes, f"Restore what run {run.run_id} changed?")
     say = _say(output)
-    with reconnected(started_of(records).connection, drill) as conns:
+    with wiring_of(ctx).reconnect(started_of(records).connection, drill) as conns:
         if conns is None:
             _done(
                 ctx,

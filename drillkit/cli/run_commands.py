@@ -12,12 +12,11 @@ from typing import Any
 
 import click
 
-from drillkit.cli.wiring import drill_connections
+from drillkit.cli.wiring import wiring_of
 from drillkit.engine.runs import DEFAULT_RUNS_DIR, RunStore
 from drillkit.errors import DrillkitError
+from drillkit.evidence import DEFAULT_EVIDENCE_DIR, RENDERERS
 from drillkit.exitcodes import ExitCode
-
-DEFAULT_EVIDENCE_DIR = Path("runbooks") / "evidence"
 
 
 def _runs_dir_option(f: Any) -> Any:
@@ -66,6 +65,7 @@ def _who() -> str:
     "--evidence-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEFAULT_EVIDENCE_DIR,
+    help="Where the evidence files go (one per format).",
     show_default=True,
 )
 @_runs_dir_option
@@ -107,7 +107,7 @@ def run(
     progress: Progress = (
         LiveProgress() if live else Progress(sys.stdout if output == "text" else None)
     )
-    with drill_connections(drill, drill_path, attach) as conns:
+    with wiring_of(ctx).connect(drill, drill_path, attach) as conns:
         options = RunOptions(
             drill=drill,
             drill_path=drill_path,
@@ -126,26 +126,15 @@ def run(
 
 
 def _print_result(result: Any, output: str) -> None:
-    from drillkit.core.metrics import metrics_summary
-
     report = result.report
     verdict = report.verdict
     if output == "json":
-        document = {
-            "runId": result.run_id,
-            "drill": report.drill.name,
-            "verdict": verdict.outcome.value,
-            "restored": verdict.restored,
-            "timeScale": report.timeline.time_scale,
-            "faultInjectedAt": report.timeline.fault_injected_at,
-            "metrics": metrics_summary(report.metrics),
-            "evidence": {k: str(v) for k, v in result.evidence.items()},
-            "journal": str(result.journal_path),
-            "reason": verdict.reason,
-            "exitCode": int(verdict.exit_code),
-            "notes": list(result.notes),
-        }
-        click.echo(json.dumps(document, indent=2))
+        from drillkit.evidence.document import run_summary
+
+        summary = run_summary(report, evidence=result.evidence, journal=result.journal_path)
+        summary["exitCode"] = int(verdict.exit_code)
+        summary["notes"] = list(result.notes)
+        click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(f"verdict: {verdict.outcome.value}: {verdict.reason}")
         for objective in verdict.objectives:
@@ -205,7 +194,7 @@ def restore(
 @click.command()
 @click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "json", "junit"]), default="md", show_default=True
+    "--format", "fmt", type=click.Choice(list(RENDERERS)), default="md", show_default=True
 )
 @click.option("--template", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_runs_dir_option

@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-PHASES = (
-    "preflight",
-    "lock",
-    "baseline",
-    "snapshot",
-    "inject",
-    "observe",
-    "restore",
-    "failback",
-    "unlock",
-)
+from drillkit.core.plan import Phase
+
+if TYPE_CHECKING:
+    from drillkit.core.timeline import RestoreCheck
+    from drillkit.engine.records import Observation, VantageSample
 
 
 class Progress:
-    """Turns runner events into lines: phase changes, DNS flips, status changes, restore checks."""
+    """A ``RunListener`` that turns a run into lines: phase changes, DNS flips, aborts and
+    restore checks."""
 
     def __init__(self, out: TextIO | None = None) -> None:
         self.started: float | None = None
         self.lock = threading.Lock()
         self.regions: dict[str, str | None] = {}
         self.http: dict[str, bool | None] = {}
-        self.statuses: dict[str, str] = {}
-        self.phase = ""
+        self.phase_now: Phase | None = None
         self.lines: list[str] = []
         self._out = out
 
@@ -43,35 +37,41 @@ class Progress:
         if self._out is not None:
             click.echo(line, file=self._out)
 
-    def __call__(self, kind: str, data: dict[str, Any]) -> None:
-        with self.lock:
-            if kind == "phase":
-                self.phase = data["phase"]
-                self.emit(f"{self._rel(data['at'])}  phase {data['phase']}")
-            elif kind == "obs":
-                regions = data.get("regions") or {}
-                for sample in data.get("vantage", []):
-                    check = regions.get(sample["region"] or "")
-                    self._vantage(sample, None if check is None else bool(check["ok"]))
-            elif kind == "status":
-                for endpoint, status in data.items():
-                    if self.statuses.get(endpoint) != status:
-                        self.statuses[endpoint] = status
-            elif kind == "abort":
-                self.emit(f"{'':9}  abort: {data['reason']}")
-            elif kind == "restore":
-                self.emit(f"{'':9}  restore {data['what']}: {data['outcome']}")
+    def changed(self) -> None:
+        """Something to show changed (the live view redraws)."""
 
-    def _vantage(self, sample: dict[str, Any], ok: bool | None) -> None:
-        name = sample["name"]
-        region = sample["region"]
+    def phase(self, phase: Phase, at: float) -> None:
+        with self.lock:
+            self.phase_now = phase
+            self.emit(f"{self._rel(at)}  phase {phase.value}")
+        self.changed()
+
+    def observed(self, observation: Observation) -> None:
+        with self.lock:
+            for sample in observation.vantage:
+                check = observation.regions.get(sample.region or "")
+                self._vantage(sample, None if check is None else check.ok)
+        self.changed()
+
+    def aborted(self, reason: str, interrupted: bool) -> None:
+        with self.lock:
+            self.emit(f"{'':9}  abort: {reason}")
+        self.changed()
+
+    def restored(self, check: RestoreCheck) -> None:
+        with self.lock:
+            self.emit(f"{'':9}  restore {check.what}: {check.outcome.value}")
+        self.changed()
+
+    def _vantage(self, sample: VantageSample, ok: bool | None) -> None:
+        name, region = sample.name, sample.region
         if name in self.regions and (self.regions[name], self.http.get(name)) == (region, ok):
             return
         before = self.regions.get(name, "-")
         self.regions[name], self.http[name] = region, ok
         http = "" if ok is None else (" HTTP ok" if ok else " HTTP failing")
         self.emit(
-            f"{self._rel(sample['at'])}  {name}: DNS answers {region or 'nothing'}"
+            f"{self._rel(sample.at)}  {name}: DNS answers {region or 'nothing'}"
             f" (was {before or 'nothing'}){http}"
         )
 
@@ -92,9 +92,7 @@ class LiveProgress(Progress):
         from rich.table import Table
         from rich.text import Text
 
-        phases = Text("  ".join(
-            f"[{p}]" if p == self.phase else p for p in PHASES
-        ))  # fmt: skip
+        phases = Text("  ".join(f"[{p}]" if p is self.phase_now else p.value for p in Phase))
         table = Table(expand=False)
         table.add_column("vantage point")
         table.add_column("answered by")
@@ -109,8 +107,7 @@ class LiveProgress(Progress):
         events = Text("\n".join(self.lines[-10:]))
         return Group(phases, table, events)
 
-    def __call__(self, kind: str, data: dict[str, Any]) -> None:
-        super().__call__(kind, data)
+    def changed(self) -> None:
         self._live.update(self._render())
 
     def __enter__(self) -> LiveProgress:

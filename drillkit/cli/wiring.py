@@ -7,7 +7,8 @@ start-up, so that ``drillkit --help`` and ``drillkit validate`` stay fast.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -55,3 +56,25 @@ def reconnected(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | No
         yield conns
     finally:
         conns.close()
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """The composition root as an object in click's ``ctx.obj`` (kopf passes ``CLIControls`` the
+    same way): ``drillkit`` builds the default; a test passes its own to
+    ``CliRunner().invoke(cli, args, obj=Wiring(connect=...))`` to run commands on fakes."""
+
+    connect: Callable[
+        [Drill, Path, Path | None], contextlib.AbstractContextManager[Connections]
+    ] = drill_connections
+    """Adapters for a drill (``run``, ``plan --inspect``)."""
+    reconnect: Callable[
+        [ConnectionInfo, Drill], contextlib.AbstractContextManager[Connections | None]
+    ] = reconnected
+    """Adapters for a journalled run's world (``restore``)."""
+
+
+def wiring_of(ctx: click.Context) -> Wiring:
+    """The wiring in ``ctx.obj`` (the default one when there is none)."""
+    found = ctx.find_object(Wiring)
+    return found if found is not None else Wiring()

@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from drillkit.spec.model import DisableEndpointFault, DrainFault, Drill, ScaleDownFault
+from drillkit.core.faults import describe
+from drillkit.spec.model import Drill
 
 LEASE_NAME = "drillkit-drill"
 LEASE_NAMESPACE = "default"  # every cluster has it, and SREs' roles usually reach it
@@ -32,7 +33,7 @@ class Phase(StrEnum):
 class Step:
     """One lifecycle step: its name, what it does, and whether it changes the world."""
 
-    phase: str
+    phase: Phase
     summary: str
     details: tuple[str, ...] = ()
     mutates: bool = False
@@ -87,7 +88,7 @@ class Plan:
             "objectivesS": raw["objectives"],
             "steps": [
                 {
-                    "phase": s.phase,
+                    "phase": s.phase.value,
                     "summary": s.summary,
                     "details": list(s.details),
                     "mutates": s.mutates,
@@ -105,43 +106,44 @@ def build_plan(drill: Drill) -> Plan:
     survivors = tuple(drill.survivors)
     ordered = sorted(drill.regions)
     fault = drill.fault
+    text = describe(drill)
     steps = (
         Step(
-            "preflight",
+            Phase.PREFLIGHT,
             "Check access and health; refuse without changing anything.",
             _preflight_details(drill),
         ),
         Step(
-            "lock",
+            Phase.LOCK,
             f"Take Lease {LEASE_NAMESPACE}/{LEASE_NAME} in every cluster, in order: "
             f"{', '.join(ordered)}.",
             ("Another drill holding a lease refuses this one.",),
             mutates=True,
         ),
         Step(
-            "baseline",
+            Phase.BASELINE,
             "Record each vantage point's normal DNS answer and HTTP check.",
             tuple(f"{v.name} ({v.client_subnet})" for v in drill.observe.vantage_points),
         ),
         Step(
-            "snapshot",
+            Phase.SNAPSHOT,
             "Journal everything the fault will change, before the first change.",
-            _snapshot_details(drill),
+            text.snapshot,
         ),
-        Step("inject", _inject_summary(drill), _inject_details(drill), mutates=True),
+        Step(Phase.INJECT, text.inject_summary, text.inject, mutates=True),
         Step(
-            "observe",
+            Phase.OBSERVE,
             "Watch Traffic Manager mark the target Degraded and DNS move.",
             _observe_details(drill),
         ),
         Step(
-            "restore",
+            Phase.RESTORE,
             f"Put {target} back exactly as the snapshot recorded it.",
             _restore_details(drill),
             mutates=True,
         ),
         Step(
-            "failback",
+            Phase.FAILBACK,
             "Watch every vantage point return to its normal region.",
             (
                 f"objective: failback within {drill.objectives.failback}"
@@ -149,21 +151,10 @@ def build_plan(drill: Drill) -> Plan:
                 else "no failback objective",
             ),
         ),
-        Step("verdict", "Compare measured times with the objectives.", _objective_lines(drill)),
-        Step("evidence", "Write Markdown, JSON and JUnit evidence of the run."),
-        Step("unlock", "Release the leases.", mutates=True),
+        Step(Phase.VERDICT, "Compare measured times with the objectives.", _objective_lines(drill)),
+        Step(Phase.EVIDENCE, "Write Markdown, JSON and JUnit evidence of the run."),
+        Step(Phase.UNLOCK, "Release the leases.", mutates=True),
     )
-    notes = []
-    if isinstance(fault, DrainFault) and not fault.node_selector:
-        notes.append(
-            "Draining every node of a region blocks on PodDisruptionBudgets by design: "
-            f"after {fault.eviction_timeout} a blocked pod is "
-            + (
-                "deleted, as a real outage would."
-                if fault.on_blocked == "delete"
-                else "left, and the drill aborts and restores."
-            )
-        )
     return Plan(
         drill=drill.metadata.name,
         description=drill.metadata.description,
@@ -190,7 +181,7 @@ def build_plan(drill: Drill) -> Plan:
             "timeToDetect": _seconds(drill.objectives.time_to_detect),
         },
         steps=steps,
-        notes=tuple(notes),
+        notes=text.notes,
     )
 
 
@@ -207,58 +198,6 @@ def _preflight_details(drill: Drill) -> tuple[str, ...]:
     lines.append(f"survivors healthy now: {', '.join(drill.survivors)}")
     lines.append("no other drill holds the lock")
     return tuple(lines)
-
-
-def _snapshot_details(drill: Drill) -> tuple[str, ...]:
-    fault = drill.fault
-    if isinstance(fault, DrainFault):
-        return (
-            f"spec.unschedulable of the {drill.target} nodes{_selector_text(fault.node_selector)}",
-            "the pods on them (owner, node)",
-        )
-    if isinstance(fault, ScaleDownFault):
-        return (
-            f"replicas of Deployments and StatefulSets in {fault.namespace} matching "
-            f"{fault.selector}",
-            "minReplicas/maxReplicas of HPAs that target them",
-        )
-    return ("endpointStatus of the target's Traffic Manager endpoints",)
-
-
-def _inject_summary(drill: Drill) -> str:
-    fault = drill.fault
-    if isinstance(fault, DrainFault):
-        return f"Cordon and drain the nodes of {drill.target}."
-    if isinstance(fault, ScaleDownFault):
-        return f"Scale the {drill.target} workloads to zero."
-    return f"Disable the Traffic Manager endpoints of {drill.target}."
-
-
-def _selector_text(selector: dict[str, str]) -> str:
-    if not selector:
-        return " (all nodes)"
-    return " matching " + ",".join(f"{k}={v}" for k, v in selector.items())
-
-
-def _inject_details(drill: Drill) -> tuple[str, ...]:
-    fault = drill.fault
-    region = drill.regions[drill.target]
-    if isinstance(fault, DrainFault):
-        return (
-            f"context {region.kube_context}: cordon nodes{_selector_text(fault.node_selector)}",
-            "evict every pod but DaemonSet and mirror pods, honouring PodDisruptionBudgets",
-            f"a blocked eviction retries until {fault.eviction_timeout}, then onBlocked: "
-            f"{fault.on_blocked}",
-        )
-    if isinstance(fault, ScaleDownFault):
-        return (
-            f"context {region.kube_context}: namespace {fault.namespace}, selector "
-            f"{fault.selector}",
-            "scale through /scale to 0; HPAs that would fight it get minReplicas 0 first",
-        )
-    assert isinstance(fault, DisableEndpointFault)
-    names = ", ".join(fault.endpoints) or f"every endpoint whose target is {region.ingress}"
-    return (f"profile {drill.traffic_manager.profile} (and nested children): {names}",)
 
 
 def _observe_details(drill: Drill) -> tuple[str, ...]:

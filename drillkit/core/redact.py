@@ -15,12 +15,18 @@ SECRET_KEYS = re.compile(
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _URL_SECRET = re.compile(r"(?i)([?&](?:sig|token|code|access_token|key)=)[^&\s]+")
+# Chat webhooks whose secret is the URL path (notify.webhooks): Slack, and Office 365 connectors.
+_WEBHOOK_PATH = re.compile(
+    r"(?i)(https://(?:hooks\.slack\.com/(?:services|workflows|triggers)|"
+    r"[a-z0-9.-]*webhook\.office\.com/webhookb2)/)[^\s\"'<>]+"
+)
 
 
 def redact_text(text: str) -> str:
     """Hide bearer tokens, JWTs and secret URL parameters inside free text."""
     text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
     text = _JWT.sub(REDACTED, text)
+    text = _WEBHOOK_PATH.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
     return _URL_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
 
 

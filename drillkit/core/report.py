@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import drillkit
+from drillkit.core.design import Prediction
+from drillkit.core.faults import describe
 from drillkit.core.metrics import Metrics, compute_metrics
+from drillkit.core.predicted import Comparison, compare
 from drillkit.core.timeline import Timeline
 from drillkit.core.verdict import Verdict, decide_verdict
-from drillkit.spec.model import Drill, Fault
+from drillkit.spec.model import Drill
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +46,10 @@ class RunReport:
     metrics: Metrics
     verdict: Verdict
     journal_paths: tuple[str, ...] = ()
+    prediction: Prediction | None = None
+    """What Traffic Manager's documented probing rules predicted (preflight read the design)."""
+    comparisons: tuple[Comparison, ...] = ()
+    """Each prediction next to what was measured."""
 
     @property
     def started_at(self) -> float:
@@ -55,20 +62,6 @@ class RunReport:
         return self.timeline.ended_at
 
 
-def describe_fault(fault: Fault) -> str:
-    """The fault in one line, with the settings that change its behaviour."""
-    if fault.type == "drain":
-        selector = ",".join(f"{k}={v}" for k, v in fault.node_selector.items()) or "all nodes"
-        return (
-            f"drain {selector} (evictionTimeout: {fault.eviction_timeout}, "
-            f"onBlocked: {fault.on_blocked})"
-        )
-    if fault.type == "scale-down":
-        return f"scale-down {fault.namespace}/{fault.selector} to 0"
-    names = ", ".join(fault.endpoints) or "every endpoint of the target region"
-    return f"disable-endpoint {names}"
-
-
 def build_report(
     *,
     run_id: str,
@@ -79,10 +72,21 @@ def build_report(
     timeline: Timeline,
     journal_paths: tuple[str, ...] = (),
     tool_version: str = drillkit.__version__,
+    prediction: Prediction | None = None,
 ) -> RunReport:
-    """Compute metrics and verdict for a run and bundle them with what evidence must show."""
+    """Compute metrics and verdict for a run and bundle them with what evidence must show.
+    With a ``prediction``, each measure is compared with its window, widened by how often the
+    run looked (status reads for detection, DNS polls for the flip, in real-world seconds)."""
     metrics = compute_metrics(timeline)
-    verdict = decide_verdict(timeline, metrics, drill.objectives)
+    verdict = decide_verdict(timeline, metrics, drill.objectives, prediction)
+    comparisons: tuple[Comparison, ...] = ()
+    if prediction is not None:
+        comparisons = compare(
+            prediction,
+            metrics,
+            detect_slack_s=float(drill.observe.status_interval) / timeline.time_scale,
+            flip_slack_s=float(drill.observe.poll_interval) / timeline.time_scale,
+        )
     meta = drill.metadata
     return RunReport(
         run_id=run_id,
@@ -99,9 +103,11 @@ def build_report(
         environment="sandbox" if drill.environment.sandbox is not None else "azure",
         target=drill.target,
         survivors=tuple(drill.survivors),
-        fault=describe_fault(drill.fault),
+        fault=describe(drill).headline,
         timeline=timeline,
         metrics=metrics,
         verdict=verdict,
         journal_paths=journal_paths,
+        prediction=prediction,
+        comparisons=comparisons,
     )

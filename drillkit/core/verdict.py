@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from drillkit.core.design import Prediction
 from drillkit.core.metrics import Measure, Metrics
+from drillkit.core.predicted import objective_warnings
 from drillkit.core.timeline import RestoreOutcome, Timeline
 from drillkit.exitcodes import ExitCode
 from drillkit.spec.model import Objectives
@@ -69,6 +71,8 @@ class Verdict:
     reason: str
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM (exit code 130 rather than 4)."""
+    warnings: tuple[str, ...] = ()
+    """Objectives below the predicted minimum, and measures outside their predicted window."""
 
     @property
     def exit_code(self) -> ExitCode:
@@ -180,10 +184,16 @@ def _died(timeline: Timeline, results: tuple[ObjectiveResult, ...]) -> Verdict:
     return Verdict(Outcome.RESTORE_INCOMPLETE, _unjudged(results), restored=False, reason=reason)
 
 
-def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives) -> Verdict:
+def decide_verdict(
+    timeline: Timeline,
+    metrics: Metrics,
+    objectives: Objectives,
+    prediction: Prediction | None = None,
+) -> Verdict:
     """refused (nothing changed) first; then restore-incomplete beats aborted, which beats
     fail; pass needs every objective held. Objectives of a refused, aborted or dead run are
-    not measured (never missed)."""
+    not measured (never missed). With a ``prediction``, the verdict warns of objectives below
+    its minimum."""
     results = judge_objectives(metrics, objectives)
     if timeline.refused_reason is not None and timeline.fault_injected_at is None:
         return Verdict(
@@ -228,10 +238,12 @@ def decide_verdict(timeline: Timeline, metrics: Metrics, objectives: Objectives)
             if results
             else "The drill set no objectives; the world was restored."
         )
+    warnings = objective_warnings(prediction, objectives) if prediction is not None else ()
     return Verdict(
         outcome=outcome,
         objectives=results,
         restored=restored,
         reason=reason,
         interrupted=timeline.interrupted,
+        warnings=warnings,
     )

@@ -11,7 +11,7 @@ import dataclasses
 import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -47,64 +47,111 @@ def encode(value: Any) -> Any:
     return value
 
 
-_HINTS: dict[type, dict[str, Any]] = {}
-
-
-def _hints(cls: type) -> dict[str, Any]:
-    hints = _HINTS.get(cls)
-    if hints is None:
-        hints = _HINTS[cls] = typing.get_type_hints(cls)
-    return hints
+Converter = Callable[[Any], Any]
+_CONVERTERS: dict[Any, Converter | None] = {}
+_PLANS: dict[type, list[tuple[str, str, Converter | None, bool]]] = {}
 
 
 def decode(cls: type[T], data: Mapping[str, Any]) -> T:
     """An instance of the dataclass ``cls`` from its JSON object (see the module docstring)."""
     if not isinstance(data, Mapping):
         raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-    hints = _hints(cls)
     kwargs: dict[str, Any] = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
-        if not f.init:
-            continue
-        key = camel(f.name)
+    for name, key, conv, required in _plan(cls):
         if key in data:
-            kwargs[f.name] = convert(hints[f.name], data[key])
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            kwargs[name] = data[key] if conv is None else conv(data[key])
+        elif required:
             raise ValueError(f"{cls.__name__}: missing {key!r}")
     return cls(**kwargs)
 
 
 def convert(tp: Any, value: Any) -> Any:
     """``value`` (decoded JSON) as the type ``tp`` asks for."""
+    conv = converter(tp)
+    return value if conv is None else conv(value)
+
+
+def _plan(cls: type) -> list[tuple[str, str, Converter | None, bool]]:
+    """(field, key, converter, required) per init field of ``cls``, worked out once."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        hints = typing.get_type_hints(cls)
+        plan = _PLANS[cls] = [
+            (
+                f.name,
+                camel(f.name),
+                converter(hints[f.name]),
+                f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+            )
+            for f in dataclasses.fields(cls)
+            if f.init
+        ]
+    return plan
+
+
+def converter(tp: Any) -> Converter | None:
+    """A function from decoded JSON to ``tp`` (None: the JSON value is already right)."""
+    if tp not in _CONVERTERS:
+        _CONVERTERS[tp] = _build(tp)
+    return _CONVERTERS[tp]
+
+
+def _build(tp: Any) -> Converter | None:
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None:
-            if type(None) in args:
+        return _union(tp)
+    if origin is tuple:
+        item = converter(typing.get_args(tp)[0])
+        return lambda v: tuple(_sequence(v) if item is None else map(item, _sequence(v)))
+    if origin in (dict, Mapping):
+        value = converter(typing.get_args(tp)[1])
+
+        def mapping(v: Any) -> Any:
+            if not isinstance(v, Mapping):
+                raise ValueError(f"expected an object for {tp}")
+            return {str(k): x if value is None else value(x) for k, x in v.items()}
+
+        return mapping
+    return _plain(tp)
+
+
+def _union(tp: Any) -> Converter | None:
+    args = typing.get_args(tp)
+    nullable = type(None) in args
+    present = [a for a in args if a is not type(None)]
+    structured = [a for a in present if _structured(a)]
+    chosen = present if len(present) == 1 else structured
+    inner = converter(chosen[0]) if len(chosen) == 1 else None
+    if inner is None and nullable:
+        return None
+
+    def union(v: Any) -> Any:
+        if v is None:
+            if nullable:
                 return None
             raise ValueError(f"null where {tp} is required")
-        present = [a for a in args if a is not type(None)]
-        if len(present) == 1:
-            return convert(present[0], value)
-        structured = [a for a in present if _structured(a)]
-        return convert(structured[0], value) if len(structured) == 1 else value
-    if origin is tuple:
-        item = typing.get_args(tp)[0]
-        return tuple(convert(item, v) for v in _sequence(value))
-    if origin in (dict, Mapping):
-        item = typing.get_args(tp)[1]
-        if not isinstance(value, Mapping):
-            raise ValueError(f"expected an object for {tp}")
-        return {str(k): convert(item, v) for k, v in value.items()}
-    if isinstance(tp, type):
-        if dataclasses.is_dataclass(tp):
-            return decode(tp, value)
-        if issubclass(tp, Enum):
-            return tp(value)
-        if tp is float:
-            return float(value)
-        if tp is bool and not isinstance(value, bool):
-            raise ValueError(f"expected true or false, got {value!r}")
+        return v if inner is None else inner(v)
+
+    return union
+
+
+def _plain(tp: Any) -> Converter | None:
+    if not isinstance(tp, type):
+        return None
+    if dataclasses.is_dataclass(tp):
+        return functools.partial(decode, tp)
+    if issubclass(tp, Enum):
+        return tp
+    if tp is float:
+        return float
+    if tp is bool:
+        return _bool
+    return None
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {value!r}")
     return value
 
 

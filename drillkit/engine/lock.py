@@ -4,11 +4,12 @@ order, renewed in the background, and taken over only after it expired."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import structlog
 
-from drillkit.adapters.ports import Clock, Cluster, LeaseState
+from drillkit.adapters.ports import Clock, Leases, LeaseState
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.errors import AdapterError, PreflightRefused
 
@@ -34,7 +35,8 @@ def holder_of(lease: LeaseState | None, now: float) -> str | None:
 class DrillLock:
     """Leases named ``LEASE_NAME`` in ``LEASE_NAMESPACE`` of each region, sorted by region."""
 
-    clusters: dict[str, Cluster]
+    clusters: Mapping[str, Leases]
+    """Each region's leases: the lock needs nothing else of a cluster."""
     holder: str
     clock: Clock
     duration_s: int = LEASE_SECONDS

@@ -10,9 +10,10 @@ from urllib.parse import urlparse
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import AccessCheck, Target
 from drillkit.core.plan import LEASE_NAMESPACE
+from drillkit.engine.faults import fault_type
+from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.journal import RESERVE_BYTES
 from drillkit.engine.lock import DrillLock
-from drillkit.engine.snapshot import endpoints_by_region
 from drillkit.errors import AdapterError, PreflightRefused
 from drillkit.spec.model import Drill
 
@@ -20,31 +21,15 @@ HEALTHY = {"Online", "CheckingEndpoint"}
 
 
 def required_access(drill: Drill) -> dict[str, list[AccessCheck]]:
-    """The RBAC each region's context needs: the fault's verbs (target) and the lock's (all)."""
+    """The RBAC each region's context needs: the lock's (every region) and the fault's (its
+    target), as the fault type declares it."""
     lease = [
         AccessCheck(verb, "leases", "coordination.k8s.io", namespace=LEASE_NAMESPACE)
         for verb in ("get", "create", "update", "delete")
     ]
     result = {region: list(lease) for region in drill.regions}
-    fault = drill.fault
-    target = result[drill.target]
-    if fault.type == "drain":
-        target += [
-            AccessCheck("list", "nodes"),
-            AccessCheck("patch", "nodes"),
-            AccessCheck("list", "pods"),
-            AccessCheck("create", "pods", subresource="eviction"),
-        ]
-        if fault.on_blocked == "delete":
-            target.append(AccessCheck("delete", "pods"))
-    elif fault.type == "scale-down":
-        ns = fault.namespace
-        for resource in ("deployments", "statefulsets"):
-            target += [
-                AccessCheck("list", resource, "apps", namespace=ns),
-                AccessCheck("patch", resource, "apps", "scale", ns),
-            ]
-        target.append(AccessCheck("list", "horizontalpodautoscalers", "autoscaling", namespace=ns))
+    access = fault_type(drill.fault).required_access(drill.fault, drill)
+    result[drill.target] += access.kube
     return result
 
 

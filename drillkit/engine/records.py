@@ -14,7 +14,7 @@ place that sees a record as a raw dict.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -478,10 +478,3 @@ def first(records: Iterable[Record], cls: type[R]) -> R | None:
 def last(records: list[Record], cls: type[R]) -> R | None:
     """The last record of class ``cls``."""
     return next((r for r in reversed(records) if isinstance(r, cls)), None)
-
-
-def every(
-    records: Iterable[Record], cls: type[R], where: Callable[[R], bool] | None = None
-) -> list[R]:
-    """Every record of class ``cls`` (that satisfies ``where``), in journal order."""
-    return [r for r in records if isinstance(r, cls) and (where is None or where(r))]

@@ -16,6 +16,7 @@ import structlog
 from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
     LineProblem,
@@ -62,9 +63,8 @@ def recover(
         started = first(records, RunStarted)
         note(journal, RecoveryStarted(force=force))
         note(journal, Mark(name="restore_started", at=conns.clock.wall()))
-        checks = restore(
-            records, conns.clusters, conns.traffic_manager, journal, force=force, control=control
-        )
+        world = World(conns.clusters, conns.traffic_manager)
+        checks = restore(records, world, journal, force=force, control=control)
         note(journal, Mark(name="restored", at=conns.clock.wall()))
         lease_left: list[str] = []
         if started is not None and started.run_id:

@@ -20,8 +20,8 @@ from typing import Any
 
 import structlog
 
-from drillkit.adapters.ports import Cluster, TrafficManager
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.faults import World, owner_of
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
     Intent,
@@ -33,7 +33,6 @@ from drillkit.engine.records import (
     RestoreResult,
     SnapshotTaken,
 )
-from drillkit.engine.snapshot import read_value, write_value
 from drillkit.errors import AdapterError, JournalWriteError, PermanentAdapterError
 
 log = structlog.get_logger()
@@ -93,9 +92,9 @@ def changes_from(records: list[Record]) -> list[Change]:
     return result
 
 
-def _show(value: Any) -> str:
+def _show(value: Any, *, created: bool = False) -> str:
     if value is None:
-        return "(gone)"
+        return "(absent)" if created else "(gone)"
     if isinstance(value, bool):
         return str(value).lower()
     return str(value)
@@ -111,14 +110,14 @@ def note(journal: Journal, record: Record) -> None:
 
 def restore(
     records: list[Record],
-    clusters: dict[str, Cluster],
-    tm: TrafficManager,
+    world: World,
     journal: Journal,
     *,
     force: bool = False,
     control: RestoreControl | None = None,
 ) -> list[RestoreCheck]:
-    """Put back every changed item; journal and return one check per item."""
+    """Put back every changed item (delete every created one); journal and return one check per
+    item. Each item is read and undone by the fault type that owns its kind."""
     control = control or RestoreControl()
     clock = control.monotonic or _monotonic
     started = clock()
@@ -130,7 +129,7 @@ def restore(
         for change in pending:
             if control.stop.is_set():
                 break
-            check, transient = _restore_one(change, clusters, tm, journal, force=force)
+            check, transient = _restore_one(change, world, journal, force=force)
             if transient and clock() - started < control.deadline_s:
                 log.warning("drill.restore.retry", what=check.what, error=check.detail)
                 retry.append(change)
@@ -183,20 +182,17 @@ def _finish(check: RestoreCheck, journal: Journal, control: RestoreControl) -> N
 
 
 def _restore_one(
-    change: Change,
-    clusters: dict[str, Cluster],
-    tm: TrafficManager,
-    journal: Journal,
-    *,
-    force: bool,
+    change: Change, world: World, journal: Journal, *, force: bool
 ) -> tuple[RestoreCheck, bool]:
     """The item's check, and whether it failed in a way worth retrying (an API error)."""
     item = change.item
-    expected = _show(item.value)
+    fault = owner_of(item)
+    expected = _show(item.value, created=item.created)
     try:
-        current = read_value(item, clusters, tm)
+        current = fault.read(item, world)
         if current == item.value:
-            return RestoreCheck(item.what, expected, _show(current), RestoreOutcome.RESTORED), False
+            shown = _show(current, created=item.created)
+            return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED), False
         if current is None:
             detail = "it no longer exists, so there is nothing to put back"
             return RestoreCheck(item.what, expected, "(gone)", RestoreOutcome.FAILED, detail), False
@@ -206,22 +202,23 @@ def _restore_one(
                 item.what, expected, _show(current), RestoreOutcome.DRIFTED, drift
             ), False
         note(journal, RestoreIntent(item=item.what, value=item.value, was=current))
-        write_value(item, item.value, clusters, tm)
-        after = read_value(item, clusters, tm)
+        fault.undo(item, world)
+        after = fault.read(item, world)
         note(journal, RestoreResult(item=item.what, ok=after == item.value, value=after))
     except AdapterError as e:
         note(journal, RestoreResult(item=item.what, ok=False, detail=str(e)))
         check = RestoreCheck(item.what, expected, "(unknown)", RestoreOutcome.FAILED, str(e))
         return check, not isinstance(e, PermanentAdapterError)
+    shown = _show(after, created=item.created)
     if after != item.value:
         return RestoreCheck(
             item.what,
             expected,
-            _show(after),
+            shown,
             RestoreOutcome.FAILED,
-            "the write was accepted but the value read back differs",
+            "the undo was accepted but the value read back differs",
         ), False
-    return RestoreCheck(item.what, expected, _show(after), RestoreOutcome.RESTORED), False
+    return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED), False
 
 
 def _drift(change: Change, current: JsonScalar) -> str:

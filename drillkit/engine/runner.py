@@ -1,13 +1,12 @@
-"""The drill lifecycle: preflight → lock → baseline → snapshot → inject → observe → restore →
-failback → verdict → evidence → unlock. Restore runs in ``finally``, from the journal."""
+"""The drill lifecycle, in ``Phase`` order: preflight → lock → baseline → snapshot → inject →
+observe → restore → failback → verdict → evidence → unlock. Restore runs in ``finally``, from the
+journal; unlock runs last, in ``finally`` too."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import structlog
 
@@ -15,9 +14,10 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.codec import encode
-from drillkit.engine.fault import Injector, Mutator
+from drillkit.engine.faults import FaultContext, World, fault_type
+from drillkit.engine.listener import RunListener, Silent
 from drillkit.engine.lock import DrillLock
+from drillkit.engine.mutator import Mutator
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import check_dirs, check_no_unfinished, preflight
 from drillkit.engine.records import (
@@ -25,7 +25,6 @@ from drillkit.engine.records import (
     Baseline,
     EvidenceWritten,
     Mark,
-    Observation,
     PhaseEntered,
     Record,
     Refused,
@@ -39,7 +38,6 @@ from drillkit.engine.reporting import report_from
 from drillkit.engine.restore import RestoreControl, note, restore
 from drillkit.engine.runs import RunStore, new_run_id, run_lock
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
-from drillkit.engine.snapshot import take_snapshot
 from drillkit.engine.verdicts import journal_failure_note, journal_failure_verdict
 from drillkit.engine.waits import Waits
 from drillkit.errors import (
@@ -53,7 +51,6 @@ from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
-Listener = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
@@ -64,8 +61,8 @@ class RunOptions:
     drill_path: Path
     runs_dir: Path
     run_by: str = ""
-    listener: Listener | None = None
-    """Progress events for the CLI: ("phase", {...}), ("obs", {...}), ("note", {...})."""
+    listener: RunListener | None = None
+    """Who watches the run (the CLI's progress display)."""
     run_id: str | None = None
     evidence_dir: Path | None = None
     """Where evidence goes (None: no evidence files)."""
@@ -109,18 +106,16 @@ class Runner:
         except JournalWriteError as e:
             raise PreflightRefused(f"{e}; nothing was changed") from e
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
+        self.world = World(conns.clusters, conns.traffic_manager)
         self.observer: Observer | None = None
         self.injected = False
         self.notes: list[str] = []
-
-    def _emit(self, kind: str, **data: Any) -> None:
-        if self.o.listener is not None:
-            self.o.listener(kind, data)
+        self.listener: RunListener = options.listener or Silent()
 
     def phase(self, phase: Phase) -> None:
         self._note(PhaseEntered(phase=phase))
         log.info("drill.phase", phase=phase.value, run=self.run_id)
-        self._emit("phase", phase=phase.value, at=self.clock.wall())
+        self.listener.phase(phase, self.clock.wall())
 
     def mark(self, name: str) -> float:
         at = self.clock.wall()
@@ -136,13 +131,23 @@ class Runner:
         return any(isinstance(r, Aborted) for r in self.journal.records())
 
     def run(self) -> RunResult:
-        """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed."""
+        """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed.
+
+        The run holds its directory's flock throughout (a `drillkit restore` of it waits)."""
         try:
             with run_lock(self.journal.run_dir):
                 return self._run()
         finally:
             self.journal.close()
             self.journal.release_reserve(quiet=True)
+
+    def _check_journal(self) -> None:
+        if self.journal.failure is not None:
+            raise PreflightRefused(f"{self.journal.failure}; nothing was changed")
+
+    def _check_journal_or_abort(self) -> None:
+        if self.journal.failure is not None:
+            raise DrillAborted(f"the journal cannot be written: {self.journal.failure}")
 
     def _run(self) -> RunResult:
         try:
@@ -168,21 +173,28 @@ class Runner:
                     raise
                 self.mark("lock_acquired")
                 try:
-                    self._lifecycle(signals)
-                except Interrupted as e:  # a second signal between the shielded sections
-                    if not self._aborted():
-                        self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+                    try:
+                        self._lifecycle(signals)
+                    except Interrupted as e:  # a second signal between the shielded sections
+                        if not self._aborted():
+                            self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+                    with signals.shield():  # the world is restored: record it to the end
+                        result = self._conclude()
                 finally:
+                    # Unlock comes last: no other drill starts before this one's verdict and
+                    # evidence are journalled (and on any error, the leases still go).
                     with signals.shield():
                         self.lock.release()
                         self.phase(Phase.UNLOCK)
-            return self._finish()
+            self._note(RunFinished(verdict=result.report.verdict.outcome.value))
+            if not self.journal.durable:
+                # The verdict or run.finished itself may be what the disk refused.
+                report = journal_failure_verdict(result.report, self.journal)
+                result.report = report
+                result.notes.append(journal_failure_note(self.journal))
+            return result
         finally:
             self.journal.close()
-
-    def _check_journal(self) -> None:
-        if self.journal.failure is not None:
-            raise PreflightRefused(f"{self.journal.failure}; nothing was changed")
 
     def _started(self) -> None:
         self.journal.append(
@@ -198,9 +210,10 @@ class Runner:
             )
         )
 
-    def _finish(self) -> RunResult:
-        records = self.journal.records()
-        plain = report_from(records, self.journal.path)
+    def _conclude(self) -> RunResult:
+        """Verdict, then evidence, from the journal."""
+        self.phase(Phase.VERDICT)
+        plain = report_from(self.journal.records(), self.journal.path)
         report = journal_failure_verdict(plain, self.journal)
         self._note(
             VerdictReached(
@@ -219,11 +232,6 @@ class Runner:
                 log.error("drill.evidence_failed", error=str(e))
             else:
                 self._note(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
-        self._note(RunFinished(verdict=report.verdict.outcome.value))
-        if not self.journal.durable:
-            # The verdict or run.finished itself may be what the disk refused.
-            report = journal_failure_verdict(plain, self.journal)
-            self.notes.append(journal_failure_note(self.journal))
         return RunResult(
             self.run_id,
             self.journal.path,
@@ -234,7 +242,7 @@ class Runner:
         )
 
     def _lifecycle(self, signals: SignalState) -> None:
-        self.observer = Observer(self.drill, self.conns, self.journal, self._on_obs)
+        self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
         self.observer.start()
         waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
         try:
@@ -244,20 +252,15 @@ class Runner:
                 self.journal.append(Baseline(normal=normal))
                 self._check_journal_or_abort()
                 self.phase(Phase.SNAPSHOT)
-                conns = self.conns
-                snapshot = take_snapshot(self.drill, conns.clusters, conns.traffic_manager)
-                self.journal.append(SnapshotTaken(items=tuple(snapshot.items)))
+                fault = fault_type(self.drill.fault)
+                items = fault.snapshot(self.drill.fault, self.drill, self.world)
+                self.journal.append(SnapshotTaken(items=tuple(items)))
                 self._check_journal_or_abort()
                 self.phase(Phase.INJECT)
                 self.injected = True
-                injector = Injector(
-                    self.conns.clusters,
-                    self.conns.traffic_manager,
-                    Mutator(self.journal),
-                    self.clock,
-                    waits.cancelled,
-                )
-                injector.inject(self.drill, snapshot)
+                ctx = FaultContext(self.world, Mutator(self.journal), self.clock, waits.cancelled)
+                changed = [item for item in items if item.mutable]
+                fault.inject(self.drill.fault, self.drill, changed, ctx)
                 self.phase(Phase.OBSERVE)
                 waits.outage()
             except Interrupted as e:
@@ -285,14 +288,10 @@ class Runner:
                 if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
 
-    def _check_journal_or_abort(self) -> None:
-        if self.journal.failure is not None:
-            raise DrillAborted(f"the journal cannot be written: {self.journal.failure}")
-
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
         self._note(Aborted(reason=reason, interrupted=interrupted))
-        self._emit("abort", reason=reason, interrupted=interrupted)
+        self.listener.aborted(reason, interrupted)
 
     def _restore(self) -> bool:
         self.phase(Phase.RESTORE)
@@ -301,16 +300,11 @@ class Runner:
         # damaged on disk, or a disk that refused a record, never hides a change from restore.
         records = self.journal.records()
         control = RestoreControl(deadline_s=float(self.drill.restore.deadline))
-        checks = restore(
-            records, self.conns.clusters, self.conns.traffic_manager, self.journal, control=control
-        )
+        checks = restore(records, self.world, self.journal, control=control)
         self.mark("restored")
         for check in checks:
-            self._emit("restore", what=check.what, outcome=check.outcome.value)
+            self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)
-
-    def _on_obs(self, record: Observation) -> None:
-        self._emit("obs", **encode(record))
 
 
 def normal_from(records: list[Record]) -> dict[str, str | None]:

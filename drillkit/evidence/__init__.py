@@ -1,10 +1,12 @@
-"""Evidence renderers: Markdown, JSON, JUnit; ``render`` one format or ``write_evidence`` all."""
+"""Evidence renderers: Markdown, JSON, JUnit, in one registry (``RENDERERS``); ``render`` one
+format or ``write_evidence`` all."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from drillkit.core.report import RunReport
 from drillkit.evidence.json import render_json
@@ -13,29 +15,44 @@ from drillkit.evidence.markdown import check_template, render_markdown
 
 __all__ = [
     "DEFAULT_EVIDENCE_DIR",
-    "FORMATS",
-    "Format",
+    "RENDERERS",
+    "Renderer",
     "check_template",
     "render",
     "write_evidence",
 ]
 
-Format = Literal["md", "json", "junit"]
-FORMATS: tuple[Format, ...] = ("md", "json", "junit")
-DEFAULT_EVIDENCE_DIR = Path("runbooks/evidence")
-_SUFFIX = {"markdown": ".md", "json": ".json", "junit": ".junit.xml"}
-_KIND: dict[str, Format] = {"markdown": "md", "json": "json", "junit": "junit"}
+DEFAULT_EVIDENCE_DIR = Path("runbooks") / "evidence"
+
+
+@dataclass(frozen=True, slots=True)
+class Renderer:
+    """One evidence format: its ``--format`` name, its key in the written paths, its file
+    suffix, and the function that renders a report (with an optional Markdown template)."""
+
+    name: str
+    key: str
+    suffix: str
+    render: Callable[[RunReport, Path | None], str]
+
+
+RENDERERS: dict[str, Renderer] = {
+    r.name: r
+    for r in (
+        Renderer("md", "markdown", ".md", render_markdown),
+        Renderer("json", "json", ".json", lambda report, _: render_json(report)),
+        Renderer("junit", "junit", ".junit.xml", lambda report, _: render_junit(report)),
+    )
+}
+"""Format name -> renderer, in the order evidence is written."""
 
 
 def render(report: RunReport, fmt: str, template: Path | None = None) -> str:
-    """The run in one format: ``md`` (or ``markdown``), ``json`` or ``junit``."""
-    if fmt in ("md", "markdown"):
-        return render_markdown(report, template)
-    if fmt == "json":
-        return render_json(report)
-    if fmt == "junit":
-        return render_junit(report)
-    raise ValueError(f"unknown evidence format {fmt!r}; use one of md, json, junit")
+    """The run in one format: a ``RENDERERS`` name (or a renderer's key, e.g. ``markdown``)."""
+    renderer = RENDERERS.get(fmt) or next((r for r in RENDERERS.values() if r.key == fmt), None)
+    if renderer is None:
+        raise ValueError(f"unknown evidence format {fmt!r}; use one of {', '.join(RENDERERS)}")
+    return renderer.render(report, template)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -54,16 +71,15 @@ def _write_atomically(path: Path, text: str) -> None:
 def write_evidence(
     report: RunReport, directory: Path, template: Path | None = None
 ) -> dict[str, Path]:
-    """Write ``<runId>.md``, ``.json`` and ``.junit.xml`` into ``directory`` (created if needed).
-
-    Returns the paths keyed ``markdown``, ``json`` and ``junit``.
+    """Write one file per renderer (``<runId>.md``, ``.json``, ``.junit.xml``) into
+    ``directory`` (created if needed); returns the paths by renderer key (``markdown``, ...).
     """
     if not report.run_id or any(c in report.run_id for c in "/\\\0") or report.run_id[0] == ".":
         raise ValueError(f"run id {report.run_id!r} cannot name a file")
-    rendered = {kind: render(report, fmt, template) for kind, fmt in _KIND.items()}
+    rendered = {r: r.render(report, template) for r in RENDERERS.values()}
     directory.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
-    for kind, text in rendered.items():
-        paths[kind] = directory / f"{report.run_id}{_SUFFIX[kind]}"
-        _write_atomically(paths[kind], text)
+    for renderer, text in rendered.items():
+        paths[renderer.key] = directory / f"{report.run_id}{renderer.suffix}"
+        _write_atomically(paths[renderer.key], text)
     return paths

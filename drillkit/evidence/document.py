@@ -6,10 +6,12 @@ same keys).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from drillkit.core.metrics import Measure, VantageMetrics
+from drillkit.core.metrics import Measure, VantageMetrics, metrics_summary
 from drillkit.core.redact import redact
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
@@ -96,6 +98,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             "reason": verdict.reason,
             "restored": verdict.restored,
             "exitCode": int(verdict.exit_code),
+            "warnings": list(verdict.warnings),
         },
         "objectives": [
             {
@@ -163,6 +166,30 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             for later in tl.later_restores
         ],
         "journalPaths": list(report.journal_paths),
+        "prediction": report.prediction.to_dict() if report.prediction else None,
+        "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
     }
     redacted: dict[str, Any] = redact(document)
+    return redacted
+
+
+def run_summary(
+    report: RunReport, *, evidence: Mapping[str, Path], journal: Path
+) -> dict[str, Any]:
+    """What ``drillkit run --output json`` prints: the evidence document's headline, flat
+    (verdict, metrics in measured seconds, evidence and journal paths), redacted the same way."""
+    document = evidence_document(report)
+    summary = {
+        "runId": document["runId"],
+        "drill": document["drill"]["name"],
+        "verdict": document["verdict"]["outcome"],
+        "restored": document["verdict"]["restored"],
+        "timeScale": document["timeScale"],
+        "faultInjectedAt": document["phases"]["faultInjectedAt"],
+        "metrics": metrics_summary(report.metrics),
+        "evidence": {key: str(path) for key, path in evidence.items()},
+        "journal": str(journal),
+        "reason": document["verdict"]["reason"],
+    }
+    redacted: dict[str, Any] = redact(summary)
     return redacted

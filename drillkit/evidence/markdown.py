@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,25 @@ def _environment(fault_at: float | None) -> Any:
     return env
 
 
+def _template_line(error: Exception) -> int:
+    """The template line of an error: a syntax error knows it; a render error's traceback does.
+
+    jinja2 rewrites the traceback of a render error so that its frames point into the template
+    (file name ``<template>`` for ``from_string``); the innermost such frame is the real line.
+    """
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int) and line > 0:
+        return line
+    found = 1
+    for frame, lineno in traceback.walk_tb(error.__traceback__):
+        if frame.f_code.co_filename == "<template>":
+            found = lineno
+    return found
+
+
 def _template_problem(template: Path | None, error: Exception) -> DrillDefinitionError:
     where = str(template) if template is not None else DEFAULT_TEMPLATE
-    line = getattr(error, "lineno", None) or 1
+    line = _template_line(error)
     message = getattr(error, "message", None) or str(error)
     return DrillDefinitionError([Problem(where, line, 1, f"evidence template error: {message}")])
 

@@ -59,6 +59,10 @@ def gantt(report: RunReport) -> str:
         if injected is None:
             break  # nothing happened to DNS: no per-vantage sections
         chart.section(vantage.name)
+        if vantage.normal_region is not None and vantage.normal_region == vantage.expected_region:
+            # Its answer was never meant to move: a "to eu" bar would claim a failover.
+            chart.task(f"unaffected (stayed on {vantage.normal_region})", injected, tl.outage_end)
+            continue
         if vantage.flipped_at is None:
             chart.task(f"never on {vantage.expected_region}", injected, tl.outage_end, "crit")
         else:

@@ -1,12 +1,16 @@
-"""Fault knobs for the sandbox APIs: a share of requests fail (429/500/503) and all get latency.
+"""Fault knobs for the sandbox components: a share of requests fail (429/500/503), all get
+latency, or (blackout) every request fails; optionally only for a while.
 
-``FaultInjector.rate`` (0..1) and ``latency_ms`` are plain mutable attributes, so an admin
-endpoint or a test can turn them at any time. Each API builds its middleware with its own error
-body (Kubernetes ``Status`` for the kube twin, ARM ``{"error": ...}`` for the ARM twin).
+``FaultInjector.rate`` (0..1), ``latency_ms`` and ``blackout`` are plain mutable attributes, so an
+admin endpoint or a test can turn them at any time; ``set(..., duration_s=...)`` makes them lapse
+on their own. Each HTTP API builds its middleware with its own error body (Kubernetes ``Status``
+for the kube twin, ARM ``{"error": ...}`` for the ARM twin); the DNS servers and the prober ask
+``fails()`` and ``delay()`` directly.
 
 Discovery and health paths are spared from injected errors by the kube twin (its ``spare``
 predicate): kubectl and client-go treat a failed discovery as fatal for the whole command
 rather than retrying, so errors there would test kubectl, not drillkit. They still get latency.
+A blackout spares nothing: it is the component being down.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -37,19 +42,61 @@ class FaultInjector:
     ) -> None:
         self.rate = rate
         self.latency_ms = latency_ms
+        self.blackout = False
+        self.until: float | None = None  # time.monotonic() when the knobs lapse
         self.rng = rng or random.Random()
         self.codes = codes
         self.injected = 0
 
-    def set(self, rate: float | None = None, latency_ms: float | None = None) -> None:
-        """Change the knobs; values are clamped to their valid ranges."""
+    def set(
+        self,
+        rate: float | None = None,
+        latency_ms: float | None = None,
+        blackout: bool | None = None,
+        duration_s: float | None = None,
+    ) -> None:
+        """Change the knobs (clamped to their ranges); with ``duration_s`` they lapse after it."""
         if rate is not None:
             self.rate = min(1.0, max(0.0, rate))
         if latency_ms is not None:
             self.latency_ms = max(0.0, latency_ms)
+        if blackout is not None:
+            self.blackout = blackout
+        self.until = time.monotonic() + duration_s if duration_s is not None else None
+
+    def clear(self) -> None:
+        """No faults, no latency."""
+        self.rate, self.latency_ms, self.blackout, self.until = 0.0, 0.0, False, None
+
+    def _lapse(self) -> None:
+        if self.until is not None and time.monotonic() >= self.until:
+            self.clear()
+
+    def knobs(self) -> dict[str, Any]:
+        """The admin view of these knobs."""
+        self._lapse()
+        left = None if self.until is None else round(max(0.0, self.until - time.monotonic()), 3)
+        return {
+            "rate": self.rate,
+            "latencyMs": self.latency_ms,
+            "blackout": self.blackout,
+            "remainingS": left,
+        }
+
+    def fails(self) -> bool:
+        """Whether this request (query, probe) fails: always in a blackout, else at ``rate``."""
+        self._lapse()
+        if self.blackout or (self.rate > 0 and self.rng.random() < self.rate):
+            self.injected += 1
+            return True
+        return False
 
     def pick(self) -> int | None:
         """The status code to answer with for this request, or None to serve it."""
+        self._lapse()
+        if self.blackout:
+            self.injected += 1
+            return 503
         if self.rate > 0 and self.rng.random() < self.rate:
             self.injected += 1
             return self.rng.choice(self.codes)
@@ -57,6 +104,7 @@ class FaultInjector:
 
     def delay(self) -> float:
         """Seconds to wait before serving: uniform in [0, latency_ms]."""
+        self._lapse()
         return self.rng.uniform(0, self.latency_ms) / 1000 if self.latency_ms > 0 else 0.0
 
     def middleware(
@@ -71,7 +119,7 @@ class FaultInjector:
             pause = self.delay()
             if pause:
                 await asyncio.sleep(pause)
-            code = None if spare(request) else self.pick()
+            code = None if spare(request) and not self.blackout else self.pick()
             if code is None:
                 return await handler(request)
             headers = {"Retry-After": "1"} if code == 429 else {}

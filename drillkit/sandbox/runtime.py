@@ -22,72 +22,50 @@ in order after every kube twin serves, and stop in reverse order. The mapping ``
 is merged into world.json (one level deep for ``regions``, so a component may add keys to
 ``regions.<name>``). ``ctx`` gives the world, the state dir, ``ctx.kube`` (region -> KubeTwin)
 and ``ctx.faults(name)`` (a named ``FaultInjector`` primed with ``--fault-rate``/
-``--fault-latency``; "kube" is the one every kube twin uses). Components passed to ``Sandbox``
-are used as given; when none are given, a module ``drillkit.sandbox.tm`` that defines
-``sandbox_components(world) -> Sequence[Component]`` is picked up, if it exists.
+``--fault-latency``; ``kube:<region>`` is the one of that region's kube twin). Components
+passed to ``Sandbox`` are used as given; when none are given,
+``drillkit.sandbox.tm.sandbox_components(world)`` gives them. ``ctx.authority`` and
+``ctx.ca_file`` are the one CA every TLS server of the sandbox uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import importlib
-import importlib.util
 import json
 import os
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import yaml
 
-from drillkit.sandbox.faults import FaultInjector
+from drillkit.sandbox.context import Component, SandboxContext
 from drillkit.sandbox.kube import KubeTwin
 from drillkit.sandbox.kube.auth import Tokens
-from drillkit.sandbox.kube.tls import Authority, make_authority
+from drillkit.sandbox.tls import Authority, make_authority
+from drillkit.sandbox.tm import sandbox_components
 from drillkit.sandbox.world import World
 
 T = TypeVar("T")
-PLUGIN = "drillkit.sandbox.tm"
-
-
-@dataclass
-class SandboxContext:
-    """What a component sees while it starts."""
-
-    world: World
-    state_dir: Path
-    kube: dict[str, KubeTwin]
-    fault_rate: float = 0.0
-    fault_latency_ms: float = 0.0
-    injectors: dict[str, FaultInjector] = field(default_factory=dict)
-
-    def faults(self, name: str) -> FaultInjector:
-        """The named API's fault injector, created on first use with the start-up knobs."""
-        if name not in self.injectors:
-            self.injectors[name] = FaultInjector(self.fault_rate, self.fault_latency_ms)
-        return self.injectors[name]
-
-
-class Component(Protocol):
-    """Something the sandbox starts after the kube twins (the Traffic Manager twin)."""
-
-    async def start(self, ctx: SandboxContext) -> Mapping[str, Any]: ...
-
-    async def stop(self) -> None: ...
+__all__ = ["Component", "Sandbox", "SandboxContext", "SandboxThread", "default_components"]
 
 
 def default_components(world: World) -> list[Component]:
-    """Components from ``drillkit.sandbox.tm.sandbox_components`` when that module exists."""
-    if importlib.util.find_spec(PLUGIN) is None:
-        return []
-    factory = getattr(importlib.import_module(PLUGIN), "sandbox_components", None)
-    return list(factory(world)) if factory is not None else []
+    """The Traffic Manager twin (a plain import, so the import contracts see it)."""
+    return list(sandbox_components(world))
+
+
+def sandbox_names(world: World) -> tuple[str, ...]:
+    """Every name and address a sandbox server answers TLS for (one certificate for all)."""
+    names = ["127.0.0.1", "localhost"]
+    for region in world.regions.values():
+        names += [region.ingress.host, region.ingress.address]
+    return tuple(dict.fromkeys(names))
 
 
 def _merge(info: dict[str, Any], extra: Mapping[str, Any]) -> None:
@@ -171,16 +149,17 @@ class Sandbox:
             self.world, self.state_dir, self.kube, fault_rate, fault_latency_ms
         )
         try:
-            self.authority = make_authority()
+            self.authority = make_authority(sandbox_names(self.world))
             server_tls = self.authority.server_context()
             ca_path = self.state_dir / "ca.crt"
             write_atomic(ca_path, self.authority.ca_pem.decode())
+            ctx.authority, ctx.ca_file = self.authority, ca_path
             for region in self.world.regions:
                 twin = KubeTwin(
                     self.world,
                     region,
                     self.tokens,
-                    faults=ctx.faults("kube"),
+                    faults=ctx.faults(f"kube:{region}"),
                     ssl_context=server_tls,
                 )
                 self.kube[region] = twin

@@ -3,6 +3,7 @@
 The Kubernetes twin reads ``regions`` and ``workloads``; the Traffic Manager twin reads
 ``trafficManager``, ``geography`` and ``latencies``. ``timeScale`` compresses every Traffic
 Manager timing (probe interval, timeout, TTL) so that a drill with real settings runs fast.
+``aks``, ``reconcilers`` and ``strays`` make a hostile world (docs/hostile-sandbox.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drillkit.sandbox.hostile import Aks, Reconcilers, Strays
+from drillkit.sandbox.realism import Realism
 from drillkit.spec.durations import Duration
 
 DEFAULT_WORLD = Path(__file__).resolve().parents[2] / "drills" / "sandbox" / "world.yaml"
@@ -49,7 +52,12 @@ class WorkloadRef(_Model):
 class Region(_Model):
     """One region: a Kubernetes cluster twin plus its ingress."""
 
-    nodes: int = Field(3, ge=1, le=500, description="Number of nodes, named <region>-node-<n>.")
+    nodes: int = Field(
+        3,
+        ge=1,
+        le=500,
+        description="Number of nodes, named <region>-node-<n> (the user pool with AKS realism).",
+    )
     ingress: Ingress
     serving: list[WorkloadRef] = Field(
         description="Workloads whose ready replicas the ingress health path reports on."
@@ -116,7 +124,7 @@ class TmEndpoint(_Model):
     @field_validator("geo_mapping")
     @classmethod
     def _known_regions(cls, value: list[str]) -> list[str]:
-        from drillkit.sandbox.tm.geography import known_codes
+        from drillkit.sandbox.geography import known_codes
 
         unknown = [code for code in value if code.upper() not in known_codes()]
         if unknown:
@@ -142,6 +150,10 @@ class TrafficManager(_Model):
     resource_group: str = Field("rg-sandbox", alias="resourceGroup")
     monitor: Monitor = Field(default_factory=Monitor)
     profiles: list[TmProfile] = Field(default_factory=list)
+    realism: Realism = Field(
+        default_factory=Realism,
+        description="Probe agents, name servers and propagation delays (all on by default).",
+    )
 
 
 class GeoEntry(_Model):
@@ -160,7 +172,7 @@ class GeoEntry(_Model):
 
     @model_validator(mode="after")
     def _known_codes(self) -> GeoEntry:
-        from drillkit.sandbox.tm.geography import lineage
+        from drillkit.sandbox.geography import lineage
 
         if lineage(self.country)[0] != self.country.upper() or len(self.country) != 2:
             raise ValueError(f"country {self.country} is not in Traffic Manager's hierarchy")
@@ -192,12 +204,33 @@ class World(_Model):
         default_factory=dict,
         description="Performance routing: client country -> endpoint location -> latency (ms).",
     )
+    aks: Aks = Field(default_factory=Aks)
+    reconcilers: Reconcilers = Field(default_factory=Reconcilers)
+    strays: Strays | None = None
 
     @model_validator(mode="after")
     def _two_regions(self) -> World:
         if len(self.regions) < 2:
             raise ValueError("a world needs at least two regions")
         return self
+
+    @model_validator(mode="after")
+    def _exact_ttls(self) -> World:
+        check_ttls(self)
+        return self
+
+
+def check_ttls(world: World) -> None:
+    """Refuse a profile TTL that timeScale does not turn into whole seconds (see scaled_ttl)."""
+    for profile in world.traffic_manager.profiles:
+        scaled = profile.ttl * world.time_scale
+        if abs(scaled - round(scaled)) > 1e-6 or (profile.ttl > 0 and round(scaled) == 0):
+            raise ValueError(
+                f"profile {profile.name}: a TTL of {profile.ttl} s at timeScale "
+                f"{world.time_scale:g} is {scaled:g} s, not a whole number of seconds; DNS carries "
+                "whole seconds only and rounding would add its error to every measured RTO, so "
+                f"pick a TTL that is a multiple of {1 / world.time_scale:g} s"
+            )
 
 
 def load_world(path: Path | None = None) -> World:

@@ -25,9 +25,15 @@ _BAD_VAR = re.compile(r"\$\{(?![A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\})")
 CrossCheck = Callable[[Any, Path], list[tuple[Path_, str]]]
 
 
-def load_drill(path: Path, env: Mapping[str, str] | None = None) -> Drill:
-    """Load and validate a drill file, cross-field checks included."""
-    return load_model(path, Drill, env=env, cross_check=drill_cross_checks)
+def load_drill(
+    path: Path, env: Mapping[str, str] | None = None, unset: list[Problem] | None = None
+) -> Drill:
+    """Load and validate a drill file, cross-field checks included.
+
+    An unset ``${VAR}`` is an error, unless ``unset`` is a list: then each one is appended to it
+    as a warning and the reference is left as written (``validate`` without ``--strict``).
+    """
+    return load_model(path, Drill, env=env, cross_check=drill_cross_checks, unset=unset)
 
 
 def load_model(
@@ -36,8 +42,12 @@ def load_model(
     *,
     env: Mapping[str, str] | None = None,
     cross_check: CrossCheck | None = None,
+    unset: list[Problem] | None = None,
 ) -> M:
-    """Load ``path`` as ``model``. Raises ``DrillDefinitionError`` carrying every problem."""
+    """Load ``path`` as ``model``. Raises ``DrillDefinitionError`` carrying every problem.
+
+    ``unset``: see ``load_drill``.
+    """
     name = str(path)
     text = _read_text(path, name)
     try:
@@ -54,7 +64,7 @@ def load_model(
             [Problem(name, 1, 1, f"expected a mapping (apiVersion: ..., kind: ...), got {kind}")]
         )
     if "$" in text:
-        substitute = _Substituter(env if env is not None else os.environ, located, name)
+        substitute = _Substituter(env if env is not None else os.environ, located, name, unset)
         located.data = substitute(located.data)
         problems.extend(substitute.problems)
     base = path.parent
@@ -106,9 +116,12 @@ def _read_text(path: Path, name: str) -> str:
 class _Substituter:
     """Replaces ``${VAR}`` and ``${VAR:-default}`` in string values; ``$$`` is a literal ``$``."""
 
-    def __init__(self, env: Mapping[str, str], located: Located, name: str) -> None:
+    def __init__(
+        self, env: Mapping[str, str], located: Located, name: str, unset: list[Problem] | None
+    ) -> None:
         self.env, self.located, self.name = env, located, name
         self.problems: list[Problem] = []
+        self.unset = unset
 
     def __call__(self, value: Any, path: Path_ = ()) -> Any:
         if isinstance(value, dict):
@@ -137,15 +150,17 @@ class _Substituter:
                 return self.env[var]
             if default is not None:
                 return default
-            self.problems.append(
-                Problem(
-                    self.name,
-                    line,
-                    col,
-                    f"environment variable {var} is not set "
-                    f"(use ${{{var}:-default}} to give a default)",
-                )
+            problem = Problem(
+                self.name,
+                line,
+                col,
+                f"environment variable {var} is not set "
+                f"(use ${{{var}:-default}} to give a default)",
             )
+            if self.unset is not None:
+                self.unset.append(problem)
+                return match.group(0)
+            self.problems.append(problem)
             return ""
 
         return _VAR.sub(replace, value)
@@ -355,14 +370,30 @@ def _exists(base: Path, value: Any, where: Path_, what: str) -> list[tuple[Path_
     return []
 
 
+_KIND = re.compile(r"(?m)^kind:[ \t]*[\"']?([A-Za-z]+)[\"']?[ \t]*(?:#.*)?$")
+KINDS = ("Drill", "SandboxWorld")
+"""The document kinds drillkit reads (``validate`` dispatches on them)."""
+
+
+def document_kind(path: Path) -> str | None:
+    """The top-level ``kind:`` of a YAML file, read from its first 4 KiB; None when absent."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    match = _KIND.search(head)
+    return match.group(1) if match else None
+
+
 def drill_files(paths: tuple[Path, ...] | list[Path]) -> list[Path]:
-    """Expand directories into the drill files inside them (``kind: Drill`` YAML files)."""
+    """Expand directories into the drillkit documents inside them (``kind: Drill`` and
+    ``kind: SandboxWorld`` YAML files); files named directly are kept whatever they hold."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             for candidate in sorted([*path.rglob("*.yaml"), *path.rglob("*.yml")]):
-                head = candidate.read_text(encoding="utf-8", errors="replace")[:4096]
-                if re.search(r"(?m)^kind:\s*Drill\s*$", head):
+                if document_kind(candidate) in KINDS:
                     found.append(candidate)
         else:
             found.append(path)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
 from drillkit.spec.durations import Duration
+from drillkit.spec.unattended import Export, Guards, Notify
 
 API_VERSION = "drillkit.dev/v1"
 _NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9])?$")
 _LABEL_SELECTOR = re.compile(
     r"^\s*!?[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*|\s+(in|notin)\s+\([^)]*\))?"
     r"(\s*,\s*!?[A-Za-z0-9./_-]+(\s*(=|==|!=)\s*[A-Za-z0-9._-]*|\s+(in|notin)\s+\([^)]*\))?)*\s*$"
@@ -31,6 +33,26 @@ def _dns_label(value: str) -> str:
             "start and end with a letter or digit, at most 63 characters"
         )
     return value
+
+
+_INGRESS_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "string"},
+        {"type": "array", "items": {"type": "string"}, "minItems": 1},
+    ]
+}
+
+
+def _is_host_or_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        pass
+    labels = value.rstrip(".").split(".")
+    return bool(value) and all(
+        re.match(r"^[A-Za-z0-9_]([-A-Za-z0-9_]{0,61}[A-Za-z0-9])?$", x) for x in labels
+    )
 
 
 class Metadata(_Model):
@@ -65,7 +87,17 @@ class AzureEnvironment(_Model):
     resource_group: str = Field(alias="resourceGroup")
     """The resource group of the Traffic Manager profile."""
     tenant_id: str | None = Field(None, alias="tenantId")
-    """Tenant for DefaultAzureCredential, when it cannot be inferred."""
+    """Entra ID tenant (ID or domain) to sign in to; empty: the credential's own tenant."""
+    cloud: Literal["AzureCloud", "AzureChinaCloud", "AzureUSGovernment"] = "AzureCloud"
+    """The Azure cloud: sets the sign-in authority, the ARM endpoint and the token scope."""
+
+    @field_validator("tenant_id")
+    @classmethod
+    def _tenant(cls, value: str | None) -> str | None:
+        value = (value or "").strip() or None  # ${AZURE_TENANT_ID:-} may expand to ""
+        if value is not None and not re.match(r"^[A-Za-z0-9.-]+$", value):
+            raise ValueError(f"{value!r} is not a tenant ID (a GUID) or domain")
+        return value
 
 
 class Environment(_Model):
@@ -91,8 +123,29 @@ class Region(_Model):
     """The kubeconfig context of this region's cluster (``in-cluster`` for the pod's own)."""
     cluster_server: str | None = Field(None, alias="clusterServer")
     """Pin: refuse to run if the context's API server URL is not exactly this."""
-    ingress: str
-    """The endpoint target (DNS name) of this region; endpoints are matched to regions by it."""
+    targets: Annotated[tuple[str, ...], WithJsonSchema(_INGRESS_SCHEMA)] = Field(
+        alias="ingress", min_length=1
+    )
+    """The endpoint target(s) of this region: a host name, an IP address, or a list of them.
+    Endpoints and DNS answers (CNAME, A, AAAA) are matched to regions by them."""
+
+    @property
+    def ingress(self) -> str:
+        """The first ingress target (the one shown in plans and messages)."""
+        return self.targets[0]
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _targets(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("targets")
+    @classmethod
+    def _target_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for item in value:
+            if not _is_host_or_ip(item):
+                raise ValueError(f"{item!r} is not a host name or an IP address")
+        return value
 
     @field_validator("cluster_server")
     @classmethod
@@ -100,6 +153,31 @@ class Region(_Model):
         if value is not None and not re.match(r"^https?://[^\s/]+(:\d+)?/?$", value):
             raise ValueError(f"{value!r} is not an API server URL such as https://host:443")
         return value
+
+
+OnRevert = Literal["abort", "reassert"]
+
+
+class ArgoCdAccess(_Model):
+    """Where drillkit reaches the Argo CD Applications that sync the target's workloads."""
+
+    kube_context: str = Field(alias="kubeContext")
+    """The kubeconfig context of the cluster Argo CD runs in (often a management cluster)."""
+    namespace: str = "argocd"
+    """The namespace of the Applications."""
+    instance_label: str | None = Field(None, alias="instanceLabel")
+    """With label tracking: the label that names the Application (app.kubernetes.io/instance
+    is Argo CD's default, but Helm sets it too, so it is only read when named here)."""
+
+
+class ControllersPolicy(_Model):
+    """What to do about Argo CD, Flux and KEDA when they would undo the fault."""
+
+    policy: Literal["refuse", "pause"] = "refuse"
+    """``refuse``: preflight stops and names each controller; ``pause``: pause them for the
+    drill (journalled, undone on restore)."""
+    argocd: ArgoCdAccess | None = None
+    """Where the Argo CD Applications live (needed to pause them)."""
 
 
 class DrainFault(_Model):
@@ -115,6 +193,18 @@ class DrainFault(_Model):
     """After evictionTimeout: delete the pod as a real outage would, or abort and restore."""
     grace_period: Duration | None = Field(None, alias="gracePeriod")
     """Override the pods' termination grace period."""
+    namespaces: list[str] | None = None
+    """Drain only the pods of these namespaces (default: every namespace but the excluded)."""
+    exclude_namespaces: list[str] = Field(
+        default_factory=lambda: ["kube-system"], alias="excludeNamespaces"
+    )
+    """Never evict pods of these namespaces (the cluster's own system pods by default)."""
+    force: bool = False
+    """Evict pods no controller manages (kubectl drain --force); they do not come back."""
+    delete_empty_dir_data: bool = Field(False, alias="deleteEmptyDirData")
+    """Evict pods with emptyDir volumes, whose data is lost (--delete-emptydir-data)."""
+    on_revert: OnRevert = Field("abort", alias="onRevert")
+    """A node someone uncordons during the drill: stop and restore, or cordon it again."""
 
 
 class ScaleDownFault(_Model):
@@ -126,6 +216,18 @@ class ScaleDownFault(_Model):
     """Namespace of the workloads."""
     selector: str
     """Label selector of the workloads, e.g. ``app.kubernetes.io/part-of=storefront``."""
+    on_revert: OnRevert = Field("abort", alias="onRevert")
+    """A controller scales a workload back up: stop and restore (naming it), or scale it down
+    again and count the reverts (the RTO is then marked contested)."""
+    controllers: Literal["refuse", "pause"] | ControllersPolicy = "refuse"
+    """Argo CD, Flux and KEDA that would undo the scale-down: refuse, or pause them."""
+
+    @property
+    def controllers_policy(self) -> ControllersPolicy:
+        """``controllers`` in its object form."""
+        if isinstance(self.controllers, str):
+            return ControllersPolicy(policy=self.controllers)
+        return self.controllers
 
     @field_validator("selector")
     @classmethod
@@ -142,6 +244,8 @@ class DisableEndpointFault(_Model):
     """``disable-endpoint``."""
     endpoints: list[str] = Field(default_factory=list)
     """Endpoint names to disable; default: every endpoint whose target is the region ingress."""
+    on_revert: OnRevert = Field("abort", alias="onRevert")
+    """Someone re-enables an endpoint during the drill: stop and restore, or disable it again."""
 
 
 Fault = Annotated[DrainFault | ScaleDownFault | DisableEndpointFault, Field(discriminator="type")]
@@ -251,6 +355,12 @@ class Drill(_Model):
     """Limits that stop the drill early and restore the world."""
     restore: RestoreSettings = Field(default_factory=RestoreSettings)
     """How hard restore tries to put everything back."""
+    guards: Guards = Field(default_factory=Guards)
+    """Guard rails for unattended runs: time window and Alertmanager."""
+    notify: Notify = Field(default_factory=Notify)
+    """Start and end notices."""
+    export: Export = Field(default_factory=Export)
+    """Where run metrics are pushed."""
 
     @property
     def survivors(self) -> list[str]:

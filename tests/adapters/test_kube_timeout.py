@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from drillkit.adapters import kube
-from drillkit.adapters.kube import KubeCluster
+from drillkit.adapters.kube import KubeCluster, connection
 from drillkit.errors import TransientAdapterError
 
 
 def test_a_silent_api_server_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A server that accepts and never answers yields a transient error, not a hang."""
-    monkeypatch.setattr(kube, "REQUEST_TIMEOUT_S", (0.5, 0.5))
+    monkeypatch.setattr(connection, "REQUEST_TIMEOUT_S", (0.5, 0.5))
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(8)

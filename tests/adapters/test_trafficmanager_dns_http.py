@@ -71,6 +71,7 @@ def test_throttling_is_retried_then_reported_as_transient(
         method = "POST" if body is not None else "DELETE"
         request = urllib.request.Request(admin, data=data, method=method)
         request.add_header("Content-Type", "application/json")
+        request.add_header("Authorization", f"Bearer {sandbox.info['admin']['token']}")
         urllib.request.urlopen(request, timeout=5).close()
 
     faults({"rate": 1.0, "latencyMs": 0})

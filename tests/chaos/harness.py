@@ -38,6 +38,11 @@ def write_world(folder: Path, time_scale: float) -> Path:
     # The longest probe timeout Traffic Manager allows at a 10 s interval: a loaded CI machine
     # must not flap endpoints at compressed time scales.
     data["trafficManager"]["monitor"]["timeoutInSeconds"] = 9
+    # The twin refuses a TTL that timeScale does not turn into whole seconds: round it up to the
+    # next multiple of 1/timeScale (30 s at 0.05 -> 40 s, served as 2 s).
+    step = round(1 / time_scale)
+    for profile in data["trafficManager"]["profiles"]:
+        profile["ttl"] = -(-profile["ttl"] // step) * step
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "world.yaml"
     path.write_text(yaml.safe_dump(data, sort_keys=False))
@@ -125,6 +130,7 @@ class SandboxProcess:
 
     def _admin(self, method: str, path: str, body: bytes | None = None) -> dict[str, Any]:
         request = urllib.request.Request(self.info["admin"]["url"] + path, body, method=method)
+        request.add_header("Authorization", f"Bearer {self.info['admin']['token']}")
         with urllib.request.urlopen(request, timeout=10) as response:
             data: dict[str, Any] = json.load(response)
         return data

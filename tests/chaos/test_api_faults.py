@@ -109,6 +109,7 @@ def _faults_from(twin: SandboxProcess, point: str, rate: float) -> dict[str, str
         os.environ,
         KILLER_FAULTS_AFTER=point,
         KILLER_ADMIN_URL=twin.info["admin"]["url"],
+        KILLER_ADMIN_TOKEN=twin.info["admin"]["token"],
         KILLER_FAULT_RATE=str(rate),
         KILLER_FAULT_LATENCY_MS=str(LATENCY_MS),
     )

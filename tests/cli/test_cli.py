@@ -45,7 +45,7 @@ def test_validate_reports_each_problem_located(
     assert code == ExitCode.USAGE
     assert f"{bad}:20:9: target 'mars' is not one of the regions: us, eu" in err
     assert f"{US_OUTAGE}: valid" in out
-    assert "1 invalid drill file(s)" in err
+    assert "1 invalid file(s)" in err
     assert "Traceback" not in err
 
 

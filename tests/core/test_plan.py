@@ -48,6 +48,8 @@ def test_scale_down_plan_names_selector_and_pins() -> None:
         "type": "scale-down",
         "namespace": "storefront",
         "selector": "app.kubernetes.io/part-of=storefront",
+        "onRevert": "abort",
+        "controllers": "refuse",
     }
     assert data["objectivesS"] == {"rto": 180.0, "failback": 300.0, "timeToDetect": None}
     text = render_text(plan)

@@ -6,8 +6,9 @@ from dataclasses import replace
 
 import pytest
 
+from drillkit.core.faults import describe
 from drillkit.core.metrics import compute_metrics
-from drillkit.core.report import build_report, describe_fault
+from drillkit.core.report import build_report
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome, Timeline
 from drillkit.core.verdict import Outcome, Verdict, decide_verdict
 from drillkit.exitcodes import ExitCode
@@ -132,7 +133,7 @@ def test_build_report_from_the_sandbox_drill() -> None:
 def test_describe_scale_down_fault() -> None:
     """The AKS example's fault reads as a scale-down of its namespace and selector."""
     drill = load_drill(AKS_EXAMPLE, env={"AZURE_SUBSCRIPTION_ID": "0000"})
-    assert describe_fault(drill.fault) == (
+    assert describe(drill).headline == (
         "scale-down storefront/app.kubernetes.io/part-of=storefront to 0"
     )
 

@@ -44,6 +44,7 @@ def turn_faults_on(admin_url: str) -> None:
     latency = float(os.environ.get("KILLER_FAULT_LATENCY_MS", "0"))
     body = json.dumps({"rate": rate, "latencyMs": latency}).encode()
     request = urllib.request.Request(admin_url + "/faults", body, method="POST")
+    request.add_header("Authorization", f"Bearer {os.environ.get('KILLER_ADMIN_TOKEN', '')}")
     with urllib.request.urlopen(request, timeout=10):
         pass
 

@@ -184,6 +184,7 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
         os.environ,
         KILLER_FAULTS_AFTER="phase:phase=observe",
         KILLER_ADMIN_URL=twin.info["admin"]["url"],
+        KILLER_ADMIN_TOKEN=twin.info["admin"]["token"],
     )
     try:
         journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)

@@ -60,6 +60,18 @@ class Target:
         )
 
 
+def plain_world_yaml() -> str:
+    """The default world without AKS realism: the real tier has three plain nodes per region
+    and no AKS add-ons, so the twin is compared on the same shape."""
+    import yaml
+
+    from drillkit.sandbox.world import DEFAULT_WORLD
+
+    data = yaml.safe_load(DEFAULT_WORLD.read_text())
+    data["aks"] = {"enabled": False}
+    return yaml.safe_dump(data, sort_keys=False)
+
+
 def twin_unavailable() -> str | None:
     """Why the twin cannot be started here, or None."""
     try:
@@ -90,8 +102,10 @@ class Twin:
 
     def start(self) -> Target:
         state = self.dir / "state"
+        world = self.dir / "world.yaml"
+        world.write_text(plain_world_yaml())
         self.proc = subprocess.Popen(
-            [*DRILLKIT, "sandbox", "up", "--state-dir", str(state)],
+            [*DRILLKIT, "sandbox", "up", "--world", str(world), "--state-dir", str(state)],
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -78,13 +78,16 @@ class Twin:
 
     def events(self) -> list[dict[str, Any]]:
         """The twin's ground truth (admin /events)."""
-        with urllib.request.urlopen(self.sb.info["admin"]["url"] + "/events", timeout=5) as r:
+        admin = self.sb.info["admin"]
+        request = urllib.request.Request(admin["url"] + "/events")
+        request.add_header("Authorization", f"Bearer {admin['token']}")
+        with urllib.request.urlopen(request, timeout=5) as r:
             data: dict[str, Any] = json.load(r)
         return list(data["events"])
 
     def secrets(self) -> list[str]:
         """Every token the twin hands out (ARM token, kube bearer tokens)."""
-        found = [self.sb.info["trafficManager"]["token"]]
+        found = [self.sb.info["trafficManager"]["token"], self.sb.info["admin"]["token"]]
         config = yaml.safe_load(Path(self.sb.info["kubeconfig"]).read_text())
         found += [u["user"]["token"] for u in config["users"] if "token" in u.get("user", {})]
         return [s for s in found if s]

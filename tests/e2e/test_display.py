@@ -7,22 +7,27 @@ import io
 from rich.console import Console
 
 from drillkit.cli.run_display import LiveProgress, Progress
+from drillkit.core.plan import Phase
+from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.records import Observation, RegionCheck, VantageSample
 
-OBS_US = {"vantage": [{"name": "new-york", "region": "us", "at": 10.0}],
-          "regions": {"us": {"ok": True}}}  # fmt: skip
-OBS_EU = {"vantage": [{"name": "new-york", "region": "eu", "at": 12.5}],
-          "regions": {"us": {"ok": False}, "eu": {"ok": True}}}  # fmt: skip
+OBS_US = Observation(vantage=(VantageSample(name="new-york", region="us", at=10.0),),
+                     regions={"us": RegionCheck(at=10.0, ok=True)})  # fmt: skip
+OBS_EU = Observation(vantage=(VantageSample(name="new-york", region="eu", at=12.5),),
+                     regions={"us": RegionCheck(at=12.5, ok=False),
+                              "eu": RegionCheck(at=12.5, ok=True)})  # fmt: skip
+CHECK = RestoreCheck("us/node/n1 spec.unschedulable", "false", "false", RestoreOutcome.RESTORED)
 
 
 def test_plain_lines_report_phases_and_dns_changes_once() -> None:
     """Each phase and each change of answer is one line, timed from the first event."""
     out = io.StringIO()
     progress = Progress(out)
-    progress("phase", {"phase": "baseline", "at": 10.0})
-    progress("obs", OBS_US)
-    progress("obs", OBS_US)
-    progress("obs", OBS_EU)
-    progress("restore", {"what": "us/node/n1 spec.unschedulable", "outcome": "restored"})
+    progress.phase(Phase.BASELINE, 10.0)
+    progress.observed(OBS_US)
+    progress.observed(OBS_US)
+    progress.observed(OBS_EU)
+    progress.restored(CHECK)
     lines = out.getvalue().splitlines()
     assert lines[0].endswith("phase baseline")
     assert "new-york: DNS answers us (was -) HTTP ok" in lines[1]
@@ -34,9 +39,10 @@ def test_plain_lines_report_phases_and_dns_changes_once() -> None:
 def test_live_table_shows_the_current_answer_per_vantage_point() -> None:
     """The live view's table carries the phase and each vantage point's current region."""
     progress = LiveProgress()
-    progress("phase", {"phase": "observe", "at": 1.0})
-    progress("obs", OBS_EU)
+    progress.phase(Phase.OBSERVE, 1.0)
+    progress.observed(OBS_EU)
     console = Console(file=io.StringIO(), width=120, force_terminal=False)
     console.print(progress._render())
     text = console.file.getvalue()  # type: ignore[attr-defined]
-    assert "observe" in text and "new-york" in text and "eu" in text and "ok" in text
+    assert "[observe]" in text and "new-york" in text and "eu" in text and "ok" in text
+    assert "unlock" in text  # the phase bar is the Phase enum, in order

@@ -23,6 +23,7 @@ from drillkit.adapters.ports import (
     HttpResult,
     LeaseState,
     NodeState,
+    PdbState,
     PodRef,
     Target,
     TmEndpoint,
@@ -76,6 +77,7 @@ class FakeCluster:
     pods: dict[str, PodRef] = field(default_factory=dict)
     workloads: dict[str, WorkloadState] = field(default_factory=dict)
     hpas: list[HpaState] = field(default_factory=list)
+    pdbs: list[PdbState] = field(default_factory=list)
     leases: dict[str, LeaseState] = field(default_factory=dict)
     denied: set[str] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)
@@ -90,7 +92,7 @@ class FakeCluster:
 
     def mutations(self) -> list[tuple[Any, ...]]:
         reads = {"server", "can_i", "list_nodes", "get_node", "pods_on_node", "list_workloads",
-                 "get_workload", "list_hpas", "get_lease"}  # fmt: skip
+                 "get_workload", "list_hpas", "list_pdbs", "get_lease"}  # fmt: skip
         return [c for c in self.calls if c[0] not in reads]
 
     def server(self) -> str:
@@ -141,6 +143,9 @@ class FakeCluster:
 
     def list_hpas(self, namespace: str) -> list[HpaState]:
         return list(self.hpas)
+
+    def list_pdbs(self) -> list[PdbState]:
+        return list(self.pdbs)
 
     def get_lease(self, namespace: str, name: str) -> LeaseState | None:
         return self.leases.get(f"{namespace}/{name}")

@@ -7,6 +7,7 @@ from pathlib import Path
 from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.ports import WorkloadState
 from drillkit.core.timeline import RestoreOutcome
+from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import Intent, Item, Result, SnapshotTaken
 from drillkit.engine.restore import restore
@@ -31,7 +32,7 @@ def _journal(tmp_path: Path, world: FakeWorld, *, with_results: bool = True) -> 
 def test_restore_puts_back_the_snapshot_value(tmp_path: Path, world: FakeWorld) -> None:
     """A changed item is written back to its snapshot value and checked."""
     journal = _journal(tmp_path, world)
-    checks = restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    checks = restore(journal.records(), World(world.clusters, world.tm), journal)  # type: ignore[arg-type]
     assert [c.outcome for c in checks] == [RestoreOutcome.RESTORED]
     assert world.clusters["us"].workloads["Deployment/shop/web"].replicas == 3
 
@@ -39,9 +40,9 @@ def test_restore_puts_back_the_snapshot_value(tmp_path: Path, world: FakeWorld) 
 def test_restore_is_idempotent(tmp_path: Path, world: FakeWorld) -> None:
     """A second restore only checks: no write at all."""
     journal = _journal(tmp_path, world)
-    restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    restore(journal.records(), World(world.clusters, world.tm), journal)  # type: ignore[arg-type]
     writes = len(world.clusters["us"].mutations())
-    checks = restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    checks = restore(journal.records(), World(world.clusters, world.tm), journal)  # type: ignore[arg-type]
     assert [c.outcome for c in checks] == [RestoreOutcome.RESTORED]
     assert len(world.clusters["us"].mutations()) == writes
 
@@ -49,7 +50,7 @@ def test_restore_is_idempotent(tmp_path: Path, world: FakeWorld) -> None:
 def test_an_intent_without_result_is_restored(tmp_path: Path, world: FakeWorld) -> None:
     """A crash between intent and result still gets the item put back."""
     journal = _journal(tmp_path, world, with_results=False)
-    checks = restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    checks = restore(journal.records(), World(world.clusters, world.tm), journal)  # type: ignore[arg-type]
     assert checks[0].outcome is RestoreOutcome.RESTORED
     assert world.clusters["us"].workloads["Deployment/shop/web"].replicas == 3
 
@@ -60,7 +61,7 @@ def test_drift_is_reported_and_left_alone(tmp_path: Path, world: FakeWorld) -> N
     world.clusters["us"].workloads["Deployment/shop/web"] = WorkloadState(
         "Deployment", "shop", "web", 5
     )
-    checks = restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    checks = restore(journal.records(), World(world.clusters, world.tm), journal)  # type: ignore[arg-type]
     assert checks[0].outcome is RestoreOutcome.DRIFTED
     assert "someone set it to 5" in checks[0].detail and "--force" in checks[0].detail
     assert world.clusters["us"].workloads["Deployment/shop/web"].replicas == 5
@@ -72,6 +73,6 @@ def test_force_overwrites_drift(tmp_path: Path, world: FakeWorld) -> None:
     world.clusters["us"].workloads["Deployment/shop/web"] = WorkloadState(
         "Deployment", "shop", "web", 5
     )
-    checks = restore(journal.records(), world.clusters, world.tm, journal, force=True)  # type: ignore[arg-type]
+    checks = restore(journal.records(), World(world.clusters, world.tm), journal, force=True)  # type: ignore[arg-type]
     assert checks[0].outcome is RestoreOutcome.RESTORED
     assert world.clusters["us"].workloads["Deployment/shop/web"].replicas == 3

@@ -15,6 +15,7 @@ from drillkit.adapters.clock import SystemClock
 from drillkit.core.timeline import RestoreOutcome
 from drillkit.core.verdict import Outcome
 from drillkit.engine import journal as journal_module
+from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.records import Intent, Item, RestoreChecked, SnapshotTaken, scan_journal
@@ -24,6 +25,10 @@ from drillkit.engine.runs import RunStore
 from drillkit.errors import PreflightRefused, TransientAdapterError
 from drillkit.exitcodes import ExitCode
 from tests.engine.fakes import FakeWorld, make_drill
+
+
+def _world(world: FakeWorld) -> World:
+    return World(world.clusters, world.tm)  # type: ignore[arg-type]
 
 
 def _cordoned(tmp_path: Path, world: FakeWorld, n: int = 3) -> Journal:
@@ -45,9 +50,9 @@ def test_a_restored_item_changed_later_is_drift(tmp_path: Path, world: FakeWorld
     """After a restore put us-node-1 back, a cordon by hand is someone else's: a second restore
     reports drift and leaves it (issue 18, scenario 3)."""
     journal = _cordoned(tmp_path, world, 1)
-    restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    restore(journal.records(), _world(world), journal)
     world.clusters["us"].nodes["us-node-1"] = True
-    (check,) = restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    (check,) = restore(journal.records(), _world(world), journal)
     assert (
         check.outcome is RestoreOutcome.DRIFTED and "after drillkit had put it back" in check.detail
     )
@@ -77,7 +82,7 @@ def test_failed_items_are_retried_until_the_deadline(tmp_path: Path, world: Fake
     journal = _cordoned(tmp_path, world)
     _Flaky(world, 4)
     control = RestoreControl(deadline_s=30)
-    checks = restore(journal.records(), world.clusters, world.tm, journal, control=control)  # type: ignore[arg-type]
+    checks = restore(journal.records(), _world(world), journal, control=control)
     assert [c.outcome for c in checks] == [RestoreOutcome.RESTORED] * 3
     assert not any(world.clusters["us"].nodes.values())
 
@@ -86,7 +91,7 @@ def test_without_time_left_a_failed_item_is_reported(tmp_path: Path, world: Fake
     """With the deadline passed, an item the API would not let us read is FAILED, not hidden."""
     journal = _cordoned(tmp_path, world, 1)
     _Flaky(world, 100)
-    (check,) = restore(journal.records(), world.clusters, world.tm, journal)  # type: ignore[arg-type]
+    (check,) = restore(journal.records(), _world(world), journal)
     assert check.outcome is RestoreOutcome.FAILED and "the API is down" in check.detail
 
 
@@ -95,7 +100,7 @@ def test_a_stop_request_lists_the_items_not_reached(tmp_path: Path, world: FakeW
     journal = _cordoned(tmp_path, world)
     control = RestoreControl(stop=threading.Event(), stopped_by="SIGTERM")
     control.on_check = lambda check: control.stop.set()
-    checks = restore(journal.records(), world.clusters, world.tm, journal, control=control)  # type: ignore[arg-type]
+    checks = restore(journal.records(), _world(world), journal, control=control)
     assert [c.outcome for c in checks] == [RestoreOutcome.RESTORED] + [RestoreOutcome.FAILED] * 2
     assert all(c.actual == NOT_CHECKED and "SIGTERM" in c.detail for c in checks[1:])
     assert sum(world.clusters["us"].nodes.values()) == 2

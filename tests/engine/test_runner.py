@@ -8,8 +8,10 @@ from typing import Any
 
 import pytest
 
+from drillkit.core.plan import Phase, build_plan
 from drillkit.core.verdict import Outcome
-from drillkit.engine.records import Intent, Result, SnapshotTaken, read_journal
+from drillkit.engine.listener import Silent
+from drillkit.engine.records import Intent, PhaseEntered, Result, SnapshotTaken, read_journal
 from drillkit.engine.runner import Runner, RunOptions, RunResult
 from drillkit.errors import PreflightRefused
 from drillkit.exitcodes import ExitCode
@@ -40,6 +42,28 @@ def test_drain_drill_passes_and_restores_every_node(world: FakeWorld, tmp_path: 
     rto = result.report.metrics.rto
     assert rto is not None and rto.measured < 5
     assert {c.outcome.value for c in result.restore_checks} == {"restored"}
+
+
+class _Phases(Silent):
+    def __init__(self) -> None:
+        self.seen: list[Phase] = []
+
+    def phase(self, phase: Phase, at: float) -> None:
+        self.seen.append(phase)
+
+
+def test_a_run_goes_through_the_phases_in_the_documented_order(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    """A passing run reports every phase in Phase order, the plan's order: unlock comes last,
+    after the verdict and the evidence."""
+    listener = _Phases()
+    result = run(world, tmp_path, listener=listener, evidence_dir=tmp_path / "evidence")
+    assert listener.seen == list(Phase)
+    assert [s.phase for s in build_plan(make_drill()).steps] == list(Phase)
+    phases = [r.phase for r in read_journal(result.journal_path) if isinstance(r, PhaseEntered)]
+    assert phases == list(Phase)
+    assert kinds(result)[-2:] == ["phase", "run.finished"]
 
 
 def test_snapshot_is_journalled_before_the_first_mutation(world: FakeWorld, tmp_path: Path) -> None:

@@ -38,6 +38,8 @@ TOP_KEYS = [
     "diedDuring",
     "laterRestores",
     "journalPaths",
+    "prediction",
+    "predictedVsMeasured",
 ]
 
 
@@ -71,6 +73,7 @@ def test_run_identity_and_verdict() -> None:
         "reason": "Every objective held and the world was restored.",
         "restored": True,
         "exitCode": 0,
+        "warnings": [],
     }
     assert doc["phases"]["faultInjectedAt"] == T0
 

@@ -31,6 +31,8 @@ SECTIONS = [
     "## Traffic Manager status transitions",
     "## Snapshot and restore check",
     "## Journal",
+    "## Integrity",
+    "## Controls this record supports",
 ]
 _TASK = re.compile(
     r"^    (?P<name>[^:#;]+?) :(?P<tags>(?:(?:done|active|crit|milestone), )*)"
@@ -128,7 +130,8 @@ def test_vantage_table_shows_flip_and_flip_plus_ttl() -> None:
     assert (ny["Flip (s)"], ny["Flip real (s)"]) == ("4.000", "40.000")
     assert (ny["Flip + TTL (s)"], ny["Flip + TTL real (s)"]) == ("7.000", "70.000")
     assert (ny["Failback (s)"], ny["Failback real (s)"]) == ("2.000", "20.000")
-    assert rows["paris"]["Flip (s)"] == "0.000"
+    paris = rows["paris"]
+    assert (paris["During outage"], paris["Flip (s)"]) == ("unaffected (stayed on eu)", "-")
 
 
 def test_status_transitions_table() -> None:
@@ -167,7 +170,8 @@ def test_mermaid_gantt_is_structurally_valid() -> None:
     names = [t["name"] for t in tasks]
     assert "Outage" in names
     assert "us Degraded" in names
-    assert names.count("DNS on eu") >= 2
+    assert names.count("DNS on eu") == 1  # paris was on eu all along: no flip to show
+    assert "unaffected (stayed on eu)" in names
     flip = next(t for t in tasks if t["name"] == "DNS on eu")
     assert int(flip["start"]) == 1_700_000_004_000
 

@@ -6,13 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from drillkit.sandbox.world import load_world
-from tests.twin.tm.conftest import FAST_SCALE, TwinThread
+from tests.twin.tm.conftest import FAST_SCALE, TwinThread, world_at
 
 
 @pytest.fixture(scope="module")
 def twin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TwinThread]:
     """The default world's twin with compressed timings, served from a background loop."""
-    world = load_world().model_copy(update={"time_scale": FAST_SCALE})
+    world = world_at(FAST_SCALE)
     with TwinThread(world, tmp_path_factory.mktemp("fuzz-tm")) as running:
         yield running

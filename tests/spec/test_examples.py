@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from drillkit.spec.loader import load_drill
 from drillkit.spec.model import DrainFault, ScaleDownFault
@@ -49,13 +50,30 @@ def test_aks_example_takes_its_values_from_the_environment() -> None:
     assert drill.regions["eastus"].cluster_server == (
         "https://aks-eastus-dns-1a2b3c.hcp.eastus.azmk8s.io:443"
     )
-    assert drill.observe.nameservers == ["tm1.msft.net", "tm2.msft.net"]
+    assert drill.observe.nameservers == []  # discovered from the zone's NS records
+    assert drill.environment.azure.tenant_id is None  # ${AZURE_TENANT_ID:-} unset
+    assert drill.environment.azure.cloud == "AzureCloud"
+
+
+def test_aks_example_signs_in_to_the_given_tenant() -> None:
+    """With AZURE_TENANT_ID set, the example's tenantId is that tenant."""
+    env = {"AZURE_SUBSCRIPTION_ID": "s", "AZURE_TENANT_ID": "contoso.onmicrosoft.com"}
+    drill = load_drill(AKS_EXAMPLE, env=env)
+    assert drill.environment.azure is not None
+    assert drill.environment.azure.tenant_id == "contoso.onmicrosoft.com"
 
 
 def test_shipped_files_match_the_format_document() -> None:
-    """The shipped us-outage and aks example are the examples of DRILL-FORMAT.md verbatim."""
+    """The shipped us-outage is DRILL-FORMAT.md's example verbatim; the aks example is too,
+    but for the round-2 fields (tenantId, cloud, discovered name servers)."""
     if not SHARED.is_file():  # pragma: no cover - shared/ sits beside every checkout
         pytest.skip(f"{SHARED} is not beside this checkout")
     blocks = re.findall(r"```yaml\n(.*?)```", SHARED.read_text(encoding="utf-8"), re.S)
     assert US_OUTAGE.read_text(encoding="utf-8") == blocks[0]
-    assert AKS_EXAMPLE.read_text(encoding="utf-8") == blocks[1]
+    shipped = yaml.safe_load(AKS_EXAMPLE.read_text(encoding="utf-8"))
+    documented = yaml.safe_load(blocks[1])
+    assert shipped["observe"].pop("nameservers") == []
+    documented["observe"].pop("nameservers")
+    assert shipped["environment"]["azure"].pop("tenantId") == "${AZURE_TENANT_ID:-}"
+    assert shipped["environment"]["azure"].pop("cloud") == "AzureCloud"
+    assert shipped == documented

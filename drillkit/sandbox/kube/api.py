@@ -12,6 +12,7 @@ from aiohttp import web
 from drillkit.sandbox.kube import auth
 from drillkit.sandbox.kube import resources as R
 from drillkit.sandbox.kube.listing import list_objects, matching, watch_objects
+from drillkit.sandbox.kube.managed import manager_for, writing
 from drillkit.sandbox.kube.objects import suffix
 from drillkit.sandbox.kube.patch import apply_patch
 from drillkit.sandbox.kube.protowire import decode_access_review
@@ -128,13 +129,21 @@ class KubeApi:
             return respond(auth.review(user, body), 201)
         if sub == "eviction":
             return respond(await evict(request, self.store, tgt), 201)
+        manager = ""
+        if verb in ("create", "update", "patch"):
+            manager = manager_for(
+                request.query.get("fieldManager"), request.headers.get("User-Agent")
+            )
         if sub == "scale":
             if verb == "get":
                 return respond(read_scale(self.store, tgt))
-            return respond(await write_scale(request, self.store, tgt, verb))
+            with writing(manager, "scale"):
+                return respond(await write_scale(request, self.store, tgt, verb))
         if verb == "create":
             body = to_storage(res, tgt.version, await read_json(request))
-            return respond(present(res, tgt.version, self._create(tgt, body)), 201)
+            with writing(manager):
+                created = self._create(tgt, body)
+            return respond(present(res, tgt.version, created), 201)
         if verb == "deletecollection":
             return respond(await self._delete_collection(request, tgt))
         old = self.store.get(res.key, tgt.namespace, tgt.name)
@@ -152,7 +161,9 @@ class KubeApi:
             content_type = request.headers.get("Content-Type", "")
             body = apply_patch(content_type, clone(present(res, tgt.version, old)), body)
         body = to_storage(res, tgt.version, body)
-        return respond(present(res, tgt.version, self._update(tgt, old, body)))
+        with writing(manager, sub):
+            updated = self._update(tgt, old, body)
+        return respond(present(res, tgt.version, updated))
 
     def _create(self, tgt: Target, body: Any) -> Obj:
         res = tgt.res

@@ -17,6 +17,7 @@ from typing import Any
 from drillkit.sandbox.kube import resources as R
 from drillkit.sandbox.kube.daemonsets import reconcile_daemonset
 from drillkit.sandbox.kube.disruption import budget_status
+from drillkit.sandbox.kube.managed import writing
 from drillkit.sandbox.kube.objects import controller_uid, fits, pod_ready, replicas, terminating
 from drillkit.sandbox.kube.store import Obj, Store, now_iso
 from drillkit.sandbox.kube.workloads import (
@@ -29,6 +30,7 @@ from drillkit.sandbox.kube.workloads import (
 )
 
 log = logging.getLogger("drillkit.sandbox.kube")
+CONTROLLER_MANAGER = "kube-controller-manager"
 MAX_PASSES = 50  # a pass that keeps writing after this many rounds is a bug, not progress
 
 
@@ -80,7 +82,18 @@ class ControlPlane:
                 await asyncio.sleep(0)
 
     def reconcile(self) -> None:
-        """One pass of every controller."""
+        """One pass of every controller, each writing under its own field manager."""
+        with writing(CONTROLLER_MANAGER):
+            self._controllers()
+        with writing("kube-scheduler", "status"):
+            self._schedule(list(self.store.items(R.NODES.key)))
+        with writing("kubelet", "status"):
+            self._kubelet()
+        with writing(CONTROLLER_MANAGER):
+            for pdb in list(self.store.items(R.PDBS.key)):
+                set_status(self.store, R.PDBS, pdb, budget_status(self.store, pdb))
+
+    def _controllers(self) -> None:
         store = self.store
         self._collect_garbage()
         pods = list(store.items(R.PODS.key))
@@ -99,10 +112,6 @@ class ControlPlane:
             reconcile_daemonset(
                 store, ds, pods_by_owner.get(ds["metadata"]["uid"], []), nodes, self.rng
             )
-        self._schedule(nodes)
-        self._kubelet()
-        for pdb in list(store.items(R.PDBS.key)):
-            set_status(store, R.PDBS, pdb, budget_status(store, pdb))
 
     def _collect_garbage(self) -> None:
         """Delete dependents whose controller is gone (background propagation)."""
@@ -145,7 +154,8 @@ class ControlPlane:
         if desired != current:
             new = dict(target)
             new["spec"] = {**target["spec"], "replicas": desired}
-            target = self.store.replace(res.key, new, generation=True)
+            with writing(CONTROLLER_MANAGER, "scale"):  # the HPA controller writes /scale
+                target = self.store.replace(res.key, new, generation=True)
         status: dict[str, Any] = {"currentReplicas": current, "desiredReplicas": desired}
         if current == 0:
             status.pop("currentReplicas")

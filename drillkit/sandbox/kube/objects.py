@@ -88,8 +88,10 @@ def pod_active(pod: Obj) -> bool:
     return not terminating(pod) and phase not in ("Succeeded", "Failed")
 
 
-def node_object(name: str, region: str, index: int) -> Obj:
-    """A Ready worker node as a kubelet would register it."""
+def node_object(
+    name: str, region: str, index: int, extra_labels: dict[str, str] | None = None
+) -> Obj:
+    """A Ready worker node as a kubelet would register it (plus its pool's labels)."""
     stamp = now_iso()
     ready = {
         "type": "Ready",
@@ -126,6 +128,7 @@ def node_object(name: str, region: str, index: int) -> Obj:
                 "kubernetes.io/arch": "amd64",
                 "topology.kubernetes.io/region": region,
                 "topology.kubernetes.io/zone": f"{region}-{index}",
+                **(extra_labels or {}),
             },
         },
         "spec": {"podCIDR": f"10.244.{index}.0/24", "providerID": f"sandbox://{region}/{name}"},

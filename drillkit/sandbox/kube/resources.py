@@ -144,6 +144,37 @@ RESOURCES: tuple[Resource, ...] = (
         has_generation=True,
     ),
     Resource("coordination.k8s.io", ("v1",), "leases", "Lease", True),
+    # Custom resources of the controllers a hostile world runs (served whether or not the
+    # world turns them on: an empty list then, where a cluster without the CRD answers 404).
+    Resource(
+        "keda.sh",
+        ("v1alpha1",),
+        "scaledobjects",
+        "ScaledObject",
+        True,
+        ("so",),
+        subresources={"status": _status("ScaledObject")},
+        has_generation=True,
+    ),
+    Resource(
+        "kustomize.toolkit.fluxcd.io",
+        ("v1",),
+        "kustomizations",
+        "Kustomization",
+        True,
+        ("ks",),
+        subresources={"status": _status("Kustomization")},
+        has_generation=True,
+    ),
+    Resource(
+        "argoproj.io",
+        ("v1alpha1",),
+        "applications",
+        "Application",
+        True,
+        ("app", "apps"),
+        has_generation=True,
+    ),
     Resource(
         "authorization.k8s.io",
         ("v1",),
@@ -171,6 +202,9 @@ DAEMONSETS = BY_KEY[("apps", "daemonsets")]
 PDBS = BY_KEY[("policy", "poddisruptionbudgets")]
 HPAS = BY_KEY[("autoscaling", "horizontalpodautoscalers")]
 LEASES = BY_KEY[("coordination.k8s.io", "leases")]
+SCALEDOBJECTS = BY_KEY[("keda.sh", "scaledobjects")]
+KUSTOMIZATIONS = BY_KEY[("kustomize.toolkit.fluxcd.io", "kustomizations")]
+APPLICATIONS = BY_KEY[("argoproj.io", "applications")]
 
 
 def lookup(group: str, version: str, plural: str) -> Resource | None:

@@ -1,11 +1,12 @@
-"""The objects a region starts with, from the world file: nodes, namespaces and workloads."""
+"""The objects a region starts with, from the world file: nodes, namespaces and workloads
+(plus AKS's pools and add-ons with ``aks.enabled``; reconcilers and strays seed themselves)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drillkit.sandbox.kube import resources as R
-from drillkit.sandbox.kube.objects import node_object
+from drillkit.sandbox.kube.aks import addon_objects, region_nodes
 from drillkit.sandbox.kube.store import Obj, Store
 from drillkit.sandbox.kube.validation import apply_defaults
 from drillkit.sandbox.world import Workload, World
@@ -69,8 +70,11 @@ def seed(store: Store, world: World, region: str) -> None:
     for name in ("default", "kube-system", *(ns.name for ns in world.namespaces)):
         if store.get(R.NAMESPACES.key, "", name) is None:
             store.create(R.NAMESPACES.key, _namespace(name))
-    for index in range(1, world.regions[region].nodes + 1):
-        store.create(R.NODES.key, node_object(f"{region}-node-{index}", region, index))
+    for node in region_nodes(world.aks, region, world.regions[region].nodes):
+        store.create(R.NODES.key, node)
+    if world.aks.enabled:
+        for res, obj in addon_objects(world.aks):
+            store.create(res.key, obj, generation=res.has_generation)
     for ns in world.namespaces:
         for workload in ns.workloads:
             res, obj = workload_object(ns.name, workload)

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from drillkit.sandbox.kube import managed
+from drillkit.sandbox.kube.resources import BY_KEY
+
 Obj = dict[str, Any]
 Key = tuple[str, str]  # (group, plural)
 HISTORY = 20_000
@@ -50,6 +53,24 @@ class Watcher:
     key: Key
     accept: Callable[[Obj], bool]
     queue: asyncio.Queue[Event | None] = field(default_factory=asyncio.Queue)
+
+
+def _record_fields(key: Key, old: Obj | None, new: Obj) -> None:
+    """managedFields for a write by the current ``managed.WRITER`` (kept as sent without one)."""
+    writer = managed.WRITER.get()
+    meta = new["metadata"]
+    if writer is None:
+        kept = old["metadata"].get("managedFields") if old is not None else None
+        if kept and "managedFields" not in meta:
+            meta["managedFields"] = kept
+        return
+    res = BY_KEY.get(key)
+    has_status = res is not None and "status" in res.subresources
+    fields = managed.track(old, new, writer, has_status=has_status, now=now_iso())
+    if fields:
+        meta["managedFields"] = fields
+    else:
+        meta.pop("managedFields", None)
 
 
 class Store:
@@ -98,6 +119,7 @@ class Store:
             meta["generation"] = 1
         else:
             meta.pop("generation", None)
+        _record_fields(key, None, obj)
         if DRY_RUN.get():
             return obj
         meta["resourceVersion"] = self._bump()
@@ -110,10 +132,13 @@ class Store:
         meta = obj["metadata"]
         ident = (meta.get("namespace", ""), meta["name"])
         old = self._objects[key][ident]
+        if meta is old["metadata"]:  # a shallow copy of the stored object: leave it as it was
+            meta = obj["metadata"] = dict(meta)
         if generation:
             gen = old["metadata"].get("generation", 1)
             changed = old.get("spec") != obj.get("spec")
             meta["generation"] = gen + 1 if changed else gen
+        _record_fields(key, old, obj)
         if DRY_RUN.get():
             return obj
         meta["resourceVersion"] = self._bump()

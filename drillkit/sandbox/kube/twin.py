@@ -14,12 +14,15 @@ from drillkit.sandbox.kube import resources as R
 from drillkit.sandbox.kube.api import KubeApi
 from drillkit.sandbox.kube.auth import Tokens
 from drillkit.sandbox.kube.controllers import ControlPlane
+from drillkit.sandbox.kube.managed import writing
+from drillkit.sandbox.kube.reconcilers import ReconcilerLoop, reconcilers_for
 from drillkit.sandbox.kube.routing import is_discovery
 from drillkit.sandbox.kube.seed import seed
 from drillkit.sandbox.kube.status import status_body
 from drillkit.sandbox.kube.store import Store
 from drillkit.sandbox.world import World
 
+SEED_MANAGER = "drillkit-sandbox"  # the field manager of the objects a world starts with
 _FAULT_MESSAGES = {
     429: (
         "TooManyRequests",
@@ -61,6 +64,7 @@ class KubeTwin:
         self.store = Store()
         self.api = KubeApi(self.store, tokens, self.rng)
         self.control = ControlPlane(self.store, float(world.pod_ready_delay), self.rng)
+        self.reconcilers = ReconcilerLoop(self.store, reconcilers_for(world, region))
         self.ssl_context = ssl_context
         self.port = 0
         self._runner: web.AppRunner | None = None
@@ -71,7 +75,9 @@ class KubeTwin:
         return f"{scheme}://{self.host}:{self.port}"
 
     async def start(self) -> None:
-        seed(self.store, self.world, self.region)
+        with writing(SEED_MANAGER):
+            seed(self.store, self.world, self.region)
+            self.reconcilers.seed()
         app = web.Application(
             middlewares=[self.faults.middleware(kube_fault_body, lambda r: is_discovery(r.path))],
             client_max_size=8 * 1024 * 1024,
@@ -87,9 +93,11 @@ class KubeTwin:
         site = web.SockSite(self._runner, sock, ssl_context=self.ssl_context)
         await site.start()
         self.control.start()
+        self.reconcilers.start()
 
     async def stop(self) -> None:
         self.store.close_watchers()
+        await self.reconcilers.stop()
         await self.control.stop()
         if self._runner is not None:
             server = self._runner.server

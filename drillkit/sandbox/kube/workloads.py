@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from drillkit.sandbox.kube import resources as R
+from drillkit.sandbox.kube.managed import WRITER, writing
 from drillkit.sandbox.kube.objects import (
     controller_uid,
     owner_ref,
@@ -36,7 +37,9 @@ def set_status(store: Store, res: R.Resource, obj: Obj, status: dict[str, Any]) 
     new = dict(obj)
     new["metadata"] = dict(obj["metadata"])
     new["status"] = status
-    store.replace(res.key, new)
+    writer = WRITER.get()
+    with writing(writer.manager if writer else "kube-controller-manager", "status"):
+        store.replace(res.key, new)
 
 
 def omit_zero(status: dict[str, Any], keep: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Clients authenticate with ``Authorization: Bearer <world.json trafficManager.tok
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import secrets
@@ -15,10 +16,10 @@ from typing import Any
 import structlog
 from aiohttp import web
 
+from drillkit.sandbox.geography import default_hierarchy
 from drillkit.sandbox.tm import arm_validation as val
 from drillkit.sandbox.tm.arm_render import endpoint_json, merge, profile_json
 from drillkit.sandbox.tm.arm_shape import ENDPOINT, NAME_CHECK, PROFILE, Spec, check_shape
-from drillkit.sandbox.tm.geography import default_hierarchy
 from drillkit.sandbox.tm.state import DNS_ZONE, PROFILE_TYPE, Endpoint, Json, Profile, Store
 from drillkit.sandbox.tm.state import profile_key as pkey
 
@@ -238,6 +239,7 @@ class ArmTwin:
                 )
             )
         val.check_profile_endpoints(profile.routing, profile.endpoints)
+        val.check_nesting(self.store, profile)
         return profile
 
     def _build_endpoint(self, profile: Profile, kind: str, name: str, raw: Json) -> Endpoint:
@@ -318,6 +320,7 @@ class ArmTwin:
         else:
             endpoints.append(endpoint)
         val.check_profile_endpoints(profile.routing, endpoints)
+        val.check_nesting(self.store, dataclasses.replace(profile, endpoints=endpoints))
         profile.endpoints = endpoints
         self.store.changed()
         status = 200 if existing or patch else 201

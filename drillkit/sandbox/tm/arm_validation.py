@@ -10,8 +10,13 @@ import ipaddress
 import re
 from typing import Any
 
-from drillkit.sandbox.tm.geography import known_codes
-from drillkit.sandbox.tm.state import ENDPOINT_KINDS, Endpoint, Json
+from drillkit.sandbox.geography import known_codes
+from drillkit.sandbox.tm.state import ENDPOINT_KINDS, Endpoint, Json, Profile, Store
+
+MAX_HEADERS = 8  # "You can specify up to eight header:value pairs" (monitoring docs)
+MAX_RANGES = 8  # "You can specify a maximum of eight status code ranges." (monitoring docs)
+MAX_RETURN = 10  # "The maximum possible value for this configuration is 10." (FAQ, MultiValue)
+MAX_NESTING = 10  # "You can nest profiles up to 10 levels deep. 'Loops' are not permitted."
 
 ROUTING_METHODS = ("Performance", "Priority", "Weighted", "Geographic", "MultiValue", "Subnet")
 PROTOCOLS = ("HTTP", "HTTPS", "TCP")
@@ -78,7 +83,7 @@ def normalize_profile(props: Json) -> Json:
     if out["trafficRoutingMethod"] == "MultiValue":
         if props.get("maxReturn") is None:
             raise bad("The property 'maxReturn' is required for the MultiValue routing method.")
-        _int_in(props, "maxReturn", 1, 8, "maxReturn")
+        _int_in(props, "maxReturn", 1, MAX_RETURN, "maxReturn")
     elif props.get("maxReturn") is not None:
         raise bad("The property 'maxReturn' is allowed only with the MultiValue routing method.")
     return out
@@ -106,6 +111,11 @@ def _normalize_monitor(mon: Json) -> Json:
     _int_in(mon, "timeoutInSeconds", low, high, "monitorConfig.timeoutInSeconds")
     mon.setdefault("toleratedNumberOfFailures", 3)
     _int_in(mon, "toleratedNumberOfFailures", 0, 9, "monitorConfig.toleratedNumberOfFailures")
+    if len(mon.get("expectedStatusCodeRanges") or []) > MAX_RANGES:
+        raise bad(
+            f"The property 'monitorConfig.expectedStatusCodeRanges' takes at most {MAX_RANGES} "
+            "status code ranges."
+        )
     for rng in mon.get("expectedStatusCodeRanges") or []:
         low_code, high_code = rng.get("min"), rng.get("max")
         if not (isinstance(low_code, int) and isinstance(high_code, int)) or not (
@@ -119,9 +129,16 @@ def _normalize_monitor(mon: Json) -> Json:
 
 
 def _check_headers(headers: Any, prop: str) -> None:
+    if len(headers or []) > MAX_HEADERS:
+        raise bad(f"The property '{prop}' takes at most {MAX_HEADERS} header:value pairs.")
     for header in headers or []:
         if not isinstance(header, dict) or not header.get("name") or "value" not in header:
             raise bad(f"Each of '{prop}' needs a 'name' and a 'value'.")
+        if str(header["name"]).lower() == "host" and "*" in str(header["value"]):
+            raise bad(
+                f"The custom Host header '{header['value']}' of '{prop}' is invalid: an asterisk "
+                "(*) is not supported in a custom Host header."
+            )
 
 
 def endpoint_kind(type_or_segment: str) -> str:
@@ -152,6 +169,13 @@ def normalize_endpoint(kind: str, name: str, props: Json) -> Json:
             raise bad(f"The endpoint '{name}' of type NestedEndpoints needs 'targetResourceId'.")
         out.setdefault("minChildEndpoints", 1)
         _int_in(out, "minChildEndpoints", 1, 1000, "minChildEndpoints")
+        _int_in(out, "minChildEndpointsIPv4", 0, 1000, "minChildEndpointsIPv4")
+        _int_in(out, "minChildEndpointsIPv6", 0, 1000, "minChildEndpointsIPv6")
+        if str(props.get("alwaysServe", "Disabled")).lower() == "enabled":
+            raise bad(
+                f"The endpoint '{name}' of type NestedEndpoints cannot set 'alwaysServe': health "
+                "checks can't be disabled on nested Traffic Manager profiles."
+            )
     _int_in(props, "priority", 1, 1000, "priority")
     _int_in(props, "weight", 1, 1000, "weight")
     if "alwaysServe" in props:
@@ -173,7 +197,12 @@ def _check_subnet(subnet: Any) -> None:
     try:
         first = ipaddress.ip_address(subnet["first"])
         if subnet.get("scope") is not None:
-            ipaddress.ip_network(f"{first}/{int(subnet['scope'])}", strict=False)
+            network = ipaddress.ip_network(f"{first}/{int(subnet['scope'])}", strict=False)
+            if network.network_address != first:
+                raise bad(
+                    f"The subnet '{first}/{subnet['scope']}' is invalid: the address before the "
+                    f"'/' must be the start address of the range ({network.network_address})."
+                )
         elif subnet.get("last") is not None and int(ipaddress.ip_address(subnet["last"])) < int(
             first
         ):
@@ -183,6 +212,23 @@ def _check_subnet(subnet: Any) -> None:
             f"The subnet '{subnet}' is invalid: give 'first' and either 'last' "
             "(not below first) or 'scope'."
         ) from exc
+
+
+def _span(subnet: Json) -> tuple[int, int, int]:
+    """(IP version, first, last) of a subnet entry already checked by _check_subnet."""
+    first = ipaddress.ip_address(subnet["first"])
+    if subnet.get("scope") is not None:
+        network = ipaddress.ip_network(f"{first}/{int(subnet['scope'])}", strict=False)
+        return first.version, int(network.network_address), int(network.broadcast_address)
+    last = ipaddress.ip_address(subnet.get("last") or subnet["first"])
+    return first.version, int(first), int(last)
+
+
+def _address_type(endpoint: Endpoint) -> str:
+    try:
+        return f"IPv{ipaddress.ip_address(endpoint.target or '').version}"
+    except ValueError:
+        return "DNS name"
 
 
 def check_profile_endpoints(routing: str, endpoints: list[Endpoint]) -> None:
@@ -217,10 +263,70 @@ def check_profile_endpoints(routing: str, endpoints: list[Endpoint]) -> None:
                         f"endpoint ('{mapped[str(code).upper()]}' and '{ep.name}')."
                     )
                 mapped[str(code).upper()] = ep.name
+    _check_addressing(routing, endpoints)
+    if routing == "Subnet":
+        _check_overlaps(endpoints)
     if routing == "Performance":
         for ep in endpoints:
-            if ep.kind == "externalEndpoints" and not ep.properties.get("endpointLocation"):
+            if ep.kind != "azureEndpoints" and not ep.properties.get("endpointLocation"):
                 raise bad(
                     f"The endpoint '{ep.name}' needs 'endpointLocation' with the "
                     "Performance routing method."
                 )
+
+
+def _check_addressing(routing: str, endpoints: list[Endpoint]) -> None:
+    """MultiValue takes IP endpoints only; other methods take one addressing type (FAQ)."""
+    if routing == "MultiValue":
+        for ep in endpoints:
+            if ep.kind != "externalEndpoints" or _address_type(ep) == "DNS name":
+                raise bad(
+                    f"The endpoint '{ep.name}' is invalid: a MultiValue profile takes only "
+                    "external endpoints whose target is an IPv4 or IPv6 address."
+                )
+        return
+    kinds = {_address_type(ep): ep.name for ep in endpoints if ep.kind != "nestedEndpoints"}
+    if len(kinds) > 1:
+        raise bad(
+            "The endpoints mix addressing types ("
+            + ", ".join(f"'{name}' is {kind}" for kind, name in sorted(kinds.items()))
+            + "); only a MultiValue profile may mix IPv4 and IPv6 addressing types."
+        )
+
+
+def _check_overlaps(endpoints: list[Endpoint]) -> None:
+    """ "You cannot have overlap of address ranges since each IP needs to be mapped to only a
+    single endpoint" (FAQ, Subnet routing)."""
+    spans = [(_span(s), ep.name) for ep in endpoints for s in ep.properties.get("subnets") or []]
+    reach: dict[int, tuple[int, str]] = {}  # IP version -> (highest last so far, its endpoint)
+    for (version, first, last), name in sorted(spans):
+        if version in reach and first <= reach[version][0] and reach[version][1] != name:
+            raise bad(
+                f"The subnets of '{reach[version][1]}' and '{name}' overlap; each address may be "
+                "mapped to one endpoint only."
+            )
+        if version not in reach or last > reach[version][0]:
+            reach[version] = (last, name)
+
+
+def check_nesting(store: Store, profile: Profile) -> None:
+    """No loops and at most 10 levels below ``profile`` (nested-profiles docs)."""
+
+    view = Store()  # the store as it would be with ``profile`` written
+    view.profiles = {**store.profiles, profile.key: profile}
+
+    def walk(current: Profile, depth: int, path: tuple[str, ...]) -> None:
+        for ep in current.endpoints:
+            child = view.child_of(ep) if ep.kind == "nestedEndpoints" else None
+            if child is None:
+                continue
+            if child.key == profile.key or child.name in path:
+                raise bad(
+                    f"The nested endpoint '{ep.name}' of profile '{current.name}' makes a nesting "
+                    f"loop ({' -> '.join((*path, child.name))}); loops are not permitted."
+                )
+            if depth >= MAX_NESTING:
+                raise bad(f"Profiles can be nested at most {MAX_NESTING} levels deep.")
+            walk(child, depth + 1, (*path, child.name))
+
+    walk(profile, 1, (profile.name,))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,10 @@ from drillkit.sandbox.world import World
 if TYPE_CHECKING:
     from aiohttp import web
 
-    from drillkit.sandbox.runtime import SandboxContext
+    from drillkit.sandbox.context import SandboxContext
     from drillkit.sandbox.tm.twin import TrafficManagerTwin
 
+SETTLE_S = 10.0
 _FAULT_CODES = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
 
 
@@ -40,13 +42,24 @@ class TrafficManagerComponent:
                 for w in self.world.regions[region].serving
             )
 
+        # The world was serving before anyone looked: let every region become healthy before the
+        # first probe, or a first probe would find pods still starting and degrade at once.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_S
+        while not all(healthy(r) for r in self.world.regions) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
         arm_faults = ctx.faults("arm")
         self.twin = TrafficManagerTwin(
             self.world,
             state_dir=ctx.state_dir,
             health=healthy,
-            faults=[ctx.faults("kube"), arm_faults],
+            faults={
+                **{f"kube:{region}": ctx.faults(f"kube:{region}") for region in self.world.regions},
+                "arm": arm_faults,
+            },
             arm_middlewares=[arm_faults.middleware(arm_fault_body)],
+            authority=ctx.authority,
+            ca_file=ctx.ca_file,
         )
         await self.twin.start()
         return self.twin.world_keys()

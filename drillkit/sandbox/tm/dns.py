@@ -10,6 +10,7 @@ from typing import cast
 
 import structlog
 
+from drillkit.sandbox.faults import FaultInjector
 from drillkit.sandbox.tm.dns_answer import Responder
 
 _log = structlog.get_logger("drillkit.sandbox.tm.dns")
@@ -22,14 +23,24 @@ UDP_MAX_PAYLOAD = 1232
 
 
 class _Udp(asyncio.DatagramProtocol):
-    def __init__(self, responder: Responder) -> None:
+    def __init__(self, responder: Responder, faults: FaultInjector | None) -> None:
         self.responder = responder
+        self.faults = faults
         self.transport: asyncio.DatagramTransport | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.DatagramTransport, transport)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, ...]) -> None:
+        if self.faults is not None and self.faults.fails():
+            return  # an injected fault: the question is lost
+        pause = self.faults.delay() if self.faults is not None else 0.0
+        if pause:
+            asyncio.get_running_loop().call_later(pause, self._answer, data, addr)
+        else:
+            self._answer(data, addr)
+
+    def _answer(self, data: bytes, addr: tuple[str | int, ...]) -> None:
         try:
             reply = self.responder.respond(data, str(addr[0]), max_size=UDP_MAX_PAYLOAD)
         except Exception:  # a bug answering one packet must not stop the server
@@ -42,8 +53,15 @@ class _Udp(asyncio.DatagramProtocol):
 class DnsServer:
     """Serves one responder over UDP and TCP on the same loopback address and port."""
 
-    def __init__(self, responder: Responder, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: FaultInjector | None = None,
+    ) -> None:
         self.responder = responder
+        self.faults = faults
         self.host = host
         self.port = port
         self._udp: asyncio.DatagramTransport | None = None
@@ -57,7 +75,7 @@ class DnsServer:
             port = tcp.sockets[0].getsockname()[1]
             try:
                 udp, _ = await loop.create_datagram_endpoint(
-                    lambda: _Udp(self.responder), local_addr=(self.host, port)
+                    lambda: _Udp(self.responder, self.faults), local_addr=(self.host, port)
                 )
             except OSError:
                 tcp.close()
@@ -74,11 +92,13 @@ class DnsServer:
         raise OSError("no free port for both UDP and TCP DNS")
 
     async def stop(self) -> None:
-        if self._udp is not None:
-            self._udp.close()
-        if self._tcp is not None:
-            self._tcp.close()
-            await self._tcp.wait_closed()
+        """Close both listeners; safe to call twice, and before a failed start is retried."""
+        udp, tcp, self._udp, self._tcp = self._udp, self._tcp, None, None
+        if udp is not None:
+            udp.close()
+        if tcp is not None:
+            tcp.close()
+            await tcp.wait_closed()
 
     async def _serve_tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername") or ("127.0.0.1", 0)
@@ -87,6 +107,10 @@ class DnsServer:
                 header = await asyncio.wait_for(reader.readexactly(2), _TCP_IDLE_S)
                 (length,) = struct.unpack("!H", header)
                 data = await asyncio.wait_for(reader.readexactly(length), _TCP_IDLE_S)
+                if self.faults is not None:
+                    if self.faults.fails():
+                        break  # an injected fault: the connection drops
+                    await asyncio.sleep(self.faults.delay())
                 reply = self.responder.respond(data, str(peer[0]))
                 if reply is None:
                     break

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dns.edns
@@ -22,13 +23,14 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, route
+from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, nxdomain_when_empty, route
 from drillkit.sandbox.tm.state import DNS_ZONE, Profile, Store
 
 TM_ZONE = dns.name.from_text(DNS_ZONE)
 NXDOMAIN = "NXDOMAIN"
 NODATA = "NODATA"
 _CACHE_SIZE = 10_000
+NS_TTL = 172800  # the zone's delegation data; not scaled: nothing measures it
 _FAMILY_TYPES = {4: dns.rdatatype.A, 6: dns.rdatatype.AAAA}
 
 
@@ -55,8 +57,41 @@ class Locator:
 
 
 def scaled_ttl(ttl: int, time_scale: float) -> int:
-    """The TTL a client sees: dnsConfig.ttl x timeScale, rounded up (0 stays 0)."""
-    return 0 if ttl <= 0 else max(1, math.ceil(ttl * time_scale))
+    """The TTL a client sees: dnsConfig.ttl x timeScale, exactly (0 stays 0).
+
+    DNS carries whole seconds only. Rounding 15 s x 0.1 up to 2 s would make every cached answer
+    live a third longer than the world says, an error that lands in every measured RTO; so a TTL
+    that does not scale to whole seconds is refused (ValueError) with that reason instead.
+    """
+    scaled = ttl * time_scale
+    whole = round(scaled)
+    if abs(scaled - whole) > 1e-6 or (ttl > 0 and whole == 0):
+        raise ValueError(
+            f"a TTL of {ttl} s at timeScale {time_scale:g} is {scaled:g} s, not a whole number "
+            "of seconds, and DNS carries whole seconds only; rounding it would add its error to "
+            f"every measured RTO: use a TTL that is a multiple of {_ttl_step(time_scale)} s"
+        )
+    return int(whole)
+
+
+def served_ttl(ttl: int, time_scale: float) -> int:
+    """The TTL in an answer: exact, except for a TTL written through ARM at run time that does
+    not scale to whole seconds (Azure accepts any TTL; the world's own are refused at start),
+    which is rounded up."""
+    try:
+        return scaled_ttl(ttl, time_scale)
+    except ValueError:
+        return max(1, math.ceil(ttl * time_scale))
+
+
+def _ttl_step(time_scale: float) -> str:
+    step = 1 / time_scale
+    return f"{step:g}" if abs(step - round(step)) < 1e-6 else f"1/{time_scale:g}"
+
+
+def negative_ttl(time_scale: float) -> int:
+    """The SOA minimum (negative caching) TTL: 30 s scaled, rounded up (not a measured value)."""
+    return max(1, math.ceil(30 * time_scale))
 
 
 class Responder:
@@ -70,12 +105,15 @@ class Responder:
         time_scale: float,
         hosts: dict[str, str],
         latencies: dict[str, dict[str, float]] | None = None,
+        nameservers: Sequence[tuple[str, str]] = (),
     ) -> None:
         self.store = store
         self.locator = locator
         self.time_scale = time_scale
         # Ingress names (lower, no trailing dot) -> loopback address: authoritative A records.
-        self.hosts = {h.lower().rstrip("."): a for h, a in hosts.items()}
+        # The name servers' own names are answered too (the A glue of the NS answer).
+        self.nameservers = [(n.lower().rstrip("."), a) for n, a in nameservers]
+        self.hosts = {h.lower().rstrip("."): a for h, a in [*hosts.items(), *self.nameservers]}
         self.host_zones = {dns.name.from_text(h).parent() for h in self.hosts}
         self.latencies = latencies or {}
         self.rng = random.Random()
@@ -86,12 +124,15 @@ class Responder:
         self._cacheable = True
         # Answer sections by (exact qname, qtype, where the client is): shared by every subnet
         # of the same country and state; the address counts only under Subnet routing.
-        self._sections: dict[tuple[str, int, object, object, object], list[dns.rrset.RRset]] = {}
-        self.soa_ttl = scaled_ttl(30, time_scale)
+        self._sections: dict[
+            tuple[str, int, object, object, object], tuple[list[dns.rrset.RRset], bool]
+        ] = {}
+        self.soa_ttl = negative_ttl(time_scale)
         self.soa = dns.rdata.from_text(
             dns.rdataclass.IN,
             dns.rdatatype.SOA,
-            f"ns1.{DNS_ZONE}. hostmaster.{DNS_ZONE}. 1 900 300 604800 {self.soa_ttl}",
+            f"{self.nameservers[0][0] if self.nameservers else 'ns1.' + DNS_ZONE}. "
+            f"hostmaster.{DNS_ZONE}. 1 900 300 604800 {self.soa_ttl}",
         )
 
     def respond(self, wire: bytes, source: str, max_size: int = 65535) -> bytes | None:
@@ -173,27 +214,28 @@ class Responder:
     ) -> None:
         relative = qname.relativize(TM_ZONE)
         if relative == dns.name.empty:
-            if qtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
-                response.answer.append(dns.rrset.from_rdata(qname, self.soa_ttl, self.soa))
-            else:
-                self._nodata(response)
+            self._apex(qname, qtype, response)
             return
         profile = self.store.by_relative_name(relative.to_text())
-        if len(relative) != 1 or profile is None or not profile.enabled:
+        if len(relative) != 1 or profile is None or not answers(profile):
             response.set_rcode(dns.rcode.NXDOMAIN)
             self._nodata(response)
             return
         methods = self._methods(profile)
         self._cacheable = "Weighted" not in methods
-        where = client.address if "Subnet" in methods else None
+        where = client.address if methods & {"Subnet", "Performance"} else None
         key = (qname.to_text(), int(qtype), client.country, client.state, where)
-        rrsets = self._sections.get(key) if self._cacheable else None
-        if rrsets is None:
+        cached = self._sections.get(key) if self._cacheable else None
+        if cached is None:
             leaves = route(self.store, profile, client, self.latencies, rng=self.rng)
-            ttl = scaled_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
-            rrsets = self._records(qname, qtype, leaves, ttl)
+            ttl = served_ttl(int(profile.properties["dnsConfig"].get("ttl", 300)), self.time_scale)
+            cached = (self._records(qname, qtype, leaves, ttl),
+                      not leaves and nxdomain_when_empty(profile))  # fmt: skip
             if self._cacheable and len(self._sections) < _CACHE_SIZE:
-                self._sections[key] = rrsets
+                self._sections[key] = cached
+        rrsets, nxdomain = cached
+        if nxdomain:
+            response.set_rcode(dns.rcode.NXDOMAIN)
         if not rrsets:
             self._nodata(response)
         response.answer.extend(rrsets)
@@ -212,12 +254,10 @@ class Responder:
             return rrsets
         if not leaves:
             return []
+        # A hostname endpoint is answered with the CNAME alone: the client's resolver asks the
+        # target's own zone for its address, as with Traffic Manager.
         target = dns.name.from_text(str(leaves[0].endpoint.target))
-        rrsets = [dns.rrset.from_text(qname, ttl, "IN", "CNAME", target.to_text())]
-        host = target.to_text(omit_final_dot=True).lower()
-        if qtype in (dns.rdatatype.A, dns.rdatatype.ANY) and host in self.hosts:
-            rrsets.append(dns.rrset.from_text(target, ttl, "IN", "A", self.hosts[host]))
-        return rrsets
+        return [dns.rrset.from_text(qname, ttl, "IN", "CNAME", target.to_text())]
 
     def _methods(self, profile: Profile, depth: int = 0) -> set[str]:
         """The routing methods of ``profile`` and every profile nested below it."""
@@ -237,16 +277,42 @@ class Responder:
         elif qtype in (dns.rdatatype.A, dns.rdatatype.ANY):
             response.answer.append(dns.rrset.from_text(qname, 60, "IN", "A", address))
 
+    def _apex(self, qname: dns.name.Name, qtype: int, response: dns.message.Message) -> None:
+        """The zone apex: SOA, and NS naming every server with its A record as glue."""
+        if qtype in (dns.rdatatype.SOA, dns.rdatatype.ANY):
+            response.answer.append(dns.rrset.from_rdata(qname, self.soa_ttl, self.soa))
+        if qtype in (dns.rdatatype.NS, dns.rdatatype.ANY) and self.nameservers:
+            names = [f"{name}." for name, _ in self.nameservers]
+            response.answer.append(dns.rrset.from_text_list(qname, NS_TTL, "IN", "NS", names))
+            for name, address in self.nameservers:
+                rdtype = "AAAA" if ":" in address else "A"
+                response.additional.append(
+                    dns.rrset.from_text(f"{name}.", NS_TTL, "IN", rdtype, address)
+                )
+        if not response.answer:
+            self._nodata(response)
+
     def _nodata(self, response: dns.message.Message) -> None:
         response.authority.append(dns.rrset.from_rdata(TM_ZONE, self.soa_ttl, self.soa))
 
     def answer_text(self, relative_name: str, client: Client) -> str:
         """The deterministic answer for ground-truth events: targets, NXDOMAIN or NODATA."""
         profile = self.store.by_relative_name(relative_name)
-        if profile is None or not profile.enabled:
+        if profile is None or not answers(profile):
             return NXDOMAIN
         leaves = route(self.store, profile, client, self.latencies, rng=None)
+        if not leaves and nxdomain_when_empty(profile):
+            return NXDOMAIN
         return ",".join(str(leaf.endpoint.target) for leaf in leaves) or NODATA
+
+
+def answers(profile: Profile) -> bool:
+    """False when the name is NXDOMAIN: the profile is disabled, or every endpoint is ("If all
+    endpoints in a profile are disabled, or if the profile itself is disabled, then Traffic
+    Manager sends an 'NXDOMAIN' response", endpoint-types docs)."""
+    if not profile.enabled:
+        return False
+    return not profile.endpoints or any(e.enabled for e in profile.endpoints)
 
 
 def _ip_or_none(leaf: Leaf) -> str | None:

@@ -2,13 +2,18 @@
 
 The health path answers 200 while the region's serving workloads have ready replicas, else 503;
 every other path answers 200 with the region's name, as the region's application would.
+With an SSL context, every region also serves HTTPS on a second shared port (``tls_port``),
+with the sandbox's one certificate (its names include every ingress host and address).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import ssl
+from collections.abc import Callable, Mapping
 
 from aiohttp import web
+
+from drillkit.sandbox.faults import FaultInjector
 
 HealthSource = Callable[[str], bool]
 
@@ -23,8 +28,13 @@ class RegionIngress:
         *,
         health_path: str = "/healthz",
         port: int = 0,
+        ssl_context: ssl.SSLContext | None = None,
+        faults: Mapping[str, FaultInjector] | None = None,
     ) -> None:
+        self.faults = dict(faults or {})
         self.addresses = addresses
+        self.ssl_context = ssl_context
+        self.tls_port = 0
         self.health = health
         self.health_path = health_path
         self.port = port
@@ -40,7 +50,9 @@ class RegionIngress:
                 return web.Response(status=200 if healthy else 503, text=text, headers=headers)
             return web.Response(text=f"served by region {region}\n", headers=headers)
 
-        app = web.Application()
+        injector = self.faults.get(region)
+        middlewares = [injector.middleware(_fault_body)] if injector is not None else []
+        app = web.Application(middlewares=middlewares)
         app.router.add_route("*", "/{tail:.*}", handle)
         return app
 
@@ -55,6 +67,7 @@ class RegionIngress:
                 if self._requested_port:
                     raise
                 self.port = 0
+                self.tls_port = 0
         raise OSError("no port free on every ingress address")
 
     async def _bind_all(self) -> None:
@@ -66,8 +79,17 @@ class RegionIngress:
             await site.start()
             if not self.port:
                 self.port = int(runner.addresses[0][1])
+            if self.ssl_context is not None:
+                tls = web.TCPSite(runner, address, self.tls_port, ssl_context=self.ssl_context)
+                await tls.start()
+                if not self.tls_port:
+                    self.tls_port = int(runner.addresses[-1][1])
 
     async def stop(self) -> None:
         for runner in self._runners:
             await runner.cleanup()
         self._runners.clear()
+
+
+def _fault_body(status: int, request: web.Request) -> dict[str, object]:
+    return {"error": f"injected fault {status} (sandbox ingress fault knobs)"}

@@ -6,6 +6,7 @@ Raw probe results (CheckingEndpoint, Online, Degraded) come from the prober; con
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 from drillkit.sandbox.tm.state import Endpoint, Profile, Store, endpoint_key
@@ -31,15 +32,31 @@ class ProbeCounter:
     failures: int = 0
 
     def record(self, success: bool) -> str:
-        """Apply one probe result and return the new raw state."""
+        """Apply one probe result and return the new raw state.
+
+        CheckingEndpoint lasts until "the results of the first probe" are in (monitoring docs):
+        a failed first probe is Degraded at once; later, only more than ``tolerated``
+        consecutive failures are.
+        """
         if success:
             self.failures = 0
             self.state = ONLINE
         else:
             self.failures += 1
-            if self.failures > self.tolerated:
+            if self.state == CHECKING or self.failures > self.tolerated:
                 self.state = DEGRADED
         return self.state
+
+
+def aggregate(states: list[str]) -> str:
+    """One endpoint's status from its probe agents: CheckingEndpoint until an agent has a result;
+    then Online while at least half of the agents with a result see it up ("The status should
+    only be a concern if less than 50% (0.5) of probes publish an up status")."""
+    reported = [s for s in states if s != CHECKING]
+    if not reported:
+        return CHECKING
+    up = sum(s == ONLINE for s in reported)
+    return ONLINE if up * 2 >= len(reported) else DEGRADED
 
 
 def probes(profile: Profile, endpoint: Endpoint) -> bool:
@@ -74,13 +91,35 @@ def _nested_status(store: Store, endpoint: Endpoint, depth: int) -> str:
     if not child.enabled:
         return STOPPED
     statuses = [endpoint_status(store, child, e, depth + 1) for e in child.endpoints]
-    needed = int(endpoint.properties.get("minChildEndpoints") or 1)
-    online = sum(s in (ONLINE, UNMONITORED) for s in statuses)
-    if online >= needed:
+    if all(s in (DISABLED, STOPPED) for s in statuses):
+        return STOPPED  # the child is Inactive (nested-profiles docs: parent shows Stopped)
+    online = [
+        e for e, s in zip(child.endpoints, statuses, strict=True) if s in (ONLINE, UNMONITORED)
+    ]
+    checking = [e for e, s in zip(child.endpoints, statuses, strict=True) if s == CHECKING]
+    if _enough(endpoint, online):
         return ONLINE
-    if online + sum(s == CHECKING for s in statuses) >= needed:
+    if _enough(endpoint, online + checking):
         return CHECKING
     return DEGRADED
+
+
+def _enough(endpoint: Endpoint, available: list[Endpoint]) -> bool:
+    """minChildEndpoints overall, and minChildEndpointsIPv4/IPv6 among A/AAAA children."""
+    props = endpoint.properties
+    families = [_family(e.target) for e in available]
+    return (
+        len(available) >= int(props.get("minChildEndpoints") or 1)
+        and families.count(4) >= int(props.get("minChildEndpointsIPv4") or 0)
+        and families.count(6) >= int(props.get("minChildEndpointsIPv6") or 0)
+    )
+
+
+def _family(target: str | None) -> int:
+    try:
+        return ipaddress.ip_address(target or "").version
+    except ValueError:
+        return 0
 
 
 def profile_status(store: Store, profile: Profile) -> str:

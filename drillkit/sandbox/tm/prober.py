@@ -10,6 +10,7 @@ import asyncio
 import collections
 import contextlib
 import ipaddress
+import random
 import socket
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from drillkit.sandbox.faults import FaultInjector
 from drillkit.sandbox.tm import monitor
 from drillkit.sandbox.tm.state import Endpoint, Profile, ProfileKey, Store, endpoint_key
 
@@ -68,7 +70,9 @@ def spec_for(profile: Profile, endpoint: Endpoint, time_scale: float) -> ProbeSp
         interval=float(mon.get("intervalInSeconds", 30)) * time_scale,
         timeout=float(mon.get("timeoutInSeconds", 10)) * time_scale,
         tolerated=int(mon.get("toleratedNumberOfFailures", 3)),
-        ranges=ranges or ((200, 200),),
+        # "a 200-OK response, or any of the responses configured in the Expected status code
+        # ranges" (monitoring docs): 200 always counts.
+        ranges=((200, 200), *ranges),
         headers=tuple(headers.values()),
     )
 
@@ -101,15 +105,55 @@ class SandboxResolver(AbstractResolver):
         return None
 
 
-class Prober:
-    """One task per probed endpoint, reconciled whenever the store changes."""
+@dataclass(frozen=True)
+class Agents:
+    """How many probe agents watch each endpoint, and how loosely they keep time.
 
-    def __init__(self, store: Store, *, time_scale: float, hosts: dict[str, str]) -> None:
+    Each agent has its own phase (uniform over one interval) and sleeps ``interval x (1 +
+    uniform(-jitter, +jitter))`` between probes; its own consecutive-failure count decides its
+    view, and the endpoint's status aggregates the views (:func:`monitor.aggregate`).
+    """
+
+    count: int = 1
+    jitter: float = 0.0
+    spread_phase: bool = False
+
+
+class _Watch:
+    """One probed endpoint: its spec, one counter and one task per agent."""
+
+    def __init__(self, spec: ProbeSpec, count: int) -> None:
+        self.spec = spec
+        self.counters = [monitor.ProbeCounter(spec.tolerated) for _ in range(count)]
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        self.tasks = []
+
+
+class Prober:
+    """Probe agents per endpoint (one task each), reconciled whenever the store changes."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        time_scale: float,
+        hosts: dict[str, str],
+        agents: Agents | None = None,
+        rng: random.Random | None = None,
+        faults: FaultInjector | None = None,
+    ) -> None:
         self.store = store
+        self.faults = faults
         self.time_scale = time_scale
         self.resolver = SandboxResolver(hosts)
+        self.agents = agents or Agents()
+        self.rng = rng or random.Random()
         self.timings: collections.deque[ProbeTiming] = collections.deque(maxlen=10000)
-        self._tasks: dict[EpKey, tuple[ProbeSpec, asyncio.Task[None]]] = {}
+        self._watches: dict[EpKey, _Watch] = {}
         self._session: aiohttp.ClientSession | None = None
         self._pending = False
 
@@ -120,11 +164,11 @@ class Prober:
         self.reconcile()
 
     async def stop(self) -> None:
-        tasks = [task for _, task in self._tasks.values()]
-        for task in tasks:
-            task.cancel()
+        tasks = [task for watch in self._watches.values() for task in watch.tasks]
+        for watch in self._watches.values():
+            watch.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._tasks.clear()
+        self._watches.clear()
         if self._session is not None:
             await self._session.close()
 
@@ -135,7 +179,12 @@ class Prober:
             asyncio.get_running_loop().call_soon(self.reconcile)
 
     def reconcile(self) -> None:
-        """Start, restart or stop probe tasks to match the profiles."""
+        """Start, retune or stop probe agents to match the profiles.
+
+        A new, re-enabled or re-targeted endpoint starts over from CheckingEndpoint. A changed
+        monitorConfig only retunes the agents: the endpoint keeps its status and failure counts
+        (CheckingEndpoint "usually occurs immediately after adding or enabling an endpoint").
+        """
         self._pending = False
         wanted: dict[EpKey, ProbeSpec] = {}
         for profile in self.store.profiles.values():
@@ -145,32 +194,56 @@ class Prober:
                         profile, endpoint, self.time_scale
                     )
         reset = False
-        for key in [k for k in self._tasks if wanted.get(k) != self._tasks[k][0]]:
-            self._tasks.pop(key)[1].cancel()
-            # A changed or re-enabled endpoint starts over from CheckingEndpoint.
-            reset |= self.store.probe_states.pop(key, None) is not None
+        for key in list(self._watches):
+            watch = self._watches[key]
+            spec = wanted.get(key)
+            if spec == watch.spec:
+                continue
+            watch.cancel()
+            if spec is None or spec.target != watch.spec.target:
+                del self._watches[key]
+                reset |= self.store.probe_states.pop(key, None) is not None
+            else:
+                watch.spec = spec
+                for counter in watch.counters:
+                    counter.tolerated = spec.tolerated
+                self._start(key, watch, fresh=False)
         for key, spec in wanted.items():
-            if key not in self._tasks:
-                self._tasks[key] = (spec, asyncio.create_task(self._run(key, spec)))
+            if key not in self._watches:
+                self._watches[key] = watch = _Watch(spec, max(1, self.agents.count))
+                self._start(key, watch, fresh=True)
         if reset:
             self.store.changed()
 
-    async def _run(self, key: EpKey, spec: ProbeSpec) -> None:
+    def _start(self, key: EpKey, watch: _Watch, *, fresh: bool) -> None:
+        for index in range(len(watch.counters)):
+            phase = 0.0
+            if fresh and self.agents.spread_phase and index:
+                phase = self.rng.uniform(0, watch.spec.interval)
+            watch.tasks.append(asyncio.create_task(self._run(key, watch, index, phase)))
+
+    async def _run(self, key: EpKey, watch: _Watch, index: int, phase: float) -> None:
         loop = asyncio.get_running_loop()
-        counter = monitor.ProbeCounter(spec.tolerated)
-        due = loop.time()
-        while key in self._tasks:
+        spec, counter = watch.spec, watch.counters[index]
+        due = loop.time() + phase
+        await asyncio.sleep(phase)
+        while self._watches.get(key) is watch and watch.spec is spec:
             success = await self.probe(spec)
-            state = counter.record(success)
-            self.store.set_probe_state(key, state)
+            counter.record(success)
+            self.store.set_probe_state(key, monitor.aggregate([c.state for c in watch.counters]))
             self.timings.append(ProbeTiming(key, due, loop.time(), success))
-            due += spec.interval
+            jitter = self.rng.uniform(-self.agents.jitter, self.agents.jitter)
+            due += spec.interval * (1 + jitter)
             # A probe that overran its slot does not cause a burst of catch-up probes.
             due = max(due, loop.time())
             await asyncio.sleep(due - loop.time())
 
     async def probe(self, spec: ProbeSpec) -> bool:
-        """One probe: True when it succeeds."""
+        """One probe: True when it succeeds (an injected prober fault fails it)."""
+        if self.faults is not None:
+            await asyncio.sleep(self.faults.delay())
+            if self.faults.fails():
+                return False
         try:
             if spec.protocol == "TCP":
                 return await self._tcp(spec)

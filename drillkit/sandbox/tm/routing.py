@@ -1,17 +1,20 @@
 """DNS routing over the twin's profiles: which leaf endpoints answer a client, per routing method.
 
 Nested endpoints are traversed to a leaf. Degraded endpoints are skipped unless every eligible one
-is Degraded; a Geographic mapping is answered even when Degraded (it never fails over).
+is Degraded; a Geographic mapping is answered even when Degraded (it never fails over), and a
+Stopped match answers NODATA without looking further up the hierarchy. Performance spreads the
+clients of the closest region evenly, and deterministically per client address.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import random
+import zlib
 from dataclasses import dataclass
 
+from drillkit.sandbox.geography import lineage
 from drillkit.sandbox.tm import monitor
-from drillkit.sandbox.tm.geography import lineage
 from drillkit.sandbox.tm.state import Endpoint, Profile, Store
 
 _MAX_DEPTH = 10
@@ -57,18 +60,18 @@ def route(
     usable = healthy or eligible  # every eligible one Degraded: answer as if Online
     method = profile.routing
     if method == "Geographic":
-        chosen = _geographic(eligible, client)
+        chosen = _geographic(profile.endpoints, statuses, client)
     elif method == "Priority":
         chosen = sorted(usable, key=lambda e: int(e.properties.get("priority") or 1000))[:1]
     elif method == "Weighted":
         chosen = _weighted(usable, rng)
     elif method == "Performance":
-        chosen = _performance(usable, client, latencies)[:1]
+        chosen = _performance(usable, client, latencies)
     elif method == "Subnet":
-        chosen = _subnet(usable, client)
+        chosen = _subnet(eligible, usable, client)
     else:  # MultiValue
         chosen = [e for e in usable if e.kind != "nestedEndpoints" and _is_ip(e.target)]
-        chosen = chosen[: int(profile.properties.get("maxReturn") or 8)]
+        chosen = chosen[: int(profile.properties.get("maxReturn") or 2)]
     leaves: list[Leaf] = []
     for endpoint in chosen:
         if endpoint.kind == "nestedEndpoints":
@@ -91,14 +94,21 @@ def _is_ip(target: str | None) -> bool:
     return True
 
 
-def _geographic(eligible: list[Endpoint], client: Client) -> list[Endpoint]:
+def _geographic(
+    endpoints: list[Endpoint], statuses: dict[int, str], client: Client
+) -> list[Endpoint]:
     by_code: dict[str, Endpoint] = {}
-    for endpoint in eligible:
+    for endpoint in endpoints:
+        if statuses[id(endpoint)] == monitor.DISABLED:
+            continue  # a Disabled endpoint takes no part in the region matching
         for code in endpoint.properties.get("geoMapping") or []:
             by_code[str(code).upper()] = endpoint
     for code in client.regions():
         if code in by_code:
-            return [by_code[code]]
+            match = by_code[code]
+            # The match is answered whatever its health; a Stopped match is NODATA, and the
+            # lookup does not go further up the hierarchy.
+            return [] if statuses[id(match)] in _NOT_SERVED else [match]
     return []
 
 
@@ -116,23 +126,36 @@ def _performance(
 ) -> list[Endpoint]:
     table = {k.lower(): v for k, v in latencies.get(client.country or "", {}).items()}
 
-    def latency(endpoint: Endpoint) -> float:
-        location = str(endpoint.properties.get("endpointLocation") or "").replace(" ", "").lower()
-        return table.get(location, float("inf"))
+    def location(endpoint: Endpoint) -> str:
+        return str(endpoint.properties.get("endpointLocation") or "").replace(" ", "").lower()
 
-    return sorted(usable, key=latency)
+    if not usable:
+        return []
+    best = min(table.get(location(e), float("inf")) for e in usable)
+    closest = [e for e in usable if table.get(location(e), float("inf")) == best]
+    # Evenly across the closest region's endpoints, the same one for the same client.
+    return [closest[zlib.crc32(client.address.packed) % len(closest)]]
 
 
-def _subnet(usable: list[Endpoint], client: Client) -> list[Endpoint]:
-    fallback: list[Endpoint] = []
-    for endpoint in usable:
-        subnets = endpoint.properties.get("subnets") or []
-        if not subnets and not fallback:
-            fallback = [endpoint]
-        for subnet in subnets:
-            if _in_subnet(client.address, subnet):
-                return [endpoint]
-    return fallback
+def _subnet(eligible: list[Endpoint], usable: list[Endpoint], client: Client) -> list[Endpoint]:
+    """The endpoint whose ranges hold the client, else the one without ranges; nothing (the
+    caller answers NXDOMAIN) when that endpoint is unhealthy. Disabled ones do not exist here."""
+    mapped = next(
+        (
+            e
+            for e in eligible
+            if any(_in_subnet(client.address, s) for s in e.properties.get("subnets") or [])
+        ),
+        None,
+    )
+    if mapped is None:
+        mapped = next((e for e in eligible if not e.properties.get("subnets")), None)
+    return [mapped] if mapped is not None and mapped in usable else []
+
+
+def nxdomain_when_empty(profile: Profile) -> bool:
+    """Subnet routing answers NXDOMAIN, not NODATA, when no endpoint answers (FAQ)."""
+    return profile.routing == "Subnet"
 
 
 def _in_subnet(address: IpAddress, subnet: dict[str, object]) -> bool:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import pytest
 from kubernetes import client, config
 
+from drillkit.sandbox.hostile import Aks
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import World, load_world
 from drillkit.spec.durations import Duration
@@ -27,10 +28,16 @@ def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 
     return poll(check, timeout, interval)
 
 
+def plain_world() -> World:
+    """The default world without AKS realism (three plain nodes per region, no kube-system
+    add-ons): what the twin tests were written against."""
+    return load_world().model_copy(update={"pod_ready_delay": Duration(0.05), "aks": Aks()})
+
+
 @pytest.fixture
 def world() -> World:
-    """The default world with a short pod ready delay."""
-    return load_world().model_copy(update={"pod_ready_delay": Duration(0.05)})
+    """The default world, without AKS realism, with a short pod ready delay."""
+    return plain_world()
 
 
 @pytest.fixture

@@ -13,12 +13,27 @@ from typing import Any, TypeVar
 import pytest
 from azure.core.credentials import AccessToken
 
+from drillkit.sandbox.realism import Realism
 from drillkit.sandbox.tm.twin import TrafficManagerTwin
 from drillkit.sandbox.world import World, load_world
 
 T = TypeVar("T")
-# interval 10 s -> 0.5 s, timeout 5 s -> 0.25 s (enough on a loaded machine), TTL 30 s -> 2 s
+# interval 10 s -> 0.5 s, timeout 5 s -> 0.25 s (enough on a loaded machine), TTL 40 s -> 2 s
 FAST_SCALE = 0.05
+
+
+def world_at(time_scale: float, *, realistic: bool = False, **changes: object) -> World:
+    """The default world at another timeScale, every profile TTL raised to the next multiple of
+    1/timeScale seconds (the twin refuses a TTL that does not scale to whole seconds); timing
+    realism off unless asked (one agent, one server, no propagation delay)."""
+    data = load_world().model_dump(by_alias=True)
+    data.update(timeScale=time_scale, **changes)
+    if not realistic:
+        data["trafficManager"]["realism"] = Realism.off().model_dump(by_alias=True)
+    step = round(1 / time_scale)
+    for profile in data["trafficManager"]["profiles"]:
+        profile["ttl"] = -(-profile["ttl"] // step) * step
+    return World.model_validate(data)
 
 
 class StaticToken:
@@ -84,8 +99,8 @@ def wait_for(predicate: Callable[[], Any], timeout: float, step: float = 0.02) -
 
 @pytest.fixture(scope="module")
 def fast_world() -> World:
-    """The default world with every Traffic Manager timing compressed 50x."""
-    return load_world().model_copy(update={"time_scale": FAST_SCALE})
+    """The default world with every Traffic Manager timing compressed 20x."""
+    return world_at(FAST_SCALE)
 
 
 @pytest.fixture(scope="module")

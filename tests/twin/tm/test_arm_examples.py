@@ -1,4 +1,6 @@
-"""Replays every Microsoft example in the fixtures folder against the ARM twin."""
+"""Differential replay: every Microsoft example in the fixtures folder, at both api-versions the
+twin serves, is answered with a documented status and the documented body shape; and the
+error answers of the same operations have the swagger's CloudError shape."""
 
 from __future__ import annotations
 
@@ -107,21 +109,38 @@ def _prepare(client: httpx.Client, example: dict[str, Any], url: str, method: st
         client.put(url).raise_for_status()
 
 
+VERSIONS = ("2022-04-01", "2026-09-01")
+
+
+@pytest.mark.parametrize("version", VERSIONS)
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_example_is_answered_as_documented(fast_world: World, tmp_path: Path, path: Path) -> None:
+def test_example_is_answered_as_documented(
+    fast_world: World, tmp_path: Path, path: Path, version: str
+) -> None:
     """The twin answers the example with a documented status and the documented body shape."""
     with TwinThread(fast_world, tmp_path) as twin:
-        _replay(twin, path)
+        _replay(twin, path, version)
 
 
-def _replay(twin: TwinThread, path: Path) -> None:
-    example = json.loads(path.read_text())
-    template, method = _operations()[path.name]
-    url = _url(template, example["parameters"])
+def _example(path: Path, version: str) -> dict[str, Any]:
+    example: dict[str, Any] = json.loads(path.read_text())
+    example["parameters"]["api-version"] = version
+    return example
+
+
+def _client(twin: TwinThread) -> httpx.Client:
     keys = twin.keys["trafficManager"]
     verify = ssl.create_default_context(cafile=keys["caFile"])
-    with httpx.Client(base_url=keys["armUrl"], verify=verify, headers={
-            "Authorization": f"Bearer {keys['token']}"}) as client:  # fmt: skip
+    return httpx.Client(
+        base_url=keys["armUrl"], verify=verify, headers={"Authorization": f"Bearer {keys['token']}"}
+    )
+
+
+def _replay(twin: TwinThread, path: Path, version: str) -> None:
+    example = _example(path, version)
+    template, method = _operations()[path.name]
+    url = _url(template, example["parameters"])
+    with _client(twin) as client:
         _prepare(client, example, url, method)
         body = example["parameters"].get("parameters")
         response = client.request(method, url, json=body)
@@ -130,3 +149,59 @@ def _replay(twin: TwinThread, path: Path) -> None:
         expected = example["responses"][str(response.status_code)].get("body")
         if expected:
             assert _missing(expected, response.json()) == []
+
+
+def _cloud_error_gaps(body: Any, where: str = "$.error") -> list[str]:
+    """How ``body`` departs from the swagger's CloudErrorBody (code, message, target, details)."""
+    swagger = json.loads((FIXTURES / "trafficmanager.json").read_text())
+    allowed = set(swagger["definitions"]["CloudErrorBody"]["properties"])
+    if not isinstance(body, dict):
+        return [f"{where} is not an object"]
+    gaps = [f"{where}.{k} is not in CloudErrorBody" for k in body if k not in allowed]
+    gaps += [f"{where}.{k} is not a string" for k in ("code", "message")
+             if not isinstance(body.get(k), str) or not body.get(k)]  # fmt: skip
+    for i, detail in enumerate(body.get("details") or []):
+        gaps += _cloud_error_gaps(detail, f"{where}.details[{i}]")
+    return gaps
+
+
+def _broken(method: str, params: dict[str, Any]) -> tuple[dict[str, Any] | None, int] | None:
+    """A request body (or none) that the operation must refuse, and the status it must give."""
+    if method in ("GET", "PATCH") and ("profileName" in params or "endpointName" in params):
+        return (params.get("parameters"), 404)  # nothing was prepared: not found
+    if method == "PUT" and "endpointName" in params:
+        return ({"properties": {"target": "x.example", "endpointStatus": "Sideways"}}, 400)
+    if method == "PUT" and "profileName" in params:
+        body = json.loads(json.dumps(params["parameters"]))
+        body["properties"]["trafficRoutingMethod"] = "Sideways"
+        return (body, 400)
+    if method == "POST" and "parameters" in params:
+        return ({"name": "x", "type": "Microsoft.Network/somethingElse"}, 400)
+    return None
+
+
+ERRORS = [p for p in EXAMPLES if _broken(*_operations()[p.name][1:], json.loads(p.read_text())[
+    "parameters"]) is not None]  # fmt: skip
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("path", ERRORS, ids=[p.stem for p in ERRORS])
+def test_error_answer_has_the_cloud_error_shape(
+    fast_world: World, tmp_path: Path, path: Path, version: str
+) -> None:
+    """The example's operation, sent something it must refuse (a missing resource, an invalid
+    body), answers 404/400 with the swagger's CloudError body: {"error": {code, message}}."""
+    example = _example(path, version)
+    template, method = _operations()[path.name]
+    broken = _broken(method, example["parameters"])
+    assert broken is not None
+    body, status = broken
+    with TwinThread(fast_world, tmp_path) as twin, _client(twin) as client:
+        if status == 400 and "endpointName" in example["parameters"]:
+            _prepare(client, {**example, "parameters": {
+                k: v for k, v in example["parameters"].items() if k != "endpointName"}},
+                _url(template, example["parameters"]), "GET")  # fmt: skip
+        response = client.request(method, _url(template, example["parameters"]), json=body)
+        assert response.status_code == status, response.text
+        assert set(response.json()) == {"error"}
+        assert _cloud_error_gaps(response.json()["error"]) == []

@@ -27,7 +27,8 @@ def _answer(twin: TwinThread) -> str:
 
 def _events(twin: TwinThread, since: float) -> list[dict[str, Any]]:
     url = twin.keys["admin"]["url"]
-    with httpx.Client() as client:
+    auth = {"Authorization": f"Bearer {twin.keys['admin']['token']}"}
+    with httpx.Client(headers=auth) as client:
         events: list[dict[str, Any]] = client.get(f"{url}/events", params={"since": since}).json()[
             "events"
         ]
@@ -64,7 +65,8 @@ def test_region_outage_fails_over_within_the_documented_time(twin: TwinThread) -
     flip = next(e for e in events if e["kind"] == "dns-answer-changed"
                 and e["profile"] == "myapp" and e["subnet"] == NEW_YORK)  # fmt: skip
     assert (flip["from"], flip["to"]) == ("us.ingress.sandbox.test", "eu.ingress.sandbox.test")
-    assert flip["at"] == degraded["at"]
+    # Without propagation delay the one server applies the change as it is made.
+    assert 0 <= flip["at"] - degraded["at"] < 0.05 and flip["server"] == "tm1.msft.net"
     assert flip["at"] - cut <= DETECT_BOUND + SLACK
     wait_for(lambda: _answer(twin) == "us.ingress.sandbox.test", 2)
     back = next(e for e in _events(twin, healed) if e["kind"] == "dns-answer-changed"

@@ -14,18 +14,19 @@ from tests.twin.tm.builders import endpoint, nested, probe, profile
 def test_degraded_only_after_more_than_tolerated_failures(
     tolerated: int, results: list[bool]
 ) -> None:
-    """Degraded after more than `tolerated` consecutive failures; Online on the first success."""
+    """Once Online, Degraded after more than `tolerated` consecutive failures; Online on the
+    first success; a failed first probe ends CheckingEndpoint as Degraded."""
     counter = monitor.ProbeCounter(tolerated)
     for result in results:
         counter.record(result)
     trailing = len(results) - (max(i for i, ok in enumerate(results) if ok) + 1 if any(results)
                                else 0)  # fmt: skip
-    if trailing > tolerated:
-        assert counter.state == monitor.DEGRADED
-    elif any(results):
-        assert counter.state == monitor.ONLINE
-    else:
+    if not results:
         assert counter.state == monitor.CHECKING
+    elif not any(results) or trailing > tolerated:
+        assert counter.state == monitor.DEGRADED
+    else:
+        assert counter.state == monitor.ONLINE
 
 
 def test_documented_sequence_with_three_tolerated() -> None:

@@ -113,26 +113,29 @@ def test_non_loopback_targets_fail_without_traffic() -> None:
 
 
 def test_probe_loop_degrades_after_tolerated_failures() -> None:
-    """The loop probes on the scaled interval and marks Degraded on failure tolerated + 1."""
+    """Once Online, the loop marks Degraded on failure tolerated + 1, on the scaled interval."""
 
     async def main() -> list[tuple[float, bool]]:
         runner, port = await _app_server()
         store = Store()
-        profile(store, "p", "Priority", endpoint("a", target=HOST, priority=1),
-                monitorConfig={"protocol": "HTTP", "port": port, "path": "/teapot",
-                               "intervalInSeconds": 10, "timeoutInSeconds": 5,
-                               "toleratedNumberOfFailures": 2})  # fmt: skip
+        p = profile(store, "p", "Priority", endpoint("a", target=HOST, priority=1),
+                    monitorConfig={"protocol": "HTTP", "port": port, "path": "/ok",
+                                   "intervalInSeconds": 10, "timeoutInSeconds": 5,
+                                   "toleratedNumberOfFailures": 2})  # fmt: skip
         prober = Prober(store, time_scale=0.01, hosts={HOST: ADDRESS})
         states: list[str] = []
         store.subscribe(lambda: states.extend(store.probe_states.values()))
         await prober.start()
+        await _until(lambda: "Online" in states, 3)
+        p.properties["monitorConfig"] = {**p.monitor, "path": "/teapot"}
+        store.changed()
         await _until(lambda: "Degraded" in states, 3)
         await prober.stop()
         await runner.cleanup()
         return [(t.applied - t.scheduled, t.success) for t in prober.timings]
 
     timings = asyncio.run(main())
-    assert [ok for _, ok in timings][:3] == [False, False, False]
+    assert [ok for _, ok in timings][:4] == [True, False, False, False]
     # Results land right after their scheduled time (bench/tm_twin.py measures how closely).
     assert all(0 <= lag < 0.25 for lag, _ in timings)
 

@@ -102,7 +102,7 @@ def test_scale_to_zero_fails_new_york_over_and_back(sandbox: SandboxThread) -> N
         _scale(sandbox, "us", 3)
     assert _answer(info, "128.7.8.0/24") == "eu.ingress.sandbox.test"
     wait_for(lambda: _answer(info, NEW_YORK) == "us.ingress.sandbox.test", 10)
-    with httpx.Client() as http:
+    with _admin(info) as http:
         events = http.get(f"{info['admin']['url']}/events", params={"since": cut}).json()["events"]
     flips = [(e["from"], e["to"]) for e in events if e["kind"] == "dns-answer-changed"
              and e["profile"] == "myapp" and e["subnet"] == NEW_YORK]  # fmt: skip
@@ -115,12 +115,17 @@ def test_scale_to_zero_fails_new_york_over_and_back(sandbox: SandboxThread) -> N
     assert flip - unhealthy <= DETECT_BOUND + SLACK
 
 
-def _kube_http(sandbox: SandboxThread) -> httpx.Client:
+def _admin(info: dict[str, Any]) -> httpx.Client:
+    """A client of the admin endpoint, with its token."""
+    return httpx.Client(headers={"Authorization": f"Bearer {info['admin']['token']}"})
+
+
+def _kube_http(sandbox: SandboxThread, region: str = "eu") -> httpx.Client:
     """A plain HTTPS client with the operator token (closes cleanly, unlike a retrying pool)."""
     kubeconfig = yaml.safe_load(Path(sandbox.info["kubeconfig"]).read_text())
     token = next(u["user"]["token"] for u in kubeconfig["users"] if u["name"] == "sandbox-operator")
     return httpx.Client(
-        base_url=sandbox.info["regions"]["eu"]["apiServer"],
+        base_url=sandbox.info["regions"][region]["apiServer"],
         verify=ssl.create_default_context(cafile=sandbox.info["caFile"]),
         headers={"Authorization": f"Bearer {token}"},
     )
@@ -135,7 +140,7 @@ def test_admin_faults_reach_kube_and_arm(sandbox: SandboxThread) -> None:
                "?api-version=2026-09-01")  # fmt: skip
     deployment = "/apis/apps/v1/namespaces/shop/deployments/web"
     with (
-        httpx.Client() as http,
+        _admin(sandbox.info) as http,
         _kube_http(sandbox) as kube,
         httpx.Client(
             verify=ssl.create_default_context(cafile=tm["caFile"]),
@@ -155,3 +160,19 @@ def test_admin_faults_reach_kube_and_arm(sandbox: SandboxThread) -> None:
             http.delete(f"{admin}/faults")
         assert kube.get(deployment).status_code == 200
         assert arm.get(profile).status_code == 200
+
+
+def test_a_region_blackout_fails_that_kube_api_only(sandbox: SandboxThread) -> None:
+    """{"target": "kube:eu", "blackout": true}: every EU API request fails (discovery too),
+    the US API and ARM keep serving."""
+    admin = sandbox.info["admin"]["url"]
+    deployment = "/apis/apps/v1/namespaces/shop/deployments/web"
+    with _admin(sandbox.info) as http, _kube_http(sandbox) as eu, _kube_http(sandbox, "us") as us:
+        http.post(f"{admin}/faults", json={"target": "kube:eu", "blackout": True})
+        try:
+            assert eu.get(deployment).status_code == 503
+            assert eu.get("/api").status_code == 503
+            assert us.get(deployment).status_code == 200
+        finally:
+            http.delete(f"{admin}/faults", params={"target": "kube:eu"})
+        assert eu.get(deployment).status_code == 200

@@ -1,0 +1,92 @@
+"""One kubeconfig context's API client: loading it, a timeout on every call, retries, and
+the SDK's errors translated into drillkit's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+from typing import Any, TypeVar
+
+from drillkit.adapters import retry
+from drillkit.adapters.errors import from_status, short, status_message
+from drillkit.errors import PreflightRefused
+
+T = TypeVar("T")
+IN_CLUSTER = "in-cluster"
+REQUEST_TIMEOUT_S = (5.0, 30.0)  # connect, read
+
+
+def _translate(what: str, fn: Callable[[], T]) -> T:
+    """Call ``fn``; SDK and transport errors become drillkit errors."""
+    from kubernetes.client.exceptions import ApiException
+    from urllib3.exceptions import HTTPError
+
+    try:
+        return fn()
+    except ApiException as e:
+        raise from_status(what, e.status, status_message(e.body), e.headers) from e
+    except HTTPError as e:
+        raise from_status(what, None, short(e)) from e
+
+
+class KubeConnection:
+    """The API client of one context (or the pod's own cluster), shared by the resource
+    families that make up ``KubeCluster``."""
+
+    def __init__(
+        self, context: str, kubeconfig: str | None = None, *, retry_deadline_s: float = 20.0
+    ) -> None:
+        from kubernetes import client, config
+
+        self.context = context
+        self._deadline = retry_deadline_s
+        try:
+            if context == IN_CLUSTER:
+                configuration = client.Configuration()
+                config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                self._api = client.ApiClient(configuration)
+            else:
+                self._api = config.new_client_from_config(  # type: ignore[no-untyped-call]
+                    config_file=kubeconfig, context=context, persist_config=False
+                )
+        except (config.ConfigException, OSError, ValueError) as e:
+            where = kubeconfig or "the default kubeconfig"
+            raise PreflightRefused(
+                f"cannot load kube context {context!r} from {where}: {short(e)}; "
+                "nothing was changed: check the context name with `kubectl config get-contexts`"
+            ) from e
+        self._default_timeout()
+        self.core = client.CoreV1Api(self._api)
+        self.coordination = client.CoordinationV1Api(self._api)
+        self.authz = client.AuthorizationV1Api(self._api)
+        self._eviction_version: str | None = None
+
+    def _default_timeout(self) -> None:
+        """The client waits forever by default; a hung API server must not hang the drill."""
+        call_api = self._api.call_api
+
+        def with_timeout(*args: Any, **kwargs: Any) -> Any:
+            if kwargs.get("_request_timeout") is None:
+                kwargs["_request_timeout"] = REQUEST_TIMEOUT_S
+            return call_api(*args, **kwargs)
+
+        self._api.call_api = with_timeout  # type: ignore[method-assign]
+
+    @cached_property
+    def apps(self) -> Any:
+        """AppsV1Api, imported on first use (it is slow to import and only scale-down needs it)."""
+        from kubernetes import client
+
+        return client.AppsV1Api(self._api)
+
+    @cached_property
+    def autoscaling(self) -> Any:
+        from kubernetes import client
+
+        return client.AutoscalingV1Api(self._api)
+
+    def close(self) -> None:
+        self._api.close()  # type: ignore[no-untyped-call]
+
+    def _call(self, what: str, fn: Callable[[], T]) -> T:
+        return retry.call(f"kube.{what}", lambda: _translate(what, fn), deadline_s=self._deadline)

@@ -1,0 +1,36 @@
+"""Nodes: list, read, cordon and uncordon."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drillkit.adapters.kube.connection import KubeConnection
+from drillkit.adapters.ports import NodeState
+from drillkit.errors import PermanentAdapterError
+
+
+class KubeNodes(KubeConnection):
+    """``Nodes``."""
+
+    def list_nodes(self, selector: dict[str, str]) -> list[NodeState]:
+        label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
+        nodes = self._call("list nodes", lambda: self.core.list_node(label_selector=label_selector))
+        return [_node(n) for n in nodes.items]
+
+    def get_node(self, name: str) -> NodeState | None:
+        try:
+            return _node(self._call(f"read node {name}", lambda: self.core.read_node(name)))
+        except PermanentAdapterError as e:
+            if e.status == 404:
+                return None
+            raise
+
+    def set_unschedulable(self, name: str, value: bool) -> None:
+        body = {"spec": {"unschedulable": value}}
+        self._call(f"cordon node {name}", lambda: self.core.patch_node(name, body))
+
+
+def _node(node: Any) -> NodeState:
+    conditions = (node.status.conditions if node.status else None) or []
+    ready = any(c.type == "Ready" and c.status == "True" for c in conditions) or not conditions
+    return NodeState(node.metadata.name, bool(node.spec and node.spec.unschedulable), ready)

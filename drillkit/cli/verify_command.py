@@ -1,0 +1,90 @@
+"""``drillkit verify``: recompute the evidence chain of a directory and check its signatures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from drillkit.exitcodes import ExitCode
+
+
+@click.command()
+@click.argument(
+    "directory",
+    required=False,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+@click.option(
+    "--allowed-signers",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="OpenSSH allowed_signers file: every signature must come from a key listed there.",
+)
+@click.option("--require-signatures", is_flag=True, help="A record without a .sig file is a break.")
+@click.option(
+    "--allow-unsealed",
+    is_flag=True,
+    help="Accept run records with no chain fields (written before drillkit sealed evidence).",
+)
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    directory: Path | None,
+    allowed_signers: Path | None,
+    require_signatures: bool,
+    allow_unsealed: bool,
+) -> None:
+    """Check that no evidence in DIRECTORY changed after it was written.
+
+    DIRECTORY defaults to runbooks/evidence of the project (the nearest directory with
+    runbooks/, else the current one).
+
+    Recomputes the SHA-256 of every run's JSON, Markdown and JUnit, follows the chain from its
+    genesis record, and checks each FILE.json.sig with ssh-keygen. Exit status: 0 when the chain
+    holds, 1 when any link is broken (the first one is named), 2 on bad usage.
+    """
+    from drillkit.evidence.chain import Break, verify_chain
+
+    if directory is None:
+        from drillkit.cli.project import find_project
+
+        project = find_project(Path.cwd())
+        directory = project.evidence_dir
+        click.echo(project.says("evidence", directory), err=True)
+    if not directory.is_dir():
+        raise click.BadParameter(f"{directory} is not a directory", param_hint="DIRECTORY")
+    report = verify_chain(directory)
+    breaks = list(report.breaks)
+    if not allow_unsealed:
+        breaks += [
+            Break(
+                p,
+                "is not in the chain (no integrity fields): written by hand or by an older "
+                "drillkit",
+            )
+            for p in report.unsealed
+        ]
+    signed = [p for p in report.records if p.with_name(p.name + ".sig").exists()]
+    if signed or require_signatures:
+        from drillkit.adapters.signing import check
+
+        for path in report.records:
+            if path not in signed:
+                if require_signatures:
+                    breaks.append(Break(path, "has no signature (.sig)"))
+                continue
+            result = check(path, allowed_signers)
+            if not result.valid:
+                breaks.append(Break(path, f"its signature does not verify: {result.detail}"))
+            elif result.signer:
+                click.echo(f"{path}: signed by {result.signer}")
+    if breaks:
+        click.echo(f"drillkit: the evidence chain is broken at {breaks[0]}", err=True)
+        for more in breaks[1:]:
+            click.echo(f"  also: {more}", err=True)
+        ctx.exit(ExitCode.OBJECTIVE_MISSED)
+    click.echo(
+        f"{directory}: chain holds: {len(report.records)} record(s) from the genesis record, "
+        f"{len(signed)} signature(s) valid"
+        + (f", {len(report.unsealed)} unsealed record(s) accepted" if report.unsealed else "")
+    )

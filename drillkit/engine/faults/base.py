@@ -1,0 +1,126 @@
+"""The one Protocol every fault type implements, and what its methods receive.
+
+A fault type is a module in this package holding one object that satisfies ``FaultType`` for its
+spec model (``drillkit/spec/model.py``); ``drillkit/engine/faults/__init__.py`` registers it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
+
+from drillkit.adapters.ports import AccessCheck, Clock, Cluster, TrafficManager
+from drillkit.core.faults import FaultText
+from drillkit.engine.mutator import Mutator
+from drillkit.engine.records import Item, JsonScalar, Mark
+from drillkit.spec.model import Drill
+
+F_contra = TypeVar("F_contra", contravariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredAccess:
+    """What a fault needs to be allowed to do, exactly (the source of least-privilege RBAC)."""
+
+    kube: tuple[AccessCheck, ...] = ()
+    """Kubernetes verbs on resources, in the target region's cluster."""
+    azure: tuple[str, ...] = ()
+    """Azure RBAC actions on the Traffic Manager profile tree."""
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """The adapters a fault reads and changes."""
+
+    clusters: Mapping[str, Cluster]
+    tm: TrafficManager
+
+
+@dataclass(frozen=True, slots=True)
+class BlockPrediction:
+    """One PodDisruptionBudget over pods the drain evicts, and what will happen to them."""
+
+    pdb: str
+    pods: tuple[str, ...]
+    allowed: int
+    """Evictions the budget allows now."""
+    blocked: tuple[str, ...]
+    """Pods whose eviction will stay blocked (their replacements cannot schedule)."""
+    then: str
+    """What onBlocked does after evictionTimeout, in words."""
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a fault can predict, read-only, before it runs (``drillkit plan --inspect``)."""
+
+    blocks: tuple[BlockPrediction, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class FaultContext:
+    """What ``inject`` works with: the world, the journalled mutator, time and cancellation."""
+
+    world: World
+    mutator: Mutator
+    clock: Clock
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    injected_at: float | None = None
+    """When the first change succeeded (journalled as the ``fault_injected`` mark)."""
+
+    def change(
+        self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]
+    ) -> None:
+        """Set ``item`` to ``value`` through ``apply``, journalled; the first change marks the
+        moment the fault was injected."""
+        self.mutator.do(action, apply, item=item.what, region=item.region, value=value)
+        if self.injected_at is None:
+            self.injected_at = self.clock.wall()
+            self.mutator.journal.append(Mark(name="fault_injected", at=self.injected_at))
+
+
+class FaultType(Protocol[F_contra]):
+    """One fault type. ``F_contra`` is its spec model (e.g. ``DrainFault``)."""
+
+    @property
+    def item_kinds(self) -> frozenset[str]:
+        """The ``Item.kind`` values its snapshot produces; restore finds the fault by them."""
+        ...
+
+    def describe(self, fault: F_contra, drill: Drill) -> FaultText:
+        """Plan and report text (pure: ``drillkit/core/faults/``)."""
+        ...
+
+    def required_access(self, fault: F_contra, drill: Drill) -> RequiredAccess:
+        """Exactly what inject, hold and undo need, in the target region and in Azure."""
+        ...
+
+    def preview(self, fault: F_contra, drill: Drill, world: World) -> Preview:
+        """A read-only prediction for ``plan --inspect``."""
+        ...
+
+    def snapshot(self, fault: F_contra, drill: Drill, world: World) -> list[Item]:
+        """Read every item the fault will change (or depends on); refuse when there is none."""
+        ...
+
+    def inject(
+        self, fault: F_contra, drill: Drill, items: Sequence[Item], ctx: FaultContext
+    ) -> None:
+        """Apply the fault to the snapshot's items, every change through ``ctx.change`` (or
+        ``ctx.mutator``) so that each one is journalled before it happens."""
+        ...
+
+    def read(self, item: Item, world: World) -> JsonScalar:
+        """The item's current value; None when it does not exist (gone, or not created yet)."""
+        ...
+
+    def hold(self, item: Item, world: World) -> bool:
+        """Is the fault still in force on this item (e.g. the node still cordoned)?"""
+        ...
+
+    def undo(self, item: Item, world: World) -> None:
+        """Put a changed item back to its snapshot value; delete (or revert) a created one."""
+        ...

@@ -1,0 +1,41 @@
+"""Every mutation runs between a journalled intent and a journalled result."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from drillkit.engine.journal import Journal
+from drillkit.engine.records import Intent, Result
+from drillkit.errors import AdapterError
+
+T = TypeVar("T")
+
+
+class Mutator:
+    """Runs one mutation between a journalled ``Intent`` and a journalled ``Result``."""
+
+    def __init__(self, journal: Journal) -> None:
+        self.journal = journal
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def do(self, action: str, fn: Callable[[], T], **fields: Any) -> T:
+        """Journal ``Intent(action, **fields)``, run ``fn``, journal its ``Result``."""
+        with self._lock:
+            mutation_id = f"m{next(self._ids)}"
+        self.journal.append(Intent(id=mutation_id, action=action, **fields))
+        try:
+            result = fn()
+        except AdapterError as e:
+            self.journal.append(Result(id=mutation_id, ok=False, detail=str(e)))
+            raise
+        self.journal.append(Result(id=mutation_id, ok=True, detail=_detail(result)))
+        return result
+
+
+def _detail(result: Any) -> str:
+    outcome = getattr(result, "outcome", None)
+    return str(getattr(outcome, "value", outcome)) if outcome is not None else ""

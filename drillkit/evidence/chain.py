@@ -1,0 +1,245 @@
+"""The evidence chain: each run's JSON records the SHA-256 of the one before it, back to a genesis.
+
+Sealing adds an ``integrity`` object to a run's JSON evidence::
+
+    "integrity": {
+      "chainVersion": 1,
+      "sequence": 3,                         # 1 for the first run after the genesis record
+      "genesisSha256": "...",                # of chain-genesis.json
+      "previousEvidence": "run-2.json",      # chain-genesis.json for sequence 1
+      "previousEvidenceSha256": "...",       # of that file's bytes
+      "markdownSha256": "...",               # of this run's .md (null when absent)
+      "junitSha256": "...",                  # of this run's .junit.xml (null when absent)
+      "documentSha256": "..."                # of this JSON, canonical, without this one field
+    }
+
+Anyone can check it with ``sha256sum``; ``verify_chain`` does it all and names the first broken
+link. The newest record has no successor to vouch for its bytes: ``documentSha256`` covers its
+content, and a signature (``drillkit run --sign-key``) covers its bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from drillkit.evidence.catalog import GENESIS_NAME, evidence_json_files
+
+CHAIN_VERSION = 1
+
+
+def sha256_file(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes (what ``sha256sum`` prints)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def document_sha256(document: dict[str, Any]) -> str:
+    """The SHA-256 of the document as canonical JSON, leaving out ``integrity.documentSha256``."""
+    copy = dict(document)
+    integrity = copy.get("integrity")
+    if isinstance(integrity, dict):
+        copy["integrity"] = {k: v for k, v in integrity.items() if k != "documentSha256"}
+    canonical = json.dumps(copy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("w", encoding="utf-8", newline="\n") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    partial.replace(path)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """Two runs finishing at once in one directory must not both extend the same head.
+
+    The lock is taken on the directory itself, so no lock file joins the evidence in git.
+    """
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing drops the lock
+
+
+def _genesis(directory: Path, created_at_utc: str) -> Path:
+    path = directory / GENESIS_NAME
+    if not path.exists():
+        record = {
+            "schemaVersion": 1,
+            "kind": "DrillkitEvidenceGenesis",
+            "createdAtUtc": created_at_utc,
+            "nonce": secrets.token_hex(16),
+            "note": "The first record of this directory's evidence chain; see `drillkit verify`.",
+        }
+        _write(path, json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def _sealed(directory: Path) -> list[tuple[int, Path]]:
+    found = []
+    for path in evidence_json_files(directory):
+        try:
+            integrity = json.loads(path.read_text(encoding="utf-8")).get("integrity")
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(integrity, dict) and isinstance(integrity.get("sequence"), int):
+            found.append((integrity["sequence"], path))
+    return sorted(found)
+
+
+def _sibling(json_path: Path, suffix: str) -> Path:
+    return json_path.with_name(json_path.name.removesuffix(".json") + suffix)
+
+
+def _digest(path: Path) -> str | None:
+    return sha256_file(path) if path.exists() else None
+
+
+def seal(json_path: Path, created_at_utc: str) -> dict[str, Any]:
+    """Link a freshly written run's JSON evidence to the chain of its directory; returns it.
+
+    The Markdown and JUnit files next to it must already be written: their hashes go in.
+    """
+    directory = json_path.parent
+    with _locked(directory):
+        genesis = _genesis(directory, created_at_utc)
+        document: dict[str, Any] = json.loads(json_path.read_text(encoding="utf-8"))
+        document.pop("integrity", None)
+        chain = [(n, p) for n, p in _sealed(directory) if p != json_path]
+        sequence, previous = chain[-1] if chain else (0, genesis)
+        integrity: dict[str, Any] = {
+            "chainVersion": CHAIN_VERSION,
+            "sequence": sequence + 1,
+            "genesisSha256": sha256_file(genesis),
+            "previousEvidence": previous.name,
+            "previousEvidenceSha256": sha256_file(previous),
+            "markdownSha256": _digest(_sibling(json_path, ".md")),
+            "junitSha256": _digest(_sibling(json_path, ".junit.xml")),
+        }
+        document["integrity"] = integrity
+        integrity["documentSha256"] = document_sha256(document)
+        _write(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return document
+
+
+@dataclass(frozen=True, slots=True)
+class Break:
+    """A link of the chain that does not hold: the file that changed and how."""
+
+    path: Path
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.problem}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """What ``verify_chain`` found: the records in chain order, unsealed ones, every break."""
+
+    directory: Path
+    records: tuple[Path, ...]
+    unsealed: tuple[Path, ...]
+    breaks: tuple[Break, ...]
+
+    @property
+    def first_break(self) -> Break | None:
+        """The earliest broken link in chain order."""
+        return self.breaks[0] if self.breaks else None
+
+
+def _load(path: Path) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return None, f"cannot be read as JSON ({e})"
+    if not isinstance(document, dict):
+        return None, "is not a JSON object"
+    return document, None
+
+
+def _record_breaks(path: Path, integrity: dict[str, Any], document: dict[str, Any]) -> list[Break]:
+    found = []
+    if integrity.get("documentSha256") != document_sha256(document):
+        found.append(Break(path, "its content changed after it was written (documentSha256)"))
+    for key, suffix in (("markdownSha256", ".md"), ("junitSha256", ".junit.xml")):
+        sibling = _sibling(path, suffix)
+        if integrity.get(key) is not None and integrity.get(key) != _digest(sibling):
+            what = "is missing" if not sibling.exists() else "changed after it was written"
+            found.append(Break(sibling, f"{what} (the {key} recorded in {path.name} differs)"))
+    return found
+
+
+def _link_break(path: Path, integrity: dict[str, Any], previous: Path) -> Break | None:
+    named = integrity.get("previousEvidence")
+    if named != previous.name:
+        return Break(
+            path, f"names {named} as the previous record, but the chain has {previous.name}"
+        )
+    if not previous.exists():
+        return Break(previous, f"is missing (recorded as the previous record of {path.name})")
+    if integrity.get("previousEvidenceSha256") != sha256_file(previous):
+        return Break(
+            previous,
+            f"changed after it was written (the previousEvidenceSha256 in {path.name} differs)",
+        )
+    return None
+
+
+def verify_chain(directory: Path) -> ChainReport:
+    """Recompute every hash of the chain in ``directory``; report breaks in chain order."""
+    breaks: list[Break] = []
+    unsealed: list[Path] = []
+    sealed: dict[int, list[tuple[Path, dict[str, Any]]]] = {}
+    for path in evidence_json_files(directory):
+        document, problem = _load(path)
+        if document is None:
+            breaks.append(Break(path, problem or "unreadable"))
+            continue
+        integrity = document.get("integrity")
+        if not isinstance(integrity, dict) or not isinstance(integrity.get("sequence"), int):
+            if isinstance(document.get("runId"), str):
+                unsealed.append(path)
+            continue
+        sealed.setdefault(integrity["sequence"], []).append((path, document))
+    genesis = directory / GENESIS_NAME
+    records: list[Path] = []
+    if sealed and not genesis.exists():
+        breaks.insert(0, Break(genesis, "is missing (every chain starts with it)"))
+    previous = genesis
+    for sequence in range(1, max(sealed, default=0) + 1):
+        entries = sealed.get(sequence)
+        if not entries:
+            breaks.append(
+                Break(
+                    directory, f"record #{sequence} of the chain is missing (after {previous.name})"
+                )
+            )
+            continue
+        if len(entries) > 1:
+            names = ", ".join(p.name for p, _ in entries)
+            breaks.append(Break(directory, f"records {names} all claim place #{sequence}"))
+        path, document = entries[0]
+        integrity = document["integrity"]
+        breaks.extend(_record_breaks(path, integrity, document))
+        if genesis.exists() and integrity.get("genesisSha256") != sha256_file(genesis):
+            breaks.append(Break(genesis, f"changed after {path.name} was written (genesisSha256)"))
+        link = _link_break(path, integrity, previous)
+        if link is not None:
+            breaks.append(link)
+        records.append(path)
+        previous = path
+    return ChainReport(directory, tuple(records), tuple(unsealed), tuple(breaks))

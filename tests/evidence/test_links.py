@@ -1,0 +1,35 @@
+"""The runbook link in evidence is relative to the evidence file, so it works where rendered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from drillkit.evidence.links import runbook_link
+from tests.conftest import ROOT, US_OUTAGE
+
+
+def test_shipped_runbook_from_the_default_evidence_dir():
+    """The us-outage drill's runbook, seen from runbooks/evidence, is ../regional-failover.md."""
+    link = runbook_link(
+        "../../runbooks/regional-failover.md", str(US_OUTAGE), ROOT / "runbooks" / "evidence"
+    )
+    assert link == "../regional-failover.md"
+    assert (
+        ROOT / "runbooks" / "evidence" / link
+    ).resolve() == ROOT / "runbooks" / "regional-failover.md"
+
+
+def test_relative_drill_path_and_other_evidence_dir(tmp_path: Path, monkeypatch):
+    """A relative drill path resolves from the cwd; any evidence dir gets a working link."""
+    monkeypatch.chdir(ROOT)
+    link = runbook_link(
+        "../../runbooks/regional-failover.md", "drills/sandbox/us-outage.yaml", tmp_path
+    )
+    assert (tmp_path / link).resolve() == ROOT / "runbooks" / "regional-failover.md"
+
+
+def test_urls_and_absolute_paths_are_kept():
+    """A URL or an absolute path is left as the drill wrote it."""
+    for runbook in ("https://wiki.example.org/failover", "/srv/runbooks/failover.md"):
+        assert runbook_link(runbook, "drills/x.yaml", Path("/tmp")) == runbook
+    assert runbook_link(None, "drills/x.yaml", Path("/tmp")) is None
