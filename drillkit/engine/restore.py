@@ -37,7 +37,7 @@ from drillkit.errors import AdapterError, JournalWriteError, PermanentAdapterErr
 
 log = structlog.get_logger()
 FIRST_BACKOFF_S = 0.5
-MAX_BACKOFF_S = 10.0
+MAX_BACKOFF_S = 5.0
 NOT_CHECKED = "(not checked)"
 
 

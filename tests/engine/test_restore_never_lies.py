@@ -243,3 +243,42 @@ def test_a_lock_that_cannot_be_renewed_for_its_lease_is_lost(world: FakeWorld) -
     finally:
         lock.release()
     assert "could not be renewed for longer than its lease (1s)" in lock.lost_reason
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_restore_signals_first_announced_second_stops(
+    count: int, tmp_path: Path, world: FakeWorld
+) -> None:
+    """SIGTERM after the first item: once, restore says a second one stops and finishes every
+    item; twice, it stops there and the items it did not reach are reported (issue 18,
+    scenario 7)."""
+    import signal
+    import time
+
+    from drillkit.engine.signals import two_step_stop
+
+    journal = _cordoned(tmp_path, world)
+    said: list[str] = []
+    control = RestoreControl(stop=threading.Event())
+
+    def on_check(check: Any) -> None:
+        if len(said) == 0 and check.outcome is RestoreOutcome.RESTORED:
+            for _ in range(count):
+                os.kill(os.getpid(), signal.SIGTERM)
+                time.sleep(0.05)
+
+    def stopping(name: str) -> None:
+        control.stopped_by = name
+
+    control.on_check = on_check
+    with two_step_stop(control.stop, said.append, stopping):
+        checks = restore(journal.records(), _world(world), journal, control=control)
+    assert "send a second signal to stop now" in said[0]
+    outcomes = [c.outcome for c in checks]
+    if count == 1:
+        assert outcomes == [RestoreOutcome.RESTORED] * 3 and not any(
+            world.clusters["us"].nodes.values()
+        )
+    else:
+        assert outcomes == [RestoreOutcome.RESTORED, RestoreOutcome.FAILED, RestoreOutcome.FAILED]
+        assert all("stopped by SIGTERM" in c.detail for c in checks[1:])
