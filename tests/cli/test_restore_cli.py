@@ -46,7 +46,7 @@ def test_exit_2_and_3_print_one_json_document(tmp_path: Path) -> None:
     code, out, _ = _run(tmp_path, world, "--output", "json", "--bogus")
     assert code == 2 and json.loads(out)["exitCode"] == 2
     run_id = _died_in_observe(tmp_path, world)
-    code, out, err = _run(tmp_path, world, "--output", "json")
+    code, out, _ = _run(tmp_path, world, "--output", "json")
     document = json.loads(out)
     assert code == 3 and document == {
         "command": "run",
