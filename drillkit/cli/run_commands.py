@@ -203,7 +203,11 @@ def report(run_ref: str, fmt: str, template: Path | None, runs_dir: Path) -> Non
     from drillkit.engine.reporting import report_from_journal
     from drillkit.evidence import render
 
+    from drillkit.engine.records import scan_journal
+
     path = RunStore(runs_dir).find(run_ref)
+    for problem in scan_journal(path).problems:
+        click.echo(f"drillkit: {path}: unreadable {problem}", err=True)
     try:
         click.echo(render(report_from_journal(path), fmt, template), nl=False)
     except ValueError as e:

@@ -91,6 +91,7 @@ def _assert_invariant(
     return left
 
 
+@pytest.mark.timeout(400)
 @pytest.mark.parametrize(("point", "act"), sample(DAMAGE_POINTS, 4, salt="damage"))
 def test_damage_after_a_record_kind(
     *,
@@ -116,6 +117,7 @@ def test_damage_after_a_record_kind(
     _assert_invariant(reader, pristine, rcode, rout, rerr)
 
 
+@pytest.mark.timeout(400)
 @pytest.mark.parametrize(("sig", "count", "item"), sample(SIGNAL_POINTS, 3, salt="signals"))
 def test_signals_during_restore(
     *,
@@ -145,6 +147,7 @@ def test_signals_during_restore(
     _assert_invariant(reader, pristine, code, out, err)
 
 
+@pytest.mark.timeout(400)
 def test_two_restores_at_once(
     twin: SandboxProcess, reader: WorldReader, pristine: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -162,7 +165,10 @@ def test_two_restores_at_once(
     _assert_invariant(reader, pristine, 0, outs, "")
 
 
-@pytest.mark.parametrize(("phase", "seconds"), BLACKOUT_SAMPLE)
+@pytest.mark.parametrize(
+    ("phase", "seconds"),
+    [pytest.param(p, s, marks=pytest.mark.timeout(s + 400)) for p, s in BLACKOUT_SAMPLE],
+)
 def test_api_blackout(
     *,
     phase: str, seconds: int, twin: SandboxProcess, reader: WorldReader,
