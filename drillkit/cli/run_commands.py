@@ -200,10 +200,9 @@ def restore(
 @_runs_dir_option
 def report(run_ref: str, fmt: str, template: Path | None, runs_dir: Path) -> None:
     """Re-render a run's evidence from its journal, to stdout."""
+    from drillkit.engine.records import scan_journal
     from drillkit.engine.reporting import report_from_journal
     from drillkit.evidence import render
-
-    from drillkit.engine.records import scan_journal
 
     path = RunStore(runs_dir).find(run_ref)
     for problem in scan_journal(path).problems:
