@@ -37,7 +37,7 @@ BLACKOUT_PHASES = {"inject": "phase:phase=inject", "observe": "phase:phase=obser
                    "restore": "phase:phase=restore"}  # fmt: skip
 BLACKOUTS = [(phase, seconds) for seconds in (10, 30, 90) for phase in BLACKOUT_PHASES]
 # CI samples the 10 s and 30 s blackouts; chaos-full adds the 90 s ones.
-BLACKOUT_SAMPLE = BLACKOUTS if FULL else sample([b for b in BLACKOUTS if b[1] <= 30], 3, salt="b")
+BLACKOUT_SAMPLE = BLACKOUTS if FULL else sample([b for b in BLACKOUTS if b[1] <= 30], 2, salt="b")
 RESULTS = os.environ.get("DRILLKIT_CHAOS_RESULTS", "")
 """A file that collects one JSON line per blackout point (docs/benchmarks.md's figures)."""
 
@@ -92,7 +92,7 @@ def _assert_invariant(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("point", "act"), sample(DAMAGE_POINTS, 4, salt="damage"))
+@pytest.mark.parametrize(("point", "act"), sample(DAMAGE_POINTS, 3, salt="damage"))
 def test_damage_after_a_record_kind(
     *,
     point: str, act: str, twin: SandboxProcess, reader: WorldReader,
@@ -118,7 +118,7 @@ def test_damage_after_a_record_kind(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("sig", "count", "item"), sample(SIGNAL_POINTS, 3, salt="signals"))
+@pytest.mark.parametrize(("sig", "count", "item"), sample(SIGNAL_POINTS, 2, salt="signals"))
 def test_signals_during_restore(
     *,
     sig: str, count: int, item: int, twin: SandboxProcess, reader: WorldReader,
