@@ -273,11 +273,16 @@ class Runner:
                 with signals.shield():
                     complete = self._restore()
             with signals.shield():
+                if self.lock.lost.is_set() and not self._aborted():
+                    # The lease lapsed (or was taken) while restore ran: another drill may have
+                    # started meanwhile, so this run's measurements cannot be trusted.
+                    self._abort(self.lock.lost_reason or "the drill lock was lost")
                 if (
                     complete
                     and self.injected
                     and signals.received is None
                     and self.journal.failure is None
+                    and not self.lock.lost.is_set()
                 ):
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))

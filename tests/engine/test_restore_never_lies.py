@@ -282,3 +282,28 @@ def test_restore_signals_first_announced_second_stops(
     else:
         assert outcomes == [RestoreOutcome.RESTORED, RestoreOutcome.FAILED, RestoreOutcome.FAILED]
         assert all("stopped by SIGTERM" in c.detail for c in checks[1:])
+
+
+def test_a_lock_lost_while_restore_runs_aborts_the_run(tmp_path: Path, world: FakeWorld) -> None:
+    """The lease could not be renewed while restore ran (the API was down): the run still
+    restores everything, skips failback and ends aborted (exit 4), never pass."""
+    cluster = world.clusters["us"]
+    real = cluster.set_unschedulable
+
+    def uncordon(name: str, value: bool) -> None:
+        if not value:
+            lock = runner.lock
+            lock._lose("the drill lock in region us could not be renewed for longer than its lease")
+        real(name, value)
+
+    cluster.set_unschedulable = uncordon  # type: ignore[method-assign]
+    options = RunOptions(
+        drill=make_drill(restore={"deadline": "2s"}),
+        drill_path=tmp_path / "drill.yaml",
+        runs_dir=tmp_path / "runs",
+    )
+    runner = Runner(options, world.connections())
+    result = runner.run()
+    assert not any(cluster.nodes.values())
+    assert result.report.verdict.exit_code is ExitCode.ABORTED
+    assert "could not be renewed" in result.report.verdict.reason
