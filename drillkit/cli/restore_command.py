@@ -37,7 +37,7 @@ def run_restore(
     """Restore one run; exits 0 when everything is back (or nothing was left), 5 otherwise."""
     from drillkit.cli.run_commands import _confirm
     from drillkit.cli.wiring import wiring_of
-    from drillkit.engine.records import scan_journal
+    from drillkit.engine.journal_scan import scan_journal
     from drillkit.engine.reporting import drill_of, started_of
 
     store = RunStore(runs_dir)

@@ -200,7 +200,7 @@ def restore(
 @_runs_dir_option
 def report(run_ref: str, fmt: str, template: Path | None, runs_dir: Path) -> None:
     """Re-render a run's evidence from its journal, to stdout."""
-    from drillkit.engine.records import scan_journal
+    from drillkit.engine.journal_scan import scan_journal
     from drillkit.engine.reporting import report_from_journal
     from drillkit.evidence import render
 

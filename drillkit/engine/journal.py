@@ -28,7 +28,8 @@ import structlog
 
 from drillkit.adapters.ports import Clock
 from drillkit.core.redact import redact
-from drillkit.engine.records import R, Record, from_json, scan_journal, to_json
+from drillkit.engine.journal_scan import scan_journal
+from drillkit.engine.records import R, Record, from_json, to_json
 from drillkit.errors import JournalWriteError
 
 JOURNAL_NAME = "journal.jsonl"

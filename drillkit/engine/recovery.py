@@ -18,8 +18,8 @@ from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
+from drillkit.engine.journal_scan import LineProblem
 from drillkit.engine.records import (
-    LineProblem,
     Mark,
     RecoveryFinished,
     RecoveryStarted,

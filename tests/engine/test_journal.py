@@ -10,13 +10,13 @@ import pytest
 
 from drillkit.adapters.clock import SystemClock
 from drillkit.engine.journal import Journal
+from drillkit.engine.journal_scan import scan_journal
 from drillkit.engine.records import (
     Intent,
     Mark,
     Refused,
     SnapshotTaken,
     read_journal,
-    scan_journal,
 )
 from drillkit.engine.runs import RunStore
 

@@ -11,7 +11,8 @@ import pytest
 from drillkit.adapters.clock import SystemClock
 from drillkit.engine import journal as journal_module
 from drillkit.engine.journal import RESERVE_NAME, Journal
-from drillkit.engine.records import Intent, Mark, read_journal, scan_journal
+from drillkit.engine.journal_scan import scan_journal
+from drillkit.engine.records import Intent, Mark, read_journal
 from drillkit.engine.runs import RunStore
 from drillkit.errors import JournalWriteError
 

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from drillkit.engine import journal as journal_module
-from drillkit.engine.records import Intent, scan_journal
+from drillkit.engine.journal_scan import scan_journal
+from drillkit.engine.records import Intent
 from drillkit.engine.restore import leftovers
 from drillkit.engine.runner import Runner, RunOptions
 from drillkit.errors import PreflightRefused

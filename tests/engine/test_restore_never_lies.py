@@ -17,8 +17,9 @@ from drillkit.core.verdict import Outcome
 from drillkit.engine import journal as journal_module
 from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
+from drillkit.engine.journal_scan import scan_journal
 from drillkit.engine.lock import DrillLock
-from drillkit.engine.records import Intent, Item, RestoreChecked, SnapshotTaken, scan_journal
+from drillkit.engine.records import Intent, Item, RestoreChecked, SnapshotTaken
 from drillkit.engine.restore import NOT_CHECKED, RestoreControl, restore
 from drillkit.engine.runner import Runner, RunOptions, RunResult
 from drillkit.engine.runs import RunStore
