@@ -64,12 +64,17 @@ class RunSummary:
     """It wrote run.started."""
     restored_at: float | None = None
     """Epoch seconds of the record that says it is all back (None when none does)."""
+    recovered: bool = False
+    """A `drillkit restore` finished on it (and released its lock)."""
 
     @property
     def unfinished(self) -> bool:
-        """Its restore is not finished: it changed something, or it died without finishing (it
-        may hold the lock), and no restore says it is all back."""
-        return (self.changed or (self.started and not self.finished)) and self.restored is not True
+        """Its restore is not finished: it died (or still runs) before run.finished and no
+        `drillkit restore` finished on it since (it may hold the lock, whatever its verdict),
+        or it changed something and its last restore did not put it all back."""
+        if self.started and not self.finished and not self.recovered:
+            return True  # it died (or still runs): it may hold the lock, whatever its verdict
+        return self.changed and self.restored is not True
 
     @property
     def finish_command(self) -> str:
@@ -131,6 +136,7 @@ class RunStore:
             verdict=verdict,
             started=started is not None,
             restored_at=restored_at,
+            recovered=any(isinstance(r, RecoveryFinished) for r in records),
         )
 
     def list(self) -> builtins.list[RunSummary]:

@@ -111,3 +111,17 @@ def test_latest_unfinished_is_a_run_that_died_before_its_first_intent(tmp_path: 
         f.write(json.dumps({"seq": 3, "kind": "recovery.finished", "wall": 300, "mono": 0,
                             "restored": True}) + "\n")  # fmt: skip
     assert store.latest_unfinished() is None
+
+
+def test_a_run_killed_after_its_verdict_is_unfinished(tmp_path: Path) -> None:
+    """Killed after its verdict but before run.finished (the lock is released last): the run
+    may still hold the Lease, so it is unfinished until a restore finishes on it."""
+    _run(tmp_path, "r", _started(100), {"kind": "intent", "wall": 101, "id": "m1",
+         "action": "cordon"}, {"kind": "verdict", "wall": 102, "outcome": "pass",
+         "restored": True})  # fmt: skip
+    store = RunStore(tmp_path)
+    assert [r.run_id for r in store.unfinished()] == ["r"]
+    with (tmp_path / "r" / "journal.jsonl").open("a") as f:
+        f.write(json.dumps({"seq": 4, "kind": "recovery.finished", "wall": 300, "mono": 0,
+                            "restored": True}) + "\n")  # fmt: skip
+    assert store.unfinished() == []
