@@ -22,6 +22,7 @@ MODULES = [
     "bench.drill",
     "bench.observe",
     "bench.tm_twin",
+    "bench.data",
     "bench.load",
 ]
 

@@ -115,6 +115,16 @@ class AlertmanagerClient:
             comment=comment,
         )
 
+    def silences_by(self, created_by: str) -> list[str]:
+        """Ids of the active or pending silences whose ``createdBy`` is ``created_by``."""
+        body = self._call("listing silences", "GET", "/silences")
+        return sorted(
+            str(s["id"])
+            for s in body or []
+            if s.get("createdBy") == created_by
+            and (s.get("status") or {}).get("state") in ("active", "pending")
+        )
+
     def state(self, silence_id: str) -> str:
         """``active``, ``pending``, ``expired``, or ``gone`` when Alertmanager has none."""
         try:

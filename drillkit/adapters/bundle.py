@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from drillkit.adapters.canary_ports import CanaryHttp
 from drillkit.adapters.ports import (
     Clock,
     Cluster,
@@ -50,7 +51,15 @@ class Connections:
     info: ConnectionInfo = field(default_factory=lambda: ConnectionInfo(environment="unknown"))
     """How to reconnect (kubeconfig, ARM scope, sandbox state dir): no secrets."""
     ingress_overrides: dict[str, IngressAddress] = field(default_factory=dict)
+    argocd: Cluster | None = None
+    """The cluster Argo CD runs in (fault.controllers.argocd.kubeContext), when reachable."""
+    argocd_error: str = ""
+    """Why it is not (the context cannot be loaded)."""
+    own_pod: str | None = None
+    """``namespace/name`` of drillkit's own pod when it runs in the target cluster."""
     closers: list[Callable[[], None]] = field(default_factory=list)
+    canary_factory: Callable[[], CanaryHttp] | None = None
+    """Replication canary HTTP, made inside the observer's loop (None: no canaries)."""
 
     def close(self) -> None:
         """Close every adapter (best effort: one failure does not keep the others open)."""

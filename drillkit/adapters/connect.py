@@ -5,19 +5,35 @@ a journalled run's world from its ``ConnectionInfo``."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from drillkit.adapters.bundle import ConnectionInfo, Connections
+from drillkit.adapters.canary_ports import CanaryHttp
 from drillkit.adapters.clock import SystemClock
-from drillkit.adapters.credentials import StaticTokenCredential, azure_credential
-from drillkit.adapters.dns import EcsResolver, nameserver_addresses
+from drillkit.adapters.credentials import (
+    CLOUDS,
+    StaticTokenCredential,
+    azure_credential,
+    connect_refusal,
+    sign_in,
+)
+from drillkit.adapters.dns import (
+    EcsResolver,
+    NameServer,
+    discover_nameservers,
+    nameserver_addresses,
+)
 from drillkit.adapters.http import HttpxProbe
-from drillkit.adapters.kube import KubeCluster
+from drillkit.adapters.kube import IN_CLUSTER, KubeCluster
+from drillkit.adapters.kubeauth import check_context
 from drillkit.adapters.ports import Clock, HttpProbe, IngressAddress
 from drillkit.adapters.trafficmanager import AzureTrafficManager
-from drillkit.errors import DrillkitError, PreflightRefused
-from drillkit.spec.model import Drill
+from drillkit.errors import AdapterError, DrillkitError, PreflightRefused
+from drillkit.spec.model import Drill, ScaleDownFault
+
+SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
 
 def read_world_info(state_dir: Path) -> dict[str, Any]:
@@ -42,6 +58,39 @@ def _clusters(drill: Drill, kubeconfig: str | None, conns: Connections, deadline
         cluster = KubeCluster(spec.kube_context, kubeconfig, retry_deadline_s=deadline_s)
         conns.clusters[region] = cluster
         conns.closers.append(cluster.close)
+        if spec.kube_context == IN_CLUSTER and region == drill.target:
+            conns.own_pod = own_pod()
+    fault = drill.fault
+    argocd = fault.controllers_policy.argocd if isinstance(fault, ScaleDownFault) else None
+    if argocd is not None:
+        try:
+            conns.argocd = KubeCluster(argocd.kube_context, kubeconfig, retry_deadline_s=deadline_s)
+        except PreflightRefused as e:
+            conns.argocd_error = str(e)
+        else:
+            conns.closers.append(conns.argocd.close)
+
+
+def own_pod() -> str | None:
+    """``namespace/name`` of the pod drillkit runs in (in-cluster: the service account's
+    namespace and the pod's hostname), None when that cannot be told."""
+    import os
+
+    try:
+        namespace = Path(SERVICE_ACCOUNT_NAMESPACE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    name = os.environ.get("POD_NAME") or os.environ.get("HOSTNAME")
+    return f"{namespace}/{name}" if namespace and name else None
+
+
+def _canary_factory(overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
+    def make() -> CanaryHttp:
+        from drillkit.adapters.canary import HttpxCanary
+
+        return HttpxCanary(overrides=overrides, verify=verify)
+
+    return make
 
 
 def _http_factory(drill: Drill, overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
@@ -68,9 +117,11 @@ def connect_sandbox(
     for region in (info.get("regions") or {}).values():
         ingress = region.get("ingress")
         if isinstance(ingress, dict) and ingress.get("host"):
-            overrides[ingress["host"]] = IngressAddress(
+            address = IngressAddress(
                 ingress["address"], int(ingress["port"]), ingress.get("scheme", "http")
             )
+            overrides[ingress["host"]] = address
+            overrides[ingress["address"]] = address  # endpoints may target the IP itself
     tm = AzureTrafficManager(
         StaticTokenCredential(tm_info["token"]),
         tm_info["subscriptionId"],
@@ -97,6 +148,7 @@ def connect_sandbox(
             dns=f"{dns_info['host']}:{dns_info['port']}",
         ),
         ingress_overrides=overrides,
+        canary_factory=_canary_factory(overrides, True),
     )
     conns.closers.append(tm.close)
     try:
@@ -108,27 +160,39 @@ def connect_sandbox(
     return conns
 
 
-def connect_azure(drill: Drill, clock: Clock | None = None) -> Connections:
-    """Adapters for real Azure (DefaultAzureCredential) and the drill's kube contexts."""
+ALL_ADAPTERS = frozenset({"kube", "arm", "dns"})
+
+
+class Unneeded:
+    """Stands in for an adapter a command does not need (a kube-only restore needs neither
+    ARM nor DNS): any use is a refusal, so nothing connects to it by accident."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, name: str) -> Any:
+        raise PreflightRefused(f"{self._what} was not connected for this command ({name})")
+
+
+def connect_azure(
+    drill: Drill, clock: Clock | None = None, *, needs: frozenset[str] = ALL_ADAPTERS
+) -> Connections:
+    """Adapters for real Azure and the drill's kube contexts; only those in ``needs`` (kube,
+    arm, dns) connect. Every connect-time failure (sign-in, authorization, name resolution,
+    TLS, a kubelogin that fails or hangs) is a refusal: nothing was changed."""
     azure = drill.environment.azure
     if azure is None:
         raise DrillkitError("this drill has no environment.azure section")
-    if not drill.observe.nameservers:
-        raise PreflightRefused(
-            "observe.nameservers is empty; name Traffic Manager's own servers "
-            "(e.g. tm1.msft.net) so that no cache hides the failover; nothing was changed"
-        )
-    tm = AzureTrafficManager(
-        azure_credential(azure.tenant_id),
-        azure.subscription_id,
-        azure.resource_group,
-        drill.traffic_manager.profile,
-    )
+    if "kube" in needs:
+        for spec in drill.regions.values():
+            check_context(spec.kube_context)
+    cloud = CLOUDS[azure.cloud]
     conns = Connections(
         clusters={},
-        traffic_manager=tm,
-        resolver=EcsResolver(nameserver_addresses(drill.observe.nameservers)),
+        traffic_manager=Unneeded("Traffic Manager"),
+        resolver=Unneeded("DNS"),
         http_factory=_http_factory(drill, {}, True),
+        canary_factory=_canary_factory({}, True),
         clock=clock or SystemClock(),
         fqdn="",
         info=ConnectionInfo(
@@ -137,21 +201,54 @@ def connect_azure(drill: Drill, clock: Clock | None = None) -> Connections:
             resource_group=azure.resource_group,
         ),
     )
-    conns.closers.append(tm.close)
     try:
-        _clusters(drill, None, conns, 20.0)
-        conns.fqdn = tm.fqdn()
+        if needs & {"arm", "dns"}:
+            credential = azure_credential(azure.tenant_id, azure.cloud)
+            sign_in(credential, azure.cloud)
+            tm = AzureTrafficManager(
+                credential,
+                azure.subscription_id,
+                azure.resource_group,
+                drill.traffic_manager.profile,
+                base_url=cloud.arm_url,
+                scope=cloud.scope,
+            )
+            conns.closers.append(tm.close)
+            conns.traffic_manager = tm
+            try:
+                conns.fqdn = tm.fqdn()
+            except AdapterError as e:
+                raise connect_refusal(f"read Traffic Manager profile {tm.profile}", e) from e
+        if "dns" in needs:
+            conns.resolver = EcsResolver(_nameservers(drill, conns.fqdn))
+        if "kube" in needs:
+            # KUBECONFIG as it is now (the client reads it once, at import)
+            _clusters(drill, os.environ.get("KUBECONFIG") or None, conns, 20.0)
     except BaseException:
         conns.close()
         raise
     return conns
 
 
-def reconnect(info: ConnectionInfo, drill: Drill, clock: Clock | None = None) -> Connections | None:
-    """Adapters for the world a journalled run used; None when that world is gone (an embedded
-    sandbox twin stops with its run, and its world with it)."""
+def _nameservers(drill: Drill, fqdn: str) -> list[NameServer]:
+    """``observe.nameservers`` as written, or the profile zone's NS records (discovered)."""
+    if drill.observe.nameservers:
+        return nameserver_addresses(drill.observe.nameservers)
+    _, servers = discover_nameservers(fqdn)
+    return servers
+
+
+def reconnect(
+    info: ConnectionInfo,
+    drill: Drill,
+    clock: Clock | None = None,
+    *,
+    needs: frozenset[str] = ALL_ADAPTERS,
+) -> Connections | None:
+    """Adapters for the world a journalled run used (only those in ``needs``); None when that
+    world is gone (an embedded sandbox twin stops with its run, and its world with it)."""
     if info.environment == "sandbox":
         if not info.state_dir or not (Path(info.state_dir) / "world.json").is_file():
             return None
         return connect_sandbox(drill, read_world_info(Path(info.state_dir)), clock)
-    return connect_azure(drill, clock)
+    return connect_azure(drill, clock, needs=needs)

@@ -135,12 +135,19 @@ def azure_credential(tenant_id: str | None = None, cloud_name: str | None = None
 
 def sign_in(credential: Any, cloud_name: str | None = None) -> None:
     """Obtain one ARM token now, so that a missing sign-in is a refusal before anything else."""
+    import logging
+
+    chatty = logging.getLogger("azure.identity")
+    level = chatty.level
+    chatty.setLevel(logging.CRITICAL)  # the refusal below says it in one line
     try:
         credential.get_token(cloud(cloud_name).scope)
     except PreflightRefused:
         raise
     except Exception as e:
         raise connect_refusal(f"sign in to {cloud(cloud_name).name}", e) from e
+    finally:
+        chatty.setLevel(level)
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -159,7 +166,7 @@ def connect_refusal(what: str, error: BaseException) -> PreflightRefused:
 
     chain = _causes(error)
     text = str(getattr(error, "message", None) or error)
-    reason = short(_reason(text), 240)
+    reason = short(_reason(text), 400)
     if any(isinstance(c, socket.gaierror) for c in chain) or any(
         marker in text for marker in _UNRESOLVED
     ):

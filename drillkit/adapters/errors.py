@@ -32,6 +32,24 @@ def retry_after(headers: Mapping[str, Any] | None) -> float | None:
     return None
 
 
+def status_causes(body: object) -> list[str]:
+    """The ``details.causes[].message`` of a Kubernetes Status body (e.g. which
+    PodDisruptionBudget blocked an eviction: "The disruption budget web needs 3 healthy pods
+    and has 2 currently"); empty when there are none."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return []
+    details = data.get("details") if isinstance(data, dict) else None
+    causes = details.get("causes") if isinstance(details, dict) else None
+    if not isinstance(causes, list):
+        return []
+    return [
+        short(str(c["message"]), 200) for c in causes if isinstance(c, dict) and c.get("message")
+    ]
+
+
 def status_message(body: object) -> str:
     """The ``message`` of a Kubernetes Status or ARM error body, else the body itself."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")

@@ -40,6 +40,10 @@ class Alerts(Protocol):
         """Create a silence from now until ``ends_at``."""
         ...
 
+    def silences_by(self, created_by: str) -> list[str]:
+        """Ids of the active or pending silences created by ``created_by``."""
+        ...
+
     def expire(self, silence_id: str) -> bool:
         """Expire a silence; False when it was already expired or gone."""
         ...

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
+
+from drillkit.core.design import DesignProfile, region_of_answer
 
 # ---------------------------------------------------------------- values
 
@@ -30,6 +32,8 @@ class PodRef:
     mirror: bool = False
     finished: bool = False
     labels: tuple[tuple[str, str], ...] = ()
+    empty_dir: bool = False
+    """It mounts an emptyDir volume (its data is lost when it is evicted)."""
 
     @property
     def key(self) -> str:
@@ -51,6 +55,8 @@ class EvictionResult:
     outcome: Eviction
     retry_after: float | None = None
     message: str = ""
+    pdb: str = ""
+    """The PodDisruptionBudget that blocked it, when the server named one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +245,33 @@ class Leases(Protocol):
     def delete_lease(self, namespace: str, name: str, holder: str) -> None: ...
 
 
-class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Protocol):
+class Objects(Protocol):
+    """Any object by its API path, as served (managedFields, custom resources)."""
+
+    def get(self, path: str) -> dict[str, Any] | None: ...
+    def patch(self, path: str, patch: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MarkedObject:
+    """A Node, Deployment or StatefulSet that carries drillkit's run annotations."""
+
+    kind: str
+    namespace: str
+    name: str
+    annotations: Mapping[str, str]
+
+
+class Markers(Protocol):
+    """The annotations drillkit leaves on what it changed (``core/markers.py``)."""
+
+    def annotate(
+        self, kind: str, namespace: str, name: str, values: Mapping[str, str | None]
+    ) -> None: ...
+    def marked(self) -> list[MarkedObject]: ...
+
+
+class Cluster(Access, Nodes, Pods, Workloads, Budgets, Leases, Markers, Objects, Protocol):
     """Everything the engine does to one region's Kubernetes cluster."""
 
     def close(self) -> None: ...
@@ -250,7 +282,12 @@ class TrafficManager(Protocol):
 
     def fqdn(self) -> str: ...
     def endpoints(self) -> list[TmEndpoint]: ...
-    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None: ...
+    def design(self) -> DesignProfile: ...
+    def set_endpoint_status(
+        self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
+    ) -> None: ...
+    def tag_profile(self, profile: str, tags: Mapping[str, str | None]) -> None: ...
+    def profile_tags(self) -> dict[str, dict[str, str]]: ...
 
 
 class Resolver(Protocol):
@@ -265,11 +302,7 @@ class HttpProbe(Protocol):
     async def check(self, target: Target) -> HttpResult: ...
 
 
-def region_of(targets: Sequence[str], ingresses: dict[str, str]) -> str | None:
-    """The region whose ingress appears in a DNS answer chain (case-insensitive, no dot)."""
-    wanted = {host.lower().rstrip("."): region for region, host in ingresses.items()}
-    for target in targets:
-        region = wanted.get(target.lower().rstrip("."))
-        if region is not None:
-            return region
-    return None
+def region_of(targets: Sequence[str], ingresses: Mapping[str, str | Sequence[str]]) -> str | None:
+    """The region whose ingress (a host name or an IP, or several) appears among a DNS
+    answer's CNAME targets or A/AAAA addresses (case-insensitive, no dot, canonical IPs)."""
+    return region_of_answer(targets, ingresses)

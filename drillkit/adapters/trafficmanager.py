@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlparse
 
@@ -218,6 +218,47 @@ class AzureTrafficManager:
             status=_text(p.profile_status) or "Enabled",
             fqdn=str(p.dns_config.fqdn or "").rstrip("."),
             endpoints=tuple(endpoints),
+        )
+
+    def profile_tags(self) -> dict[str, dict[str, str]]:
+        """The tags of every profile of the tree (read with it)."""
+        names = {e.profile for e in self.endpoints()} | {self.profile}
+        return {
+            name: dict(self._profile(self._rg_of.get(name, self.resource_group), name).tags or {})
+            for name in sorted(names)
+        }
+
+    def tag_profile(self, profile: str, tags: Mapping[str, str | None]) -> None:
+        """Merge ``tags`` into the profile's (None removes one). Adding is a PATCH of the merged
+        tags; removing is a GET and a PUT of the whole profile with its new tags (what
+        ``az ... update --remove tags.NAME`` does), since a PATCH may merge tags."""
+        from azure.mgmt.trafficmanager.models import Profile
+
+        rg = self._rg_of.get(profile, self.resource_group)
+        current = self._profile(rg, profile)
+        merged = dict(current.tags or {})
+        for key, value in tags.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = value
+        if merged == dict(current.tags or {}):
+            return
+        what = f"tag Traffic Manager profile {profile}"
+        if any(v is None for v in tags.values()):
+            current.tags = merged
+            self._call(
+                what,
+                lambda: self._client.profiles.create_or_update(
+                    rg, profile, current, **self._call_kwargs
+                ),
+            )
+            return
+        self._call(
+            what,
+            lambda: self._client.profiles.update(
+                rg, profile, Profile(tags=merged), **self._call_kwargs
+            ),
         )
 
     def set_endpoint_status(

@@ -76,6 +76,9 @@ def _inspection_dict(inspection: Inspection) -> dict[str, Any]:
             for b in inspection.blocks
         ],
         "notes": list(inspection.notes),
+        "design": list(inspection.design),
+        "designRefusals": list(inspection.refusals),
+        "prediction": inspection.prediction.to_dict() if inspection.prediction else None,
     }
 
 
@@ -90,4 +93,17 @@ def _inspection_text(inspection: Inspection) -> str:
             f"{block.then}"
         )
     lines.extend(f"  note: {note}" for note in inspection.notes)
+    if inspection.design:
+        lines.append("  Traffic Manager design:")
+        lines.extend(f"    {line}" for line in inspection.design)
+    lines.extend(f"  refuse: {reason}" for reason in inspection.refusals)
+    p = inspection.prediction
+    if p is not None:
+        lines += [
+            f"  predicted (real-world s after the target stops answering; {p.basis}):",
+            f"    Degraded: {p.detection.earliest_s:g}-{p.detection.latest_s:g} s",
+            f"    DNS flip at Traffic Manager's servers: "
+            f"{p.dns_flip.earliest_s:g}-{p.dns_flip.latest_s:g} s",
+            f"    every client moved (flip + TTL {p.ttl_s} s): by {p.client.latest_s:g} s",
+        ]
     return "\n".join(lines)

@@ -8,11 +8,6 @@ from typing import Any
 
 import click
 
-TM_WRITE = (
-    "Microsoft.Network/trafficManagerProfiles/azureEndpoints/write",
-    "Microsoft.Network/trafficManagerProfiles/externalEndpoints/write",
-)
-
 
 def _subject(service_account: str, user: str | None, group: str | None) -> Any:
     from drillkit.core.rbac import Subject
@@ -32,6 +27,7 @@ def _subject(service_account: str, user: str | None, group: str | None) -> Any:
 def rbac_documents(drill: Any, subject: Any, region: str | None) -> dict[str, Any]:
     """``{"kubernetes": {region: List}, "azure": role}`` for ``drill``."""
     from drillkit.core.rbac import azure_role, region_rbac
+    from drillkit.engine.faults import fault_type
     from drillkit.engine.preflight import required_access
 
     access = required_access(drill)
@@ -44,7 +40,7 @@ def rbac_documents(drill: Any, subject: Any, region: str | None) -> dict[str, An
         if region in (None, r)
     }
     azure = drill.environment.azure
-    actions = TM_WRITE if drill.fault.type == "disable-endpoint" else ()
+    actions = fault_type(drill.fault).required_access(drill.fault, drill).azure
     role = azure_role(
         drill.metadata.name,
         actions,

@@ -44,13 +44,14 @@ def _when(record: Record) -> str:
 
 def later_events(records: list[Record]) -> list[str]:
     """One line per thing the journal recorded after the evidence was written."""
-    written = next((i for i, r in enumerate(records) if isinstance(r, EvidenceWritten)), None)
-    if written is None:
+    # The run itself ends with run.finished (after its evidence and unlock); a run killed
+    # before that has no evidence to show, so its end is the evidence record at the latest.
+    ends = [i for i, r in enumerate(records) if isinstance(r, RunFinished | EvidenceWritten)]
+    if not ends:
         return []
+    end = next((i for i in ends if isinstance(records[i], RunFinished)), ends[0])
     lines = []
-    for record in records[written + 1 :]:
-        if isinstance(record, RunFinished):
-            continue
+    for record in records[end + 1 :]:
         if isinstance(record, RecoveryStarted):
             lines.append(
                 f"{_when(record)} drillkit restore started" + (" (--force)" if record.force else "")

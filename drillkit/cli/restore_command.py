@@ -10,6 +10,8 @@ from typing import Any
 
 import click
 
+from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.engine.restore import PUT_BACK
 from drillkit.engine.runs import RunStore, RunSummary, run_lock
 from drillkit.exitcodes import ExitCode
 
@@ -21,10 +23,14 @@ def when(epoch: float | None) -> str:
 
 
 def _pick(store: RunStore, run_ref: str | None) -> RunSummary:
+    """The run named (a run id, a unique prefix of one, a journal), else the latest unfinished
+    run, else the latest that changed something (which then has nothing to restore)."""
+    from drillkit.cli.run_ref import resolve_run
+
     if run_ref is not None:
-        return store.summary(store.find(run_ref))
+        return store.summary(resolve_run(store, run_ref))
     unfinished = store.latest_unfinished()
-    return unfinished if unfinished is not None else store.latest()
+    return unfinished if unfinished is not None else store.latest(changed=True)
 
 
 def nothing_to_restore(run: RunSummary) -> str:
@@ -32,15 +38,22 @@ def nothing_to_restore(run: RunSummary) -> str:
 
 
 def run_restore(
-    ctx: click.Context, *, run_ref: str | None, yes: bool, force: bool, runs_dir: Path, output: str
+    ctx: click.Context,
+    *,
+    run_ref: str | None,
+    yes: bool,
+    force: bool,
+    runs_dir: Path | None,
+    output: str,
 ) -> None:
     """Restore one run; exits 0 when everything is back (or nothing was left), 5 otherwise."""
-    from drillkit.cli.run_commands import _confirm
+    from drillkit.cli.run_commands import _confirm, _store
     from drillkit.cli.wiring import wiring_of
     from drillkit.engine.journal_scan import scan_journal
+    from drillkit.engine.recovery import adapters_needed
     from drillkit.engine.reporting import drill_of, started_of
 
-    store = RunStore(runs_dir)
+    store = _store(runs_dir)
     run = _pick(store, run_ref)
     document: dict[str, Any] = {"command": "restore", "runId": run.run_id}
     if not run.unfinished and not force:
@@ -52,7 +65,9 @@ def run_restore(
     drill = drill_of(records)
     _confirm(ctx, yes, f"Restore what run {run.run_id} changed?")
     say = _say(output)
-    with wiring_of(ctx).reconnect(started_of(records).connection, drill) as conns:
+    wiring = wiring_of(ctx)
+    needs = adapters_needed(records)
+    with wiring.reconnect(started_of(records).connection, drill, needs) as conns:
         if conns is None:
             _done(
                 ctx,
@@ -80,10 +95,7 @@ def run_restore(
             control = RestoreControl(
                 deadline_s=float(drill.restore.deadline),
                 stop=threading.Event(),
-                on_check=lambda c: say(
-                    f"{c.outcome.value:9} {c.what}: {c.actual}"
-                    + (f" ({c.detail})" if c.detail else "")
-                ),
+                on_check=lambda c: say(check_line(c)),
             )
 
             def stopping(name: str) -> None:
@@ -91,7 +103,9 @@ def run_restore(
                 say(f"second {name}: stopping after the current item")
 
             with two_step_stop(control.stop, say, stopping):
-                recovery = recover(run.journal, conns, force=force, control=control)
+                recovery = recover(
+                    run.journal, conns, force=force, control=control, alerts=wiring.alerts
+                )
     from drillkit.engine.restore import leftovers
 
     left = leftovers(recovery.checks)
@@ -112,13 +126,25 @@ def run_restore(
     if left:
         message = f"restore of {run.run_id} is incomplete; fix by hand:\n  - " + "\n  - ".join(left)
         _done(ctx, output, document, message, ExitCode.RESTORE_INCOMPLETE, err=True)
+    checked = len(recovery.checks)
+    put_back = sum(c.detail == PUT_BACK for c in recovery.checks)
     _done(
         ctx,
         output,
         document,
-        f"restored: run {run.run_id} ({len(recovery.checks)} item(s) checked)",
+        f"restored: run {run.run_id} ({checked} item(s) checked: {put_back} put back, "
+        f"{checked - put_back} already as snapshot)",
         ExitCode.PASS,
     )
+
+
+def check_line(check: RestoreCheck) -> str:
+    """One item's line: "already as snapshot" (nothing to do) or "put back" (this restore
+    changed it) for a restored item, else its outcome and why."""
+    if check.outcome is RestoreOutcome.RESTORED and check.detail:
+        return f"{check.detail:19} {check.what}: {check.actual}"
+    detail = f" ({check.detail})" if check.detail else ""
+    return f"{check.outcome.value:19} {check.what}: {check.actual}{detail}"
 
 
 def _say(output: str) -> Any:
@@ -147,4 +173,4 @@ def _done(
     ctx.exit(int(code))
 
 
-__all__ = ["nothing_to_restore", "run_restore", "when"]
+__all__ = ["check_line", "nothing_to_restore", "run_restore", "when"]

@@ -26,11 +26,15 @@ class Progress:
         self.phase_now: Phase | None = None
         self.lines: list[str] = []
         self._out = out
+        self._shown = 0.0
 
     def _rel(self, at: float) -> str:
+        """Seconds since the first event, never less than the last shown: events reach the
+        view from several threads, and a sample taken earlier may arrive after a phase."""
         if self.started is None:
             self.started = at
-        return f"+{at - self.started:6.2f}s"
+        self._shown = max(self._shown, at - self.started)
+        return f"+{self._shown:6.2f}s"
 
     def emit(self, line: str) -> None:
         self.lines.append(line)
@@ -60,7 +64,8 @@ class Progress:
 
     def restored(self, check: RestoreCheck) -> None:
         with self.lock:
-            self.emit(f"{'':9}  restore {check.what}: {check.outcome.value}")
+            done = check.detail if check.outcome.value == "restored" and check.detail else ""
+            self.emit(f"{'':9}  restore {check.what}: {done or check.outcome.value}")
         self.changed()
 
     def _vantage(self, sample: VantageSample, ok: bool | None) -> None:
@@ -77,15 +82,21 @@ class Progress:
 
 
 class LiveProgress(Progress):
-    """``Progress`` drawn as a rich Live table (phases, vantage points, recent events)."""
+    """``Progress`` on a terminal: every event line printed above a live status (phases and
+    vantage points), so the whole history stays in the scrollback."""
 
-    def __init__(self) -> None:
+    def __init__(self, console: Any = None) -> None:
         super().__init__(None)
         from rich.console import Console
         from rich.live import Live
 
-        self._console = Console(stderr=False)
+        self._console = console if console is not None else Console(stderr=False)
         self._live = Live(self._render(), console=self._console, refresh_per_second=8)
+
+    def emit(self, line: str) -> None:
+        super().emit(line)
+        # Printed through the Live's console: above the live region, kept in the scrollback.
+        self._live.console.print(line, markup=False, highlight=False)
 
     def _render(self) -> Any:
         from rich.console import Group
@@ -104,8 +115,7 @@ class LiveProgress(Progress):
                 str(self.regions.get(name) or "-"),
                 "-" if ok is None else ("ok" if ok else "failing"),
             )
-        events = Text("\n".join(self.lines[-10:]))
-        return Group(phases, table, events)
+        return Group(phases, table)
 
     def changed(self) -> None:
         self._live.update(self._render())

@@ -16,6 +16,9 @@ import click
 
 if TYPE_CHECKING:
     from drillkit.adapters.bundle import ConnectionInfo, Connections
+    from drillkit.adapters.guard_ports import Alerts
+    from drillkit.adapters.ports import Cluster
+    from drillkit.engine.guards import GuardAdapters
     from drillkit.spec.model import Drill
 
 
@@ -44,11 +47,14 @@ def drill_connections(drill: Drill, drill_path: Path, attach: Path | None) -> It
 
 
 @contextlib.contextmanager
-def reconnected(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | None]:
-    """Reconnect to what a journalled run used; None when its embedded sandbox is gone."""
+def reconnected(
+    info: ConnectionInfo, drill: Drill, needs: frozenset[str]
+) -> Iterator[Connections | None]:
+    """Reconnect to what a journalled run used, only the adapters in ``needs``; None when its
+    embedded sandbox is gone."""
     from drillkit.adapters import connect
 
-    conns = connect.reconnect(info, drill)
+    conns = connect.reconnect(info, drill, needs=needs)
     if conns is None:
         yield None
         return
@@ -56,6 +62,50 @@ def reconnected(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | No
         yield conns
     finally:
         conns.close()
+
+
+@contextlib.contextmanager
+def guard_adapters(drill: Drill) -> Iterator[GuardAdapters]:
+    """Alertmanager, webhooks and the Pushgateway, for the guards the drill configures."""
+    from drillkit.adapters.alertmanager import AlertmanagerClient
+    from drillkit.adapters.pushgateway import PushgatewaySink
+    from drillkit.adapters.webhooks import WebhookNotifier
+    from drillkit.engine.guards import GuardAdapters
+
+    am = drill.guards.alertmanager
+    alerts = AlertmanagerClient(am.url) if am is not None else None
+    push = drill.export.pushgateway
+    try:
+        yield GuardAdapters(
+            alerts=alerts,
+            notifier=WebhookNotifier(drill.notify.webhooks) if drill.notify.webhooks else None,
+            metrics=PushgatewaySink(push.url, push.job) if push is not None else None,
+        )
+    finally:
+        if alerts is not None:
+            alerts.close()
+
+
+def alertmanager_at(url: str) -> Alerts:
+    """An Alertmanager client for a journalled silence (restore from the journal alone)."""
+    from drillkit.adapters.alertmanager import AlertmanagerClient
+
+    return AlertmanagerClient(url)
+
+
+@contextlib.contextmanager
+def context_clusters(contexts: list[str], kubeconfig: str | None) -> Iterator[dict[str, Cluster]]:
+    """One cluster per kubeconfig context (``in-cluster``: the pod's own), keyed by context."""
+    from drillkit.adapters.kube import KubeCluster
+
+    clusters: dict[str, Cluster] = {}
+    try:
+        for context in contexts:
+            clusters[context] = KubeCluster(context, kubeconfig)
+        yield clusters
+    finally:
+        for cluster in clusters.values():
+            cluster.close()
 
 
 @dataclass(frozen=True)
@@ -69,9 +119,18 @@ class Wiring:
     ] = drill_connections
     """Adapters for a drill (``run``, ``plan --inspect``)."""
     reconnect: Callable[
-        [ConnectionInfo, Drill], contextlib.AbstractContextManager[Connections | None]
+        [ConnectionInfo, Drill, frozenset[str]],
+        contextlib.AbstractContextManager[Connections | None],
     ] = reconnected
-    """Adapters for a journalled run's world (``restore``)."""
+    """Adapters for a journalled run's world (``restore``): only those its items need."""
+    guards: Callable[[Drill], contextlib.AbstractContextManager[GuardAdapters]] = guard_adapters
+    """The guard rails' adapters for a drill (``run``)."""
+    alerts: Callable[[str], Alerts] = alertmanager_at
+    """Alertmanager at a journalled URL (``restore`` expires a run's silence)."""
+    clusters: Callable[
+        [list[str], str | None], contextlib.AbstractContextManager[dict[str, Cluster]]
+    ] = context_clusters
+    """Clusters by kubeconfig context (``restore --scan --context``)."""
 
 
 def wiring_of(ctx: click.Context) -> Wiring:

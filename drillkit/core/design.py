@@ -77,7 +77,9 @@ def normalise_target(value: str) -> str:
         return text
 
 
-def region_of_answer(answers: Sequence[str], ingresses: Mapping[str, Sequence[str]]) -> str | None:
+def region_of_answer(
+    answers: Sequence[str], ingresses: Mapping[str, str | Sequence[str]]
+) -> str | None:
     """The region whose ingress (host name or IP) appears among a DNS answer's CNAME targets or
     A/AAAA addresses; None when no region's does."""
     wanted = {
@@ -256,27 +258,49 @@ def target_monitor(
     return root.monitor, root.ttl_s
 
 
+PROPAGATION_S = 60.0
+"""Name servers take a change "within one minute" (traffic-manager-routing-methods: "Changes
+are applied within one minute, and no downtime is incurred")."""
+PROBE_JITTER = 0.1
+"""Allowance for probe agents whose interval varies (Traffic Manager "probes from multiple
+locations"; the twin's agents vary theirs by up to 10 %): an assumption, not a documented value."""
+
+
 def predict(
-    monitor: Monitor, ttl_s: int, *, fault: str = "outage", propagation_s: float = 0.0
+    monitor: Monitor,
+    ttl_s: int,
+    *,
+    fault: str = "outage",
+    propagation_s: float = 0.0,
+    jitter: float = 0.0,
 ) -> Prediction:
     """The windows for a target that stops answering probes at time 0.
 
     Probes run every ``interval``; the first failing one starts within one interval (the phase
     is unknown) and a timed-out probe fails ``timeout`` later, a refused or 5xx one at once. The
     endpoint turns Degraded at the (tolerated + 1)-th consecutive failure: earliest
-    ``tolerated * interval``, latest ``(tolerated + 1) * interval + timeout``. The name servers
-    flip then, plus ``propagation_s`` (0 for the twin). A disabled endpoint is not probed: its
-    flip is a configuration change. Clients behind caches move up to one TTL later."""
+    ``tolerated * interval``, latest ``(tolerated + 1) * interval + timeout``, each interval
+    off by up to ``jitter``. The name servers flip from then until ``propagation_s`` later
+    (:data:`PROPAGATION_S` for real Azure). A disabled endpoint is not probed: its flip is a
+    configuration change. Clients behind caches move up to one TTL later."""
     interval, timeout, tolerated = monitor.interval_s, monitor.timeout_s, monitor.tolerated_failures
     if fault == "disable-endpoint":
         detection = Window(0.0, 0.0)
-        basis = "disable-endpoint: no probing involved; configuration change + TTL"
+        basis = "disable-endpoint: no probing; a configuration change"
     else:
-        detection = Window(float(tolerated * interval), float((tolerated + 1) * interval + timeout))
-        basis = (
-            f"interval {interval} s x (tolerated {tolerated} + 1), +/- one interval, "
-            f"+ timeout {timeout} s; TTL {ttl_s} s"
+        detection = Window(
+            round(tolerated * interval * (1 - jitter), 3),
+            round((tolerated + 1) * interval * (1 + jitter) + timeout, 3),
         )
+        basis = (
+            f"probes every {interval} s, Degraded at the {tolerated + 1}th consecutive failure "
+            f"(tolerated {tolerated}), probe timeout {timeout} s"
+        )
+        if jitter:
+            basis += f", intervals +/-{jitter:.0%}"
+    if propagation_s:
+        basis += f", name servers updated within {propagation_s:g} s"
+    basis += f", TTL {ttl_s} s"
     flip = Window(detection.earliest_s, detection.latest_s + propagation_s)
     client = Window(flip.earliest_s, flip.latest_s + ttl_s)
     return Prediction(detection, flip, client, ttl_s, basis)

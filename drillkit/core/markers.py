@@ -21,7 +21,7 @@ RUN = "drillkit.dev/run"
 ORIGINAL = "drillkit.dev/original"
 MARKER_SCHEMA = 1
 TAG_PREFIX = "drillkit-"
-_TAG_SAFE = re.compile(r"[<>%&\\?/]")
+_TAG_SAFE = re.compile(r"[<>%&\\?/\s]")
 TAG_VALUE_LIMIT = 256
 
 Scalar = str | int | float | bool | None

@@ -210,6 +210,12 @@ def _observe_details(drill: Drill) -> tuple[str, ...]:
         f"{v.name} ({v.client_subnet}) must be answered by {v.expect_during_outage}"
         for v in observe.vantage_points
     )
+    lines.extend(
+        f"canary {c.name}: {c.write.method} through {drill.target} every {c.every} from the "
+        f"baseline, read on {', '.join(drill.survivors)}; during the outage the survivor takes "
+        "the writes, read back after restore"
+        for c in observe.data
+    )
     lines.append(
         f"abort after {drill.abort.max_duration}"
         + ("; abort if a survivor turns unhealthy" if drill.abort.on_survivor_unhealthy else "")
@@ -235,6 +241,10 @@ def _objective_lines(drill: Drill) -> tuple[str, ...]:
         )
         if value is not None
     ]
+    if objectives.rpo is not None:
+        lines.append(f"RPO <= {objectives.rpo} (real-world-equivalent)")
+    if objectives.lost_writes is not None:
+        lines.append(f"lost writes <= {objectives.lost_writes}")
     return tuple(lines) or ("no objectives: the verdict is pass when the world is restored",)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from drillkit.core.design import Prediction, Window
 from drillkit.core.metrics import Metrics
+from drillkit.core.timeline import Timeline
 from drillkit.spec.model import Objectives
 
 
@@ -40,19 +41,28 @@ class Comparison:
 
 def compare(
     prediction: Prediction,
+    timeline: Timeline,
     metrics: Metrics,
     *,
     detect_slack_s: float = 0.0,
     flip_slack_s: float = 0.0,
 ) -> tuple[Comparison, ...]:
     """Detection, and the DNS flip of each vantage point that has to move (one normally served
-    by the target), against their predicted windows."""
-    detect = metrics.time_to_detect.real if metrics.time_to_detect else None
+    by the target), against their predicted windows: counted from when the target stopped
+    serving (``timeline.target_down_at``), else from the fault's injection."""
+    start = timeline.target_down_at or timeline.fault_injected_at
+
+    def since(at: float | None) -> float | None:
+        if at is None or start is None:
+            return None
+        return (at - start) / timeline.time_scale
+
+    detect = since(metrics.detected_at)
     rows = [Comparison("detection", prediction.detection, detect, detect_slack_s)]
     for vantage in metrics.vantage_points:
         if vantage.normal_region == vantage.expected_region:
             continue  # already on the survivor: nothing flips
-        flip = vantage.dns_failover.real if vantage.dns_failover else None
+        flip = since(vantage.flipped_at)
         rows.append(Comparison(f"dnsFlip:{vantage.name}", prediction.dns_flip, flip, flip_slack_s))
     return tuple(rows)
 

@@ -74,8 +74,14 @@ def region_rbac(
     name: str, checks: Iterable[Check], subject: Subject, *, labels: Mapping[str, str] = MANAGED_BY
 ) -> list[dict[str, Any]]:
     """ClusterRole/Role and their bindings granting exactly ``checks`` to ``subject``."""
+    checks = list(checks)
+    # RBAC is additive: a verb granted in every namespace needs no Role in one of them.
+    everywhere = {(c.verb, c.group, c.resource, c.subresource) for c in checks if not c.namespace}
     by_namespace: dict[str, list[Check]] = defaultdict(list)
     for check in checks:
+        key = (check.verb, check.group, check.resource, check.subresource)
+        if check.namespace and key in everywhere:
+            continue
         by_namespace[check.namespace].append(check)
     objects: list[dict[str, Any]] = []
     for namespace in sorted(by_namespace):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import drillkit
+from drillkit.core.data import DataMetrics, data_metrics
+from drillkit.core.data_verdict import judge_data
 from drillkit.core.design import Prediction
 from drillkit.core.faults import describe
 from drillkit.core.metrics import Metrics, compute_metrics
@@ -50,6 +52,10 @@ class RunReport:
     """What Traffic Manager's documented probing rules predicted (preflight read the design)."""
     comparisons: tuple[Comparison, ...] = ()
     """Each prediction next to what was measured."""
+    data: DataMetrics = field(default_factory=lambda: DataMetrics(()))
+    """The replication canaries' figures (no canary: empty)."""
+    guard_notes: tuple[str, ...] = ()
+    """Guard rails' decisions worth a reader's eye (a window override and its reason)."""
 
     @property
     def started_at(self) -> float:
@@ -73,16 +79,26 @@ def build_report(
     journal_paths: tuple[str, ...] = (),
     tool_version: str = drillkit.__version__,
     prediction: Prediction | None = None,
+    guard_notes: tuple[str, ...] = (),
 ) -> RunReport:
     """Compute metrics and verdict for a run and bundle them with what evidence must show.
     With a ``prediction``, each measure is compared with its window, widened by how often the
     run looked (status reads for detection, DNS polls for the flip, in real-world seconds)."""
     metrics = compute_metrics(timeline)
-    verdict = decide_verdict(timeline, metrics, drill.objectives, prediction)
+    data = data_metrics(
+        [c.name for c in drill.observe.data],
+        timeline.canary_writes,
+        timeline.canary_reads,
+        fault_at=timeline.fault_injected_at,
+        restored_at=timeline.restored_at,
+    )
+    extra = judge_data(data, drill.objectives, timeline.time_scale, ", ".join(drill.survivors))
+    verdict = decide_verdict(timeline, metrics, drill.objectives, prediction, extra)
     comparisons: tuple[Comparison, ...] = ()
     if prediction is not None:
         comparisons = compare(
             prediction,
+            timeline,
             metrics,
             detect_slack_s=float(drill.observe.status_interval) / timeline.time_scale,
             flip_slack_s=float(drill.observe.poll_interval) / timeline.time_scale,
@@ -110,4 +126,6 @@ def build_report(
         journal_paths=journal_paths,
         prediction=prediction,
         comparisons=comparisons,
+        data=data,
+        guard_notes=guard_notes,
     )

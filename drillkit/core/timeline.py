@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
+
 DEGRADED = "Degraded"
 """The Traffic Manager endpointMonitorStatus that counts as detection."""
 
@@ -79,6 +81,30 @@ class RestoreOutcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Change:
+    """One mutation of the world, as journalled: what was done to what, when, and how it went."""
+
+    at: float
+    """When it was about to be done (epoch seconds of its intent)."""
+    action: str
+    """``cordon``, ``evict``, ``delete-pod``, ``scale``, ``endpoint-status``, ..."""
+    target: str
+    """The snapshot item it changed, or the pod it evicted or deleted."""
+    region: str | None = None
+    value: str | None = None
+    """The value written, when the change writes one."""
+    node: str | None = None
+    reason: str | None = None
+    """Why it was done, when it is not the fault itself (e.g. a blocked eviction)."""
+    ok: bool | None = None
+    """None when the run ended before its result was journalled."""
+    detail: str = ""
+    """The result's detail: ``evicted``, ``blocked``, ``gone`` or the error."""
+    item: str | None = None
+    """The snapshot item (restore puts it back); None for pods, which come back by themselves."""
+
+
+@dataclass(frozen=True, slots=True)
 class RestoreCheck:
     """One snapshot item and what restore made of it."""
 
@@ -112,6 +138,34 @@ class LaterRestore:
         if self.finished_at is None:
             return None
         return 0 if self.complete else 5
+
+
+@dataclass(frozen=True, slots=True)
+class Disruption:
+    """One pod the drain evicted or deleted: when, where, and what happened."""
+
+    at: float
+    action: str
+    """``evict`` or ``delete-pod``."""
+    pod: str
+    node: str
+    outcome: str
+    """What the API answered, e.g. ``evicted``, ``blocked by PodDisruptionBudget shop/web``."""
+    reason: str | None = None
+    """Why (a delete after a blocked eviction; ``lost: no controller``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEvent:
+    """Keeping the fault in force: a node that joined, or an item someone changed back."""
+
+    at: float
+    event: str
+    """``joined``, ``reverted`` (the drill stopped) or ``reasserted`` (drillkit wrote it again)."""
+    what: str
+    value: str | None = None
+    by: str | None = None
+    """The writer managedFields names."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +214,30 @@ class Timeline:
     died_during: str | None = None
     """The phase the runner was in when it died (no verdict in its journal), None if it ended."""
     later_restores: tuple[LaterRestore, ...] = ()
+    canary_writes: tuple[CanaryWriteSample, ...] = ()
+    """Every write attempt of the replication canaries (``observe.data``)."""
+    canary_reads: tuple[CanaryReadSample, ...] = ()
+    """How each acknowledged canary write was (or was never) read on the other side."""
+    disruptions: tuple[Disruption, ...] = ()
+    """Every eviction and deletion, in time order."""
+    holds: tuple[HoldEvent, ...] = ()
+    """Nodes that joined and reverts, in time order."""
+
+    @property
+    def reverts(self) -> int:
+        """How often drillkit wrote the fault again after someone reverted it."""
+        return sum(1 for h in self.holds if h.event == "reasserted")
+
+    @property
+    def contested(self) -> bool:
+        """The fault was reverted and reasserted: the RTO was measured against a fight."""
+        return self.reverts > 0
+
+    target_down_at: float | None = None
+    """The first of the target's failing HTTP checks after the fault that stayed failing: when
+    Traffic Manager's probes start failing too (predictions count from there)."""
+    changes: tuple[Change, ...] = field(default=())
+    """Every mutation the drill made, in order (cordons, evictions, deletions, scales, ...)."""
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:

@@ -59,6 +59,14 @@ class ObjectiveResult:
             return "not measured"
         return "held" if self.held else "MISSED"
 
+    uncertainty: Measure | None = None
+    """Half the width of the interval ``measured`` is the midpoint of, for sampled figures."""
+    unit: str = "s"
+    """``s`` for durations; a count (``writes``) is stored as a Measure with measured == real."""
+    detail: str | None = None
+    """The sentence the verdict gives when the objective is missed, when it needs more than
+    ``took Xs``: e.g. the lost write ids."""
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -112,6 +120,8 @@ def judge_objectives(metrics: Metrics, objectives: Objectives) -> tuple[Objectiv
 
 
 def _describe(result: ObjectiveResult) -> str:
+    if result.detail is not None:
+        return result.detail
     if result.measured is None:
         return f"{result.name} never happened (objective {result.target:g}s)"
     return f"{result.name} took {result.measured.real:.1f}s (objective {result.target:g}s)"
@@ -189,12 +199,16 @@ def decide_verdict(
     metrics: Metrics,
     objectives: Objectives,
     prediction: Prediction | None = None,
+    extra: tuple[ObjectiveResult, ...] = (),
 ) -> Verdict:
     """refused (nothing changed) first; then restore-incomplete beats aborted, which beats
     fail; pass needs every objective held. Objectives of a refused, aborted or dead run are
     not measured (never missed). With a ``prediction``, the verdict warns of objectives below
-    its minimum."""
-    results = judge_objectives(metrics, objectives)
+    its minimum.
+
+    ``extra``: objectives judged elsewhere (replication canaries: ``core/data_verdict.py``).
+    """
+    results = judge_objectives(metrics, objectives) + extra
     if timeline.refused_reason is not None and timeline.fault_injected_at is None:
         return Verdict(
             Outcome.REFUSED,

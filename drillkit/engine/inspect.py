@@ -7,7 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from drillkit.adapters.bundle import Connections
-from drillkit.engine.faults import BlockPrediction, World, fault_type
+from drillkit.core.design import (
+    PROBE_JITTER,
+    PROPAGATION_S,
+    Prediction,
+    design_refusals,
+    predict,
+    render_tree,
+    target_monitor,
+)
+from drillkit.engine.faults import BlockPrediction, fault_type, world_of
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.faults.drain import predict_blocks
 from drillkit.spec.model import Drill
@@ -23,13 +32,30 @@ class Inspection:
     """Region -> endpoint keys (``profile/type/name``) whose target is the region's ingress."""
     blocks: tuple[BlockPrediction, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    design: tuple[str, ...] = ()
+    """The profile tree as text: routing, monitor settings, TTL, statuses, each leaf's region."""
+    refusals: tuple[str, ...] = ()
+    """Why preflight would refuse this design (empty when it can fail over)."""
+    prediction: Prediction | None = None
+    """The windows Microsoft's probing rules predict for this design."""
 
 
 def inspect(drill: Drill, conns: Connections) -> Inspection:
     """Read (never write) the endpoints per region and the fault's own preview."""
-    ingresses = {name: r.ingress for name, r in drill.regions.items()}
+    ingresses = {name: r.targets for name, r in drill.regions.items()}
     found = endpoints_by_region(conns.traffic_manager.endpoints(), ingresses)
     endpoints = {region: tuple(e.key for e in items) for region, items in found.items()}
-    world = World(conns.clusters, conns.traffic_manager)
+    world = world_of(conns)
     preview = fault_type(drill.fault).preview(drill.fault, drill, world)
-    return Inspection(endpoints, preview.blocks, preview.notes)
+    design = conns.traffic_manager.design()
+    monitor, ttl = target_monitor(design, drill.target, ingresses)
+    return Inspection(
+        endpoints,
+        preview.blocks,
+        preview.notes,
+        design=tuple(render_tree(design, ingresses)),
+        refusals=tuple(design_refusals(design, drill.target, drill.survivors, ingresses)),
+        prediction=predict(
+            monitor, ttl, fault=drill.fault.type, propagation_s=PROPAGATION_S, jitter=PROBE_JITTER
+        ),
+    )

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from drillkit.adapters.ports import Clock, Leases, LeaseState
+from drillkit.core.leasewatch import LeaseSighting, expired, expires_in, observe
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.errors import AdapterError, PreflightRefused
 
@@ -17,18 +18,14 @@ log = structlog.get_logger()
 LEASE_SECONDS = 15
 
 
-def expired(lease: LeaseState, now: float) -> bool:
-    """A lease with no holder, or whose last renewal is older than its duration."""
-    if not lease.holder or lease.renew_time is None:
-        return True
-    return now > lease.renew_time + lease.duration_s
-
-
-def holder_of(lease: LeaseState | None, now: float) -> str | None:
-    """Who holds a live lease, None when it is free."""
-    if lease is None or expired(lease, now):
-        return None
-    return lease.holder
+def _sighting(
+    lease: LeaseState | None, previous: LeaseSighting | None, now: float
+) -> LeaseSighting:
+    """The Lease as our monotonic clock has watched it (its renewTime compared as read)."""
+    if lease is None:
+        return observe(previous, None, None, 0, now)
+    renewed = None if lease.renew_time is None else repr(lease.renew_time)
+    return observe(previous, lease.holder, renewed, lease.duration_s, now)
 
 
 @dataclass
@@ -44,26 +41,42 @@ class DrillLock:
     name: str = LEASE_NAME
     lost: threading.Event = field(default_factory=threading.Event)
     lost_reason: str = ""
+    _seen: dict[str, LeaseSighting] = field(default_factory=dict)
+    """Each region's Lease as last read, and our monotonic time when it last changed."""
     _held: dict[str, LeaseState] = field(default_factory=dict)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
     def check_free(self) -> None:
-        """Refuse when another live holder has any of the leases."""
+        """Refuse when another holder keeps any of the leases alive. Another holder's Lease is
+        expired only once its record stayed unchanged for ``leaseDurationSeconds`` of our own
+        monotonic time (client-go's rule), so a lease seen held is watched that long; its
+        ``renewTime`` is never compared with our clock."""
         for region in sorted(self.clusters):
-            lease = self.clusters[region].get_lease(self.namespace, self.name)
-            other = holder_of(lease, self.clock.wall())
-            if other is not None and other != self.holder:
-                raise PreflightRefused(self._busy(region, other, lease))
+            other = self._other_holder(region)
+            if other is not None:
+                raise PreflightRefused(self._busy(region, other))
 
-    def _busy(self, region: str, other: str, lease: LeaseState | None) -> str:
-        left = ""
-        if lease is not None and lease.renew_time is not None:
-            left = f" (it expires {lease.renew_time + lease.duration_s - self.clock.wall():.0f}s "
-            left += "after its last renewal unless renewed)"
+    def _other_holder(self, region: str) -> str | None:
+        """Another run that keeps this region's Lease alive, else None: watched until its
+        record changes (alive) or stays unchanged for its duration (expired)."""
+        watching = False
+        while True:
+            lease = self.clusters[region].get_lease(self.namespace, self.name)
+            now = self.clock.monotonic()
+            seen = self._seen[region] = _sighting(lease, self._seen.get(region), now)
+            if seen.holder is None or seen.holder == self.holder or expired(seen, now):
+                return None
+            if watching and seen.changed_at == now:
+                return seen.holder  # renewed while we watched: alive
+            watching = True
+            self.clock.sleep(max(min(1.0, expires_in(seen, now)), 0.05))
+
+    def _busy(self, region: str, other: str) -> str:
         return (
-            f"another drill ({other}) holds the lock in region {region}{left}; nothing was "
-            f"changed: wait for it to finish, or check Lease {self.namespace}/{self.name}"
+            f"another drill ({other}) holds the lock in region {region} and keeps renewing it; "
+            f"nothing was changed: wait for it to finish, or check Lease "
+            f"{self.namespace}/{self.name}"
         )
 
     def acquire(self) -> None:
@@ -79,11 +92,11 @@ class DrillLock:
 
     def _take(self, region: str) -> LeaseState:
         cluster = self.clusters[region]
+        other = self._other_holder(region)
+        if other is not None:
+            raise PreflightRefused(self._busy(region, other))
         now = self.clock.wall()
         current = cluster.get_lease(self.namespace, self.name)
-        other = holder_of(current, now)
-        if other is not None and other != self.holder:
-            raise PreflightRefused(self._busy(region, other, current))
         base = current or LeaseState(self.name, self.namespace, None, None, self.duration_s)
         base = LeaseState(
             base.name,

@@ -37,5 +37,13 @@ class Mutator:
 
 
 def _detail(result: Any) -> str:
+    """The result's outcome, and for a blocked eviction what blocked it (the budget)."""
     outcome = getattr(result, "outcome", None)
-    return str(getattr(outcome, "value", outcome)) if outcome is not None else ""
+    if outcome is None:
+        return ""
+    value = str(getattr(outcome, "value", outcome))
+    pdb = getattr(result, "pdb", "")
+    if pdb:
+        return f"{value} by PodDisruptionBudget {pdb}"
+    message = getattr(result, "message", "")
+    return f"{value}: {message}" if value == "blocked" and message else value

@@ -11,12 +11,12 @@ import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import HttpProbe, Target, region_of
+from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
     EndpointObservation,
@@ -57,6 +57,19 @@ class ObservedState:
     lags: list[float] = field(default_factory=list)
 
 
+def http_target(drill: Drill, region: str, fqdn: str) -> Target | None:
+    """The HTTP check through ``region``: ``observe.http.url`` exactly as written (scheme,
+    port, path, query; Host and SNI from the URL) sent to the region's ingress, or the path on
+    the ingress with the profile's name as Host."""
+    check = drill.observe.http
+    if check is None:
+        return None
+    ingress = drill.regions[region].ingress
+    if check.url:
+        return Target(target=ingress, url=check.url)
+    return Target(target=ingress, host_header=fqdn, path=check.path or "/")
+
+
 class Observer:
     """Polls until stopped; ``listener`` (if any) is called with each tick's record."""
 
@@ -73,12 +86,16 @@ class Observer:
         self.listener = listener
         names = [v.name for v in drill.observe.vantage_points]
         self.state = ObservedState(vantage={name: VantageState() for name in names})
-        self.ingresses = {name: r.ingress for name, r in drill.regions.items()}
+        self.ingresses = {name: r.targets for name, r in drill.regions.items()}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
         self.error: BaseException | None = None
+        self.phases = Phases()
+        """The canaries read the fault and restore instants from here (set by the runner)."""
+        self.run_id = ""
+        self.canaries: CanaryLoop | None = None
 
     # ------------------------------------------------------------- thread control
 
@@ -110,16 +127,32 @@ class Observer:
         self._stopping = asyncio.Event()
         http = self.conns.http_factory()
         self._ready.set()
+        canary_http = None
+        if self.drill.observe.data and self.conns.canary_factory is not None:
+            canary_http = self.conns.canary_factory()
         try:
             status_task = asyncio.create_task(self._status_loop())
+            canary_task = None
+            if canary_http is not None:
+                self.canaries = canaries = CanaryLoop(
+                    self.drill.observe.data,
+                    canary_http,
+                    self._canary_tick,
+                    tag=self.run_id.rsplit("-", 1)[-1] or "run",
+                    wall=self.conns.clock.wall,
+                    phases=self.phases,
+                )
+                canary_task = asyncio.create_task(canaries.run(self._stopping))
             try:
                 await self._poll_loop(http, duration_s)
             finally:
                 status_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await status_task
+                if canary_task is not None:
+                    await canary_task
         finally:
-            for resource in (http, self.conns.resolver):
+            for resource in (http, self.conns.resolver, canary_http):
                 closer = getattr(resource, "aclose", None)
                 if closer is not None:
                     await closer()
@@ -192,28 +225,22 @@ class Observer:
         if self.listener is not None:
             self.listener(record)
 
-    def _target(self, host: str) -> Target | None:
-        check = self.drill.observe.http
-        if check is None:
-            return None
-        if check.url:
-            parsed = urlparse(check.url)
-            return Target(target=host, host_header=parsed.hostname, path=parsed.path or "/")
-        return Target(target=host, host_header=self.conns.fqdn, path=check.path or "/")
+    def _target(self, region: str) -> Target | None:
+        return http_target(self.drill, region, self.conns.fqdn)
 
     async def _vantage(self, name: str, subnet: str) -> VantageSample:
         answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
         return VantageSample(
             name=name,
             at=round(answer.received_at or self.conns.clock.wall(), 6),
-            region=region_of(answer.targets, self.ingresses),
+            region=region_of(answer.targets + answer.addresses, self.ingresses),
             rcode=answer.rcode,
             answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
             ttl=answer.ttl,
         )
 
     async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
-        target = self._target(self.ingresses[region])
+        target = self._target(region)
         assert target is not None and self.drill.observe.http is not None
         result = await http.check(target)
         return RegionCheck(
@@ -240,6 +267,10 @@ class Observer:
                 failures = self.state.survivor_failures.get(region, 0)
                 ok = checks[region].ok
                 self.state.survivor_failures[region] = 0 if ok else failures + 1
+
+    def _canary_tick(self, tick: CanaryTick) -> None:
+        if self.journal is not None and (tick.writes or tick.reads):
+            self.journal.append(canary_record(tick))
 
     # ------------------------------------------------------------- statuses
 

@@ -167,6 +167,20 @@ class Refused(Record):
 
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PredictionMade(Record):
+    """What preflight predicted from the Traffic Manager design (real-world seconds after the
+    target stops answering probes): detection, the DNS flip and the client-perceived bound."""
+
+    KIND: ClassVar[str] = "prediction"
+    detection_s: tuple[float, float]
+    dns_flip_s: tuple[float, float]
+    client_s: tuple[float, float]
+    ttl_s: int
+    basis: str = ""
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Baseline(Record):
     """Each vantage point's normal region."""
 
@@ -182,6 +196,21 @@ class SnapshotTaken(Record):
 
     KIND: ClassVar[str] = "snapshot"
     items: tuple[Item, ...]
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Held(Record):
+    """Keeping the fault in force: a node ``joined`` the drain's selection, or an item no longer
+    held because someone changed it back (``reverted``; ``reasserted`` when drillkit wrote the
+    fault again), with the writer managedFields names (``by``)."""
+
+    KIND: ClassVar[str] = "hold"
+    event: str
+    what: str
+    region: str = ""
+    value: JsonScalar = None
+    by: str | None = None
 
 
 @kind
@@ -240,6 +269,44 @@ class StatusObservation(Record):
     KIND: ClassVar[str] = "obs.status"
     at: float
     endpoints: tuple[EndpointObservation, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryWrite:
+    """One canary write attempt: through the target, or (during the outage) the survivor."""
+
+    id: str
+    role: str
+    """``target`` or ``survivor``: where the write went."""
+    sent_at: float
+    answered_at: float
+    acked: bool
+    status: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryRead:
+    """How one acknowledged canary write was read on the other side (found, or never)."""
+
+    id: str
+    role: str
+    """Where it was read: ``survivor`` (target writes) or ``target`` (write-back)."""
+    readable: bool
+    last_miss_at: float | None = None
+    found_at: float | None = None
+    polls: int = 0
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CanaryTicked(Record):
+    """One tick of a replication canary: its write, and the reads that settled (one fsync)."""
+
+    KIND: ClassVar[str] = "canary"
+    canary: str
+    writes: tuple[CanaryWrite, ...] = ()
+    reads: tuple[CanaryRead, ...] = ()
 
 
 @kind
@@ -315,6 +382,16 @@ class VerdictReached(Record):
 class EvidenceWritten(Record):
     KIND: ClassVar[str] = "evidence"
     paths: Mapping[str, str]
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GuardNote(Record):
+    """A guard rail's decision worth showing in evidence (a window override and its reason)."""
+
+    KIND: ClassVar[str] = "guard"
+    guard: str
+    detail: str
 
 
 @kind

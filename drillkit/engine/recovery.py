@@ -8,28 +8,40 @@ left behind is released.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
+from drillkit.adapters.guard_ports import Alerts
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import World
+from drillkit.engine.faults import world_of
+from drillkit.engine.faults.disable_endpoint import ENDPOINT
 from drillkit.engine.journal import Journal
 from drillkit.engine.journal_scan import LineProblem
 from drillkit.engine.records import (
     Mark,
+    Record,
     RecoveryFinished,
     RecoveryStarted,
     RunStarted,
+    SnapshotTaken,
     first,
 )
 from drillkit.engine.restore import RestoreControl, note, restore
 from drillkit.errors import AdapterError
 
 log = structlog.get_logger()
+
+
+def adapters_needed(records: list[Record]) -> frozenset[str]:
+    """What a restore must connect: the clusters always (items and the drill's leases), ARM
+    only when an item is a Traffic Manager endpoint, DNS never."""
+    kinds = {item.kind for r in records if isinstance(r, SnapshotTaken) for item in r.items}
+    return frozenset({"kube", "arm"} if ENDPOINT in kinds else {"kube"})
 
 
 @dataclass
@@ -55,6 +67,7 @@ def recover(
     *,
     force: bool = False,
     control: RestoreControl | None = None,
+    alerts: Callable[[str], Alerts] | None = None,
 ) -> Recovery:
     """Restore every item the run changed, append the checks to its journal, free its lock."""
     control = control or RestoreControl()
@@ -63,7 +76,7 @@ def recover(
         started = first(records, RunStarted)
         note(journal, RecoveryStarted(force=force))
         note(journal, Mark(name="restore_started", at=conns.clock.wall()))
-        world = World(conns.clusters, conns.traffic_manager)
+        world = world_of(conns, alerts=alerts)
         checks = restore(records, world, journal, force=force, control=control)
         note(journal, Mark(name="restored", at=conns.clock.wall()))
         lease_left: list[str] = []

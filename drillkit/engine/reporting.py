@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
+from drillkit.core.data import CanaryReadSample, CanaryWriteSample
+from drillkit.core.design import Prediction, Window
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.timeline import (
+    Change,
+    Disruption,
     DnsSample,
     EndpointStatusSample,
+    HoldEvent,
     HttpSample,
     LaterRestore,
     RestoreCheck,
@@ -18,17 +24,24 @@ from drillkit.core.timeline import (
     Timeline,
     VantageTimeline,
 )
+from drillkit.engine.canary import samples_of
 from drillkit.engine.records import (
     Aborted,
     Baseline,
+    CanaryTicked,
+    GuardNote,
+    Held,
+    Intent,
     Mark,
     Observation,
     PhaseEntered,
+    PredictionMade,
     Record,
     RecoveryFinished,
     RecoveryStarted,
     Refused,
     RestoreChecked,
+    Result,
     RunFinished,
     RunStarted,
     StatusObservation,
@@ -107,6 +120,65 @@ def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
     )
 
 
+def disruptions_from(records: list[Record]) -> tuple[Disruption, ...]:
+    """Every ``evict`` and ``delete-pod`` intent with its result."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    out = []
+    for r in records:
+        if isinstance(r, Intent) and r.action in ("evict", "delete-pod") and r.pod:
+            result = results.get(r.id)
+            outcome = (
+                "(no result: interrupted)"
+                if result is None
+                else result.detail or ("done" if result.ok else "failed")
+            )
+            out.append(Disruption(r.wall, r.action, r.pod, r.node or "", outcome, r.reason))
+    return tuple(out)
+
+
+def holds_from(records: list[Record]) -> tuple[HoldEvent, ...]:
+    return tuple(
+        HoldEvent(
+            r.wall,
+            r.event,
+            r.what,
+            None
+            if r.value is None
+            else str(r.value).lower()
+            if isinstance(r.value, bool)
+            else str(r.value),
+            r.by,
+        )
+        for r in records
+        if isinstance(r, Held)
+    )
+
+
+def changes_of(records: list[Record]) -> tuple[Change, ...]:
+    """Every journalled mutation with its result, in the order they were intended."""
+    results = {r.id: r for r in records if isinstance(r, Result)}
+    changes = []
+    for r in records:
+        if not isinstance(r, Intent):
+            continue
+        result = results.get(r.id)
+        changes.append(
+            Change(
+                at=r.wall,
+                action=r.action,
+                target=r.item or r.pod or r.id,
+                region=r.region,
+                value=None if r.value is None else json.dumps(r.value),
+                node=r.node,
+                reason=r.reason,
+                ok=None if result is None else result.ok,
+                detail=result.detail if result is not None else "",
+                item=r.item,
+            )
+        )
+    return tuple(changes)
+
+
 def timeline_from(everything: list[Record]) -> Timeline:
     """The whole run as the core sees it; restores after the run are ``later_restores``."""
     records, later = split_run(everything)
@@ -119,8 +191,23 @@ def timeline_from(everything: list[Record]) -> Timeline:
     http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
     statuses: list[EndpointStatusSample] = []
     ttl: float | None = None
+    canary_writes: list[CanaryWriteSample] = []
+    canary_reads: list[CanaryReadSample] = []
+    injected, outage_end = marks.get("fault_injected"), marks.get("restore_started")
+    target_down: float | None = None
     for r in records:
-        if isinstance(r, Observation):
+        if isinstance(r, CanaryTicked):
+            writes, reads = samples_of(r)
+            canary_writes += writes
+            canary_reads += reads
+        elif isinstance(r, Observation):
+            check = r.regions.get(drill.target)
+            if (
+                check is not None
+                and injected is not None
+                and injected <= check.at < (outage_end or float("inf"))
+            ):
+                target_down = None if check.ok else (target_down or float(check.at))
             for s in r.vantage:
                 if s.name not in dns:
                     continue
@@ -179,6 +266,37 @@ def timeline_from(everything: list[Record]) -> Timeline:
         ),
         died_during=None if ended_normally else (_last_phase(records) or "startup"),
         later_restores=tuple(later_restore(r) for r in later),
+        canary_writes=tuple(canary_writes),
+        canary_reads=tuple(canary_reads),
+        disruptions=disruptions_from(records),
+        holds=holds_from(records),
+        target_down_at=target_down,
+        changes=changes_of(records),
+    )
+
+
+def prediction_record(prediction: Prediction) -> PredictionMade:
+    """The journal record of a preflight's prediction."""
+    return PredictionMade(
+        detection_s=(prediction.detection.earliest_s, prediction.detection.latest_s),
+        dns_flip_s=(prediction.dns_flip.earliest_s, prediction.dns_flip.latest_s),
+        client_s=(prediction.client.earliest_s, prediction.client.latest_s),
+        ttl_s=prediction.ttl_s,
+        basis=prediction.basis,
+    )
+
+
+def prediction_of(records: list[Record]) -> Prediction | None:
+    """The prediction a run's preflight journalled, if any."""
+    made = last(records, PredictionMade)
+    if made is None:
+        return None
+    return Prediction(
+        Window(*made.detection_s),
+        Window(*made.dns_flip_s),
+        Window(*made.client_s),
+        made.ttl_s,
+        made.basis,
     )
 
 
@@ -198,6 +316,8 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         run_by=started.run_by,
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
+        prediction=prediction_of(records),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
     )
 
 

@@ -23,6 +23,7 @@ import structlog
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.faults import World, owner_of
 from drillkit.engine.journal import Journal
+from drillkit.engine.markers import MarkerWriter
 from drillkit.engine.records import (
     Intent,
     Item,
@@ -118,11 +119,36 @@ def restore(
 ) -> list[RestoreCheck]:
     """Put back every changed item (delete every created one); journal and return one check per
     item. Each item is read and undone by the fault type that owns its kind."""
+    changes = changes_from(records)
+    checks = restore_changes(changes, world, journal, force=force, control=control)
+    # A marker is written just before its change is journalled: a crash in between leaves a
+    # marker on an item the journal never saw change. It was not changed, so it goes too.
+    changed = {c.item.what for c in changes}
+    markers = MarkerWriter(world, "")
+    for record in records:
+        if isinstance(record, SnapshotTaken):
+            for item in record.items:
+                if item.mutable and item.what not in changed:
+                    markers.clear(item)
+    return checks
+
+
+def restore_changes(
+    changes: list[Change],
+    world: World,
+    journal: Journal,
+    *,
+    force: bool = False,
+    control: RestoreControl | None = None,
+) -> list[RestoreCheck]:
+    """Restore ``changes`` (from a journal or from markers) with the same drift rules, retrying
+    API errors until the control's deadline; clear the marker of every item that is back."""
     control = control or RestoreControl()
     clock = control.monotonic or _monotonic
     started = clock()
-    pending = changes_from(records)
+    pending = list(changes)
     final: dict[str, RestoreCheck] = {}
+    markers = MarkerWriter(world, "")
     backoff = FIRST_BACKOFF_S
     while True:
         retry: list[Change] = []
@@ -134,6 +160,8 @@ def restore(
                 log.warning("drill.restore.retry", what=check.what, error=check.detail)
                 retry.append(change)
                 continue
+            if check.outcome is RestoreOutcome.RESTORED:
+                markers.clear(change.item)
             _finish(check, journal, control)
             final[check.what] = check
         left = [c for c in pending if c.item.what not in final and c not in retry]
@@ -155,8 +183,7 @@ def restore(
         )
         _finish(check, journal, control)
         final[check.what] = check
-    order = [c.item.what for c in changes_from(records)]
-    return [final[what] for what in order if what in final]
+    return [final[c.item.what] for c in changes if c.item.what in final]
 
 
 def _monotonic() -> float:
@@ -181,6 +208,12 @@ def _finish(check: RestoreCheck, journal: Journal, control: RestoreControl) -> N
         control.on_check(check)
 
 
+ALREADY = "already as snapshot"
+"""The detail of a restored item that nobody had to touch (it was already back)."""
+PUT_BACK = "put back"
+"""The detail of a restored item that this restore changed back."""
+
+
 def _restore_one(
     change: Change, world: World, journal: Journal, *, force: bool
 ) -> tuple[RestoreCheck, bool]:
@@ -192,7 +225,7 @@ def _restore_one(
         current = fault.read(item, world)
         if current == item.value:
             shown = _show(current, created=item.created)
-            return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED), False
+            return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED, ALREADY), False
         if current is None:
             detail = "it no longer exists, so there is nothing to put back"
             return RestoreCheck(item.what, expected, "(gone)", RestoreOutcome.FAILED, detail), False
@@ -218,7 +251,7 @@ def _restore_one(
             RestoreOutcome.FAILED,
             "the undo was accepted but the value read back differs",
         ), False
-    return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED), False
+    return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED, PUT_BACK), False
 
 
 def _drift(change: Change, current: JsonScalar) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -14,9 +15,12 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import FaultContext, World, fault_type
+from drillkit.engine.faults import FaultContext, FaultType, fault_type, world_of
+from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, start_notice
+from drillkit.engine.hold import Holder
 from drillkit.engine.listener import RunListener, Silent
 from drillkit.engine.lock import DrillLock
+from drillkit.engine.markers import MarkerWriter
 from drillkit.engine.mutator import Mutator
 from drillkit.engine.observe import Observer
 from drillkit.engine.preflight import check_dirs, check_no_unfinished, preflight
@@ -24,6 +28,7 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     EvidenceWritten,
+    Item,
     Mark,
     PhaseEntered,
     Record,
@@ -34,7 +39,7 @@ from drillkit.engine.records import (
     VerdictReached,
     last,
 )
-from drillkit.engine.reporting import report_from
+from drillkit.engine.reporting import prediction_record, report_from
 from drillkit.engine.restore import RestoreControl, note, restore
 from drillkit.engine.runs import RunStore, new_run_id, run_lock
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
@@ -68,6 +73,12 @@ class RunOptions:
     """Where evidence goes (None: no evidence files)."""
     template: Path | None = None
     """A Markdown template that overrides the built-in one."""
+    guards: GuardAdapters | None = None
+    """Alertmanager, webhooks and the Pushgateway, as the drill asks (None: none)."""
+    override_window_reason: str | None = None
+    """Run outside guards.window, for this reason (journalled and shown in evidence)."""
+    evidence_url: str | None = None
+    """Where the evidence will be published (end notices link to it; default: the file)."""
 
 
 @dataclass
@@ -106,7 +117,12 @@ class Runner:
         except JournalWriteError as e:
             raise PreflightRefused(f"{e}; nothing was changed") from e
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
-        self.world = World(conns.clusters, conns.traffic_manager)
+        adapters = options.guards or GuardAdapters()
+        alerts = adapters.alerts
+        self.world = world_of(conns, alerts=(lambda _url: alerts) if alerts is not None else None)
+        self.guards = GuardRails(
+            self.drill, adapters, self.clock, override_reason=options.override_window_reason
+        )
         self.observer: Observer | None = None
         self.injected = False
         self.notes: list[str] = []
@@ -158,7 +174,16 @@ class Runner:
             with interrupts() as signals:
                 try:
                     self.phase(Phase.PREFLIGHT)
-                    self.notes = preflight(self.drill, self.conns, self.lock)
+                    problems = self.guards.check(self.journal)
+                    if problems:
+                        raise PreflightRefused(
+                            "guard rails refused the drill; nothing was changed:\n  - "
+                            + "\n  - ".join(problems)
+                        )
+                    checked = preflight(self.drill, self.conns, self.lock)
+                    self.notes = checked.notes
+                    if checked.prediction is not None:
+                        self._note(prediction_record(checked.prediction))
                     self._check_journal()
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
@@ -166,12 +191,22 @@ class Runner:
                     self._note(Refused(reason=str(e)))
                     self.mark("ended")
                     self._note(RunFinished(verdict="refused"))
+                    self.guards.notice(
+                        end_notice(
+                            self.drill,
+                            self.run_id,
+                            self.clock.wall(),
+                            outcome="refused",
+                            summary=str(e),
+                        )
+                    )
                     if isinstance(e, Interrupted):
                         raise DrillInterrupted(
                             f"interrupted by {e.signal_name} before any change; nothing was changed"
                         ) from None
                     raise
                 self.mark("lock_acquired")
+                self.guards.notice(start_notice(self.drill, self.run_id, self.clock.wall()))
                 try:
                     try:
                         self._lifecycle(signals)
@@ -192,6 +227,7 @@ class Runner:
                 report = journal_failure_verdict(result.report, self.journal)
                 result.report = report
                 result.notes.append(journal_failure_note(self.journal))
+            self._announce(result)
             return result
         finally:
             self.journal.close()
@@ -209,6 +245,18 @@ class Runner:
                 connection=self.conns.info,
             )
         )
+
+    def _announce(self, result: RunResult) -> None:
+        """End notice and metrics, after unlock: they never delay or fail the restore."""
+        verdict = result.report.verdict
+        link = self.o.evidence_url or str(result.evidence.get("markdown", result.journal_path))
+        self.guards.notice(
+            end_notice(
+                self.drill, self.run_id, self.clock.wall(),
+                outcome=verdict.outcome.value, summary=verdict.reason, evidence=link,
+            )
+        )  # fmt: skip
+        self.guards.export(result.report)
 
     def _conclude(self) -> RunResult:
         """Verdict, then evidence, from the journal."""
@@ -243,8 +291,12 @@ class Runner:
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer.run_id = self.run_id
         self.observer.start()
-        waits = Waits(self.drill, self.observer, self.lock, self.clock, signals)
+        waits = Waits(
+            self.drill, self.observer, self.lock, self.clock, signals,
+            guard_abort=lambda: self.guards.abort,
+        )  # fmt: skip
         try:
             try:
                 self.phase(Phase.BASELINE)
@@ -258,11 +310,15 @@ class Runner:
                 self._check_journal_or_abort()
                 self.phase(Phase.INJECT)
                 self.injected = True
-                ctx = FaultContext(self.world, Mutator(self.journal), self.clock, waits.cancelled)
-                changed = [item for item in items if item.mutable]
-                fault.inject(self.drill.fault, self.drill, changed, ctx)
-                self.phase(Phase.OBSERVE)
-                waits.outage()
+                self.observer.phases.fault_at = self.clock.wall()
+                mutator = Mutator(self.journal)
+                self.guards.hold_silence(self.run_id, mutator)
+                self.guards.watch()
+                ctx = FaultContext(
+                    self.world, mutator, self.clock, waits.cancelled,
+                    mark=MarkerWriter(self.world, self.run_id).mark,
+                )  # fmt: skip
+                self._inject_and_observe(fault, [i for i in items if i.mutable], ctx, waits)
             except Interrupted as e:
                 waits.cancelled.set()
                 self._abort(f"interrupted by {e.signal_name}", interrupted=True)
@@ -286,6 +342,7 @@ class Runner:
                 ):
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
+                    waits.written_back()
         finally:
             with signals.shield():
                 self.observer.stop()
@@ -293,12 +350,37 @@ class Runner:
                 if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
 
+    def _inject_and_observe(
+        self, fault: FaultType[Any], changed: list[Item], ctx: FaultContext, waits: Waits
+    ) -> None:
+        """Inject, then wait for the outage, keeping the fault in force from the first change
+        (a node may join while pods drain) until restore."""
+        holder = Holder(
+            self.drill,
+            fault,
+            list(changed),
+            ctx,
+            self.journal,
+            float(self.drill.observe.poll_interval),
+        )
+        holder.start()
+        try:
+            fault.inject(self.drill.fault, self.drill, changed, ctx)
+            holder.raise_if_failed()
+            self.phase(Phase.OBSERVE)
+            waits.hold = holder.raise_if_failed
+            waits.outage()
+        finally:
+            holder.stop()
+            waits.hold = None
+
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
         self._note(Aborted(reason=reason, interrupted=interrupted))
         self.listener.aborted(reason, interrupted)
 
     def _restore(self) -> bool:
+        self.guards.stop()
         self.phase(Phase.RESTORE)
         self.mark("restore_started")
         # The records in memory are every record this run appended, durable or not: a journal
@@ -306,7 +388,9 @@ class Runner:
         records = self.journal.records()
         control = RestoreControl(deadline_s=float(self.drill.restore.deadline))
         checks = restore(records, self.world, self.journal, control=control)
-        self.mark("restored")
+        at = self.mark("restored")
+        if self.observer is not None:
+            self.observer.phases.restored_at = at
         for check in checks:
             self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)

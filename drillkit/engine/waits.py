@@ -16,6 +16,7 @@ from drillkit.spec.model import Drill
 STABLE_SAMPLES = 2
 BASELINE_TIMEOUT_S = 30.0
 MIN_WAIT_S = 10.0
+WRITE_BACK_WAIT_S = 30.0
 
 
 @dataclass
@@ -29,6 +30,10 @@ class Waits:
     signals: SignalState
     cancelled: threading.Event = field(default_factory=threading.Event)
     started: float = 0.0
+    hold: Callable[[], None] | None = None
+    """Keeps the fault in force while the outage is observed (set once it is injected)."""
+    guard_abort: Callable[[], str | None] | None = None
+    """Why a guard rail wants the drill stopped now (an unexpected alert), or None."""
 
     def __post_init__(self) -> None:
         self.started = self.clock.monotonic()
@@ -44,6 +49,8 @@ class Waits:
         return max(seconds, MIN_WAIT_S)
 
     def _check_abort(self) -> None:
+        if self.hold is not None:
+            self.hold()
         if self.observer.error is not None:
             raise DrillAborted(f"observation failed: {self.observer.error!r}"[:300])
         journal = self.observer.journal
@@ -52,6 +59,9 @@ class Waits:
             raise DrillAborted(f"the journal cannot be written: {failure}")
         if self.lock.lost.is_set():
             raise DrillAborted(self.lock.lost_reason or "another process took the drill lock")
+        guard = self.guard_abort() if self.guard_abort is not None else None
+        if guard:
+            raise DrillAborted(guard)
         max_s = float(self.drill.abort.max_duration)
         if self.clock.monotonic() - self.started > max_s:
             raise DrillAborted(
@@ -120,6 +130,19 @@ class Waits:
                     return True
             self.clock.sleep(self.tick)
         return False
+
+    def written_back(self, limit_s: float = WRITE_BACK_WAIT_S) -> bool:
+        """Until every canary write the survivor took is readable through the target (bounded:
+        replication back to a restored region may lag, and a drill should measure it)."""
+        canaries = self.observer.canaries
+        deadline = self.clock.monotonic() + limit_s
+        while canaries is not None and self.signals.received is None:
+            if canaries.written_back():
+                return True
+            if self.clock.monotonic() >= deadline:
+                return False
+            self.clock.sleep(self.tick)
+        return True
 
     def failback(self, normal: dict[str, str | None]) -> bool:
         """Until every vantage point is answered by its normal region again (bounded)."""

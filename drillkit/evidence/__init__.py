@@ -3,6 +3,7 @@ format or ``write_evidence`` all."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 from drillkit.core.report import RunReport
 from drillkit.evidence.json import render_json
 from drillkit.evidence.junit import render_junit
+from drillkit.evidence.links import runbook_link
 from drillkit.evidence.markdown import check_template, render_markdown
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "RENDERERS",
     "Renderer",
     "check_template",
+    "link_runbook",
     "render",
     "write_evidence",
 ]
@@ -68,6 +71,14 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def link_runbook(report: RunReport, directory: Path) -> RunReport:
+    """The report with its runbook link made relative to ``directory``, where it is read."""
+    link = runbook_link(report.drill.runbook, report.drill.path, directory)
+    if link == report.drill.runbook:
+        return report
+    return dataclasses.replace(report, drill=dataclasses.replace(report.drill, runbook=link))
+
+
 def write_evidence(
     report: RunReport, directory: Path, template: Path | None = None
 ) -> dict[str, Path]:
@@ -76,7 +87,12 @@ def write_evidence(
     """
     if not report.run_id or any(c in report.run_id for c in "/\\\0") or report.run_id[0] == ".":
         raise ValueError(f"run id {report.run_id!r} cannot name a file")
-    rendered = {r: r.render(report, template) for r in RENDERERS.values()}
+    # The Markdown is read where it lies: its runbook link must work from there. The JSON keeps
+    # the drill's own value (relative to the drill file).
+    linked = link_runbook(report, directory)
+    rendered = {
+        r: r.render(linked if r.name == "md" else report, template) for r in RENDERERS.values()
+    }
     directory.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
     for renderer, text in rendered.items():

@@ -15,6 +15,7 @@ from drillkit.core.metrics import Measure, VantageMetrics, metrics_summary
 from drillkit.core.redact import redact
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
+from drillkit.evidence.data import data_document
 
 SCHEMA_VERSION = 1
 
@@ -69,6 +70,35 @@ def _phases(report: RunReport) -> dict[str, float | None]:
     }
 
 
+def _changes(tl: Timeline) -> list[dict[str, Any]]:
+    """Every change with, for a snapshot item, what restore made of it."""
+    restored = {c.what: c for c in tl.restore_checks}
+    out = []
+    for c in tl.changes:
+        check = restored.get(c.item) if c.item else None
+        out.append(
+            {
+                "at": c.at,
+                "action": c.action,
+                "target": c.target,
+                "region": c.region,
+                "value": c.value,
+                "node": c.node,
+                "reason": c.reason,
+                "ok": c.ok,
+                "detail": c.detail,
+                "restore": None
+                if check is None
+                else {
+                    "outcome": str(check.outcome),
+                    "actual": check.actual,
+                    "detail": check.detail,
+                },
+            }
+        )
+    return out
+
+
 def evidence_document(report: RunReport) -> dict[str, Any]:
     """The whole run as JSON-ready data; instants are epoch seconds, durations carry ``S``."""
     tl, metrics, verdict = report.timeline, report.metrics, report.verdict
@@ -107,6 +137,8 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "measured": _measure(o.measured),
                 "held": o.held,
                 "status": o.status,
+                "unit": o.unit,
+                "uncertainty": _measure(o.uncertainty),
             }
             for o in verdict.objectives
         ],
@@ -140,6 +172,28 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
             }
             for c in tl.restore_checks
         ],
+        "data": data_document(report.data, tl.time_scale, tl.fault_injected_at),
+        "disruptions": [
+            {
+                "at": d.at,
+                "action": d.action,
+                "pod": d.pod,
+                "node": d.node,
+                "outcome": d.outcome,
+                "reason": d.reason,
+            }
+            for d in tl.disruptions
+        ],
+        "lostPods": [
+            d.pod for d in tl.disruptions if d.reason and "lost: no controller" in d.reason
+        ],
+        "held": [
+            {"at": h.at, "event": h.event, "what": h.what, "value": h.value, "by": h.by}
+            for h in tl.holds
+        ],
+        "reverts": tl.reverts,
+        "rtoContested": tl.contested,
+        "changes": _changes(tl),
         "abortReason": tl.abort_reason,
         "abortPhase": tl.abort_phase,
         "signal": tl.signal,
@@ -168,6 +222,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         "journalPaths": list(report.journal_paths),
         "prediction": report.prediction.to_dict() if report.prediction else None,
         "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
+        "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)
     return redacted
@@ -191,5 +246,13 @@ def run_summary(
         "journal": str(journal),
         "reason": document["verdict"]["reason"],
     }
+    if report.data.canaries:  # the canaries' figures, without the per-write series
+        data = document["data"]
+        summary["data"] = {
+            **{k: v for k, v in data.items() if k != "canaries"},
+            "canaries": [
+                {k: v for k, v in c.items() if k != "lagSeries"} for c in data["canaries"]
+            ],
+        }
     redacted: dict[str, Any] = redact(summary)
     return redacted

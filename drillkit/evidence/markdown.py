@@ -9,6 +9,7 @@ from typing import Any
 
 from drillkit.core.report import RunReport
 from drillkit.errors import DrillDefinitionError, Problem
+from drillkit.evidence.data import data_markdown
 from drillkit.evidence.document import evidence_document, utc
 from drillkit.evidence.mermaid import gantt
 
@@ -122,7 +123,14 @@ def render_markdown(report: RunReport, template: Path | None = None) -> str:
     env = _environment(report.timeline.fault_injected_at)
     try:
         compiled = env.from_string(_template_source(template))
-        text: str = compiled.render(**evidence_document(report), mermaid=gantt(report))
+        tl = report.timeline
+        data_section = data_markdown(
+            report.data, tl.time_scale, tl.fault_injected_at, report.target,
+            ", ".join(report.survivors),
+        )  # fmt: skip
+        text: str = compiled.render(
+            **evidence_document(report), mermaid=gantt(report), dataSection=data_section
+        )
     except jinja2.TemplateError as e:
         raise _template_problem(template, e) from e
     return text if text.endswith("\n") else text + "\n"

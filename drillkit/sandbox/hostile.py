@@ -35,7 +35,7 @@ class Aks(_Model):
     """
 
     enabled: bool = Field(
-        False, description="Pools, pool labels and kube-system add-ons (off: plain nodes)."
+        True, description="Pools, pool labels and kube-system add-ons (off: plain nodes)."
     )
     system_nodes: int = Field(
         2, alias="systemNodes", ge=1, le=100, description="Nodes of each region's system pool."
@@ -56,6 +56,12 @@ class ClusterAutoscaler(_Model):
     pool: Literal["user", "system"] = "user"
     delay: Duration = Field(Duration.parse("1s"), description="How long a pod must stay Pending.")
     max_nodes: int = Field(2, alias="maxNodes", ge=1, le=50)
+    node_ready_delay: Duration = Field(
+        Duration.parse("2s"),
+        alias="nodeReadyDelay",
+        description="A new node is NotReady (tainted node.kubernetes.io/not-ready) this long "
+        "before its kubelet reports Ready and pods can be scheduled on it.",
+    )
 
 
 class GitOps(_Model):

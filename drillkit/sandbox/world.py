@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from drillkit.sandbox.data.settings import DataWorld
 from drillkit.sandbox.hostile import Aks, Reconcilers, Strays
 from drillkit.sandbox.realism import Realism
 from drillkit.spec.durations import Duration
@@ -207,6 +208,10 @@ class World(_Model):
     aks: Aks = Field(default_factory=Aks)
     reconcilers: Reconcilers = Field(default_factory=Reconcilers)
     strays: Strays | None = None
+    data: DataWorld = Field(
+        default_factory=DataWorld,
+        description="The replicated store behind every region's /canary/{id}.",
+    )
 
     @model_validator(mode="after")
     def _two_regions(self) -> World:

@@ -358,6 +358,30 @@ def drill_cross_checks(data: Any, base: Path) -> list[tuple[Path_, str]]:
         out.append(
             (("observe", "http"), "set exactly one of observe.http.path and observe.http.url")
         )
+    out.extend(_data_checks(observe, data.get("objectives")))
+    return out
+
+
+def _data_checks(observe: Any, objectives: Any) -> list[tuple[Path_, str]]:
+    """Canary names are unique; data objectives need a canary to measure them."""
+    out: list[tuple[Path_, str]] = []
+    canaries = observe.get("data") if isinstance(observe, dict) else None
+    seen: set[str] = set()
+    for i, canary in enumerate(canaries if isinstance(canaries, list) else []):
+        name = canary.get("name") if isinstance(canary, dict) else None
+        if isinstance(name, str):
+            if name in seen:
+                out.append((("observe", "data", i, "name"), f"canary {name!r} is named twice"))
+            seen.add(name)
+    if isinstance(objectives, dict) and not canaries:
+        for key in ("rpo", "lostWrites"):
+            if objectives.get(key) is not None:
+                out.append(
+                    (
+                        ("objectives", key),
+                        f"{key} is measured by replication canaries: add one to observe.data",
+                    )
+                )
     return out
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator
 
+from drillkit.spec.data import Canary
 from drillkit.spec.durations import Duration
 from drillkit.spec.unattended import Export, Guards, Notify
 
@@ -297,6 +298,8 @@ class Observe(_Model):
     """Client populations and where each must land during the outage."""
     http: HttpCheck | None = None
     """The HTTP check through the survivor."""
+    data: list[Canary] = Field(default_factory=list)
+    """Replication canaries: writes through the target, reads on the survivor (RPO, lost writes)."""
 
 
 class Objectives(_Model):
@@ -308,6 +311,10 @@ class Objectives(_Model):
     """After restore, every vantage point answered by its normal region again."""
     time_to_detect: Duration | None = Field(None, alias="timeToDetect")
     """Traffic Manager marks the target's endpoint Degraded."""
+    rpo: Duration | None = None
+    """Acknowledged writes lost, counted back from when the target stopped acknowledging."""
+    lost_writes: int | None = Field(None, alias="lostWrites", ge=0)
+    """Acknowledged canary writes never readable on the survivor (at most this many)."""
 
 
 class Abort(_Model):

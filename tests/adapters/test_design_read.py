@@ -3,9 +3,13 @@ monitorConfig, TTL, statuses and nesting, on azure-mgmt-trafficmanager 1.1 and 2
 
 from __future__ import annotations
 
+import asyncio
+
 from drillkit.adapters.bundle import Connections
+from drillkit.adapters.dns import EcsResolver, discover_nameservers, system_resolver
 from drillkit.adapters.trafficmanager import AzureTrafficManager
 from drillkit.core.design import design_refusals, predict, render_tree, target_monitor
+from drillkit.sandbox.runtime import SandboxThread
 
 INGRESSES = {"us": ("us.ingress.sandbox.test",), "eu": ("eu.ingress.sandbox.test",)}
 
@@ -23,3 +27,29 @@ def test_the_sandbox_design_is_read_as_a_tree(conns: Connections) -> None:
     assert design_refusals(root, "us", ["eu"], INGRESSES) == []
     assert predict(monitor, ttl).detection.latest_s == 45.0
     assert any("-> region us Online" in line for line in render_tree(root, INGRESSES))
+
+
+def test_the_twin_s_name_servers_are_discovered_and_all_answer(sandbox: SandboxThread) -> None:
+    """Problem 10 against the twin: its zone's NS records (asked of its first server, standing
+    in for the system resolver) name every server of world.json with its address, and an ECS
+    question asked of all of them is answered by each."""
+    dns_info = sandbox.info["dns"]
+    port = int(dns_info["port"])
+    resolver = system_resolver((dns_info["host"], port), timeout_s=2)
+    zone, servers = discover_nameservers(dns_info["fqdn"], resolver, port=port)
+    assert zone == dns_info["zone"].rstrip(".")
+    expected = {(s["name"], s["host"]) for s in dns_info["servers"]}
+    assert {(s.name, s.address) for s in servers} == expected and len(expected) >= 2
+
+    async def ask() -> object:
+        ecs = EcsResolver(servers, timeout_s=1.0)
+        try:
+            answer = await ecs.resolve(dns_info["fqdn"], "24.1.2.0/24")
+            await asyncio.sleep(0.3)  # the slower servers' answers are counted too
+            return answer, {k: (v.answered, v.failed) for k, v in ecs.stats.items()}
+        finally:
+            await ecs.aclose()
+
+    answer, stats = asyncio.run(ask())  # type: ignore[misc]
+    assert answer.rcode == "NOERROR"  # type: ignore[attr-defined]
+    assert set(stats.values()) == {(1, 0)}, stats

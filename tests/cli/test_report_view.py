@@ -95,3 +95,16 @@ def test_missing_files_give_nothing(tmp_path: Path) -> None:
     assert recorded_report(journal, "junit") is None
     (tmp_path / "evidence" / "run-1.md").unlink()
     assert recorded_report(journal, "md") is None
+
+
+def test_the_runs_own_last_phases_are_not_later_events(tmp_path: Path) -> None:
+    """Records the run itself wrote after its evidence (its unlock phase) are not "later"."""
+    from drillkit.core.plan import Phase
+    from drillkit.engine.records import PhaseEntered
+
+    journal = _journal(tmp_path, later=False)
+    lines = journal.read_text().splitlines()
+    unlock = json.dumps(to_json(PhaseEntered(phase=Phase.UNLOCK, seq=9, wall=WALL)))
+    journal.write_text("\n".join([*lines[:2], unlock, lines[2]]) + "\n")
+    report = recorded_report(journal, "md")
+    assert report is not None and report.later == ()

@@ -33,8 +33,10 @@ def _wiring(world: FakeWorld, used: list[str]) -> Wiring:
         yield world.connections()
 
     @contextlib.contextmanager
-    def reconnect(info: ConnectionInfo, drill: Drill) -> Iterator[Connections | None]:
-        used.append(f"reconnect {info.environment}")
+    def reconnect(
+        info: ConnectionInfo, drill: Drill, needs: frozenset[str]
+    ) -> Iterator[Connections | None]:
+        used.append(f"reconnect {info.environment} {'+'.join(sorted(needs))}")
         yield world.connections()
 
     return Wiring(connect=connect, reconnect=reconnect)
@@ -77,7 +79,7 @@ def test_restore_through_the_cli_reconnects_through_the_wiring(tmp_path: Path) -
         cli, ["restore", "--latest", "--yes", "--runs-dir", str(runs)], obj=_wiring(world, used)
     )
     assert result.exit_code == 0, result.output
-    assert used[-1] == "reconnect fake"
+    assert used[-1] == "reconnect fake kube"  # a drain changed nodes only: no ARM, no DNS
     assert "us/node/us-node-1 spec.unschedulable" in cordoned
     assert not world.clusters["us"].nodes["us-node-1"]
     assert f"restored: run {journal.parent.name}" in result.output

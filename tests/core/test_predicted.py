@@ -16,7 +16,7 @@ PREDICTION = predict(Monitor(interval_s=10, timeout_s=5, tolerated_failures=3), 
 def test_measures_sit_next_to_their_windows() -> None:
     """Each comparison carries the predicted window, the measure and whether it fell inside."""
     metrics = compute_metrics(us_outage())
-    rows = {row.name: row for row in compare(PREDICTION, metrics, flip_slack_s=2.5)}
+    rows = {row.name: row for row in compare(PREDICTION, us_outage(), metrics, flip_slack_s=2.5)}
     moving = {v.name for v in metrics.vantage_points if v.normal_region != v.expected_region}
     assert set(rows) == {"detection"} | {f"dnsFlip:{name}" for name in moving}
     detection = rows["detection"]

@@ -22,6 +22,7 @@ from tests.chaos.harness import (
     write_world,
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
+from tests.crash.test_crash_hostile import HOSTILE_POINTS
 
 pytestmark = pytest.mark.chaos
 KILLER = ("-m", "tests.crash.killer")
@@ -34,6 +35,7 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "obs.status": ("obs.status", 1, "delete"),
     "obs": ("obs", 1, "delete"),
     "baseline": ("baseline", 1, "delete"),
+    "prediction": ("prediction", 1, "delete"),
     "snapshot": ("snapshot", 1, "delete"),
     "intent": ("intent", 1, "delete"),
     "result": ("result", 1, "delete"),
@@ -48,7 +50,10 @@ RUN_POINTS: dict[str, tuple[str, int, str]] = {
     "evidence": ("evidence", 1, "delete"),
     "run.finished": ("run.finished", 1, "delete"),
     "refused": ("refused", 1, "viewer"),
+    "canary": ("canary", 20, "data"),
+    "guard": ("guard", 1, "override"),
 }
+CLOSED_WINDOW = {"timezone": "UTC", "hours": "00:00-00:01", "blackout": ["2000-01-01/2099-12-31"]}
 # Kinds only `drillkit restore` writes, and restore's own steps: crash the restore itself.
 RESTORE_POINTS: dict[str, tuple[str, int]] = {
     "recovery.started": ("recovery.started", 1),
@@ -63,6 +68,8 @@ ENGINE_KINDS = set(RECORD_TYPES)
 
 def _drill(folder: Path, variant: str) -> Path:
     write_world(folder, CRASH_TIME_SCALE)
+    if variant == "override":
+        return write_drill(folder, "override.yaml", guards={"window": CLOSED_WINDOW})
     if variant == "viewer":
         return write_drill(
             folder,
@@ -70,12 +77,18 @@ def _drill(folder: Path, variant: str) -> Path:
             regions__us__kubeContext="sandbox-us-viewer",
             regions__eu__kubeContext="sandbox-eu-viewer",
         )
+    canaries = [
+        {"name": "orders", "every": "100ms",
+         "write": {"url": "http://us.ingress.sandbox.test/canary/{id}", "body": "{}"},
+         "read": {"url": "http://eu.ingress.sandbox.test/canary/{id}"}},
+    ] if variant == "data" else []  # fmt: skip
     return write_drill(
         folder,
         f"{variant}.yaml",
         fault__evictionTimeout="1s",
-        fault__onBlocked=variant,
+        fault__onBlocked="delete" if variant == "data" else variant,
         observe__statusInterval="1s",
+        observe__data=canaries,
     )
 
 
@@ -83,10 +96,11 @@ def _run_killed(
     twin: SandboxProcess, drill: Path, runs: Path, point: str, nth: int, **kwargs: Any
 ) -> Path:
     """Run the drill under the killer; the journal it left, which ends with the chosen kind."""
+    extra = ("--override-window", "--reason", "crash matrix") if drill.stem == "override" else ()
     proc = drillkit(
         point, str(nth), "run", str(drill), "--yes", "--attach", str(twin.state_dir),
         "--runs-dir", str(runs), "--evidence-dir", str(runs.parent / "evidence"),
-        "--output", "json",
+        "--output", "json", *extra,
         prefix=KILLER, **kwargs,
     )  # fmt: skip
     code, _, err = finish(proc)
@@ -129,6 +143,7 @@ def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
     assert unwritten == set(), "record classes no engine module constructs"
     covered = {p.partition(":")[0] for p, _, _ in RUN_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _ in RESTORE_POINTS.values()}
+    covered |= {p.partition(":")[0] for p, _, _ in HOSTILE_POINTS.values()}  # pauses, joins
     assert ENGINE_KINDS - covered == {"obs.error"}  # its own test: it needs failing ARM reads
 
 
@@ -193,3 +208,34 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
     assert read_journal(journal)[-1].kind == "obs.error"
     _restore_latest(runs)
     _assert_world_is_the_snapshot(reader, pristine, journal)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["intent", "result", "phase-observe", "restore.intent"])
+def test_journal_lost_entirely_then_restore_scan(
+    point: str,
+    twin: SandboxProcess,
+    reader: WorldReader,
+    pristine: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """SIGKILL after this record, then the whole runs directory lost: ``restore --scan`` puts
+    the world back from the markers the changed objects carry, with no journal at all."""
+    import shutil
+
+    kind, nth, variant = RUN_POINTS[point]
+    runs = tmp_path / "runs"
+    drill = _drill(tmp_path, variant)
+    journal = _run_killed(twin, drill, runs, kind, nth)
+    snapshot = [r for r in read_journal(journal) if isinstance(r, SnapshotTaken)]
+    shutil.rmtree(runs)
+    result = CliRunner().invoke(cli, [
+        "restore", "--scan", "--drill", str(drill), "--attach", str(twin.state_dir), "--yes",
+        "--runs-dir", str(tmp_path / "scan"),
+    ])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    after = reader.state()
+    assert after == pristine
+    for record in snapshot:
+        for item in record.items:
+            assert after[item.what] == item.value, item

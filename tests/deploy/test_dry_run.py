@@ -75,3 +75,13 @@ def test_the_cronjob_needs_a_newer_apiserver_than_the_tier(
     done = _kubectl(real_kubeconfig, "apply", "--dry-run=server", "-f", str(path))
     assert done.returncode != 0
     assert 'no matches for kind "CronJob" in version "batch/v1"' in done.stderr
+
+
+def test_the_target_rbac_passes_a_server_side_dry_run(real_kubeconfig: Path) -> None:
+    """The shipped least-privilege RBAC (rbac.authorization.k8s.io/v1, known to 1.20) is
+    accepted by a real apiserver with --dry-run=server."""
+    target = Path(__file__).resolve().parents[2] / "deploy/kubernetes/target-rbac"
+    for path in sorted(target.glob("*.yaml")):
+        done = _kubectl(real_kubeconfig, "apply", "--dry-run=server", "-f", str(path))
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.count("(server dry run)") == 4, done.stdout

@@ -57,7 +57,7 @@ def test_text_output_is_a_plain_timeline(text_run: tuple[Result, Path], twin: Tw
     for phase in ("preflight", "snapshot", "inject", "observe", "restore", "failback"):
         assert f"phase {phase}" in out
     assert "new-york: DNS answers eu (was us)" in out
-    assert "restore tm/myapp-na/ExternalEndpoints/us endpointStatus: restored" in out
+    assert "restore tm/myapp-na/ExternalEndpoints/us endpointStatus: put back" in out
     assert "verdict: pass" in out and "rto:" in out
     endpoints = {e.key: e.endpoint_status for e in twin.conns.traffic_manager.endpoints()}
     assert set(endpoints.values()) == {"Enabled"}

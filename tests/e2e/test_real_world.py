@@ -8,12 +8,14 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
+from drillkit.engine.records import PhaseEntered
+from tests.conftest import US_OUTAGE
 from tests.e2e.conftest import Twin, drillkit, eventually, stop, wait_for_record
 
+IP_DRILL = Path(__file__).parents[1] / "fixtures" / "us-outage-ip.yaml"
 SCALE_DOWN = {"type": "scale-down", "namespace": "shop", "selector": "app=web"}
 
 
@@ -24,7 +26,6 @@ def _args(twin: Twin, drill: Path, tmp_path: Path) -> list[str]:
     ]  # fmt: skip
 
 
-@pytest.mark.xfail(strict=True, reason="preflight does not read the target's health yet")
 def test_a_target_that_is_already_down_is_refused(
     healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -57,9 +58,10 @@ def _unreachable_copy(twin: Twin, folder: Path) -> Path:
 def test_a_kube_only_restore_needs_neither_dns_nor_arm(
     healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path
 ) -> None:
-    """Problem 13: a scale-down run killed mid-drill is restored by `drillkit restore` while the
-    name servers and ARM are unreachable, since the journal holds only replica counts (round 1
-    refused with exit 3 and left the replicas at 0)."""
+    """Problem 13, sandbox side: a scale-down run killed mid-drill is restored by `drillkit
+    restore` while the twin's name servers and ARM are unreachable, since the journal holds only
+    replica counts (the Azure side, where round 1 resolved name servers and read ARM first, is
+    tests/realazure/test_connect_azure.py)."""
     before = healthy_twin.state()
     state = _unreachable_copy(healthy_twin, tmp_path / "state")
     runs = tmp_path / "runs"
@@ -67,7 +69,7 @@ def test_a_kube_only_restore_needs_neither_dns_nor_arm(
         "run", str(drill_file(fault=SCALE_DOWN)), "--yes", "--attach", str(state),
         "--runs-dir", str(runs), "--evidence-dir", str(tmp_path / "evidence"),
     )  # fmt: skip
-    wait_for_record(runs, lambda r: r["kind"] == "phase" and r["phase"] == "observe", proc)
+    wait_for_record(runs, lambda r: isinstance(r, PhaseEntered) and r.phase == "observe", proc)
     code, _, _ = stop(proc, signal.SIGKILL)
     assert code == -signal.SIGKILL
     assert healthy_twin.state() != before  # web is at 0 in us
@@ -78,3 +80,28 @@ def test_a_kube_only_restore_needs_neither_dns_nor_arm(
     result = CliRunner().invoke(cli, ["restore", "--latest", "--yes", "--runs-dir", str(runs)])
     assert result.exit_code == 0, result.output
     eventually(lambda: healthy_twin.state() == before, 30)
+
+
+def test_a_drill_over_ip_address_endpoints_passes(tmp_path: Path) -> None:
+    """Problem 7: over the IP-endpoint world (Traffic Manager answers A records), the drill maps
+    answers to regions by address, passes and restores (round 1 refused: it matched CNAMEs
+    only, so the survivor looked unreachable)."""
+    proc = drillkit("run", str(IP_DRILL), "--yes", "--output", "json", cwd=tmp_path)
+    out, err = proc.communicate(timeout=110)
+    assert proc.returncode == 0, err[-3000:]
+    doc = json.loads(out)
+    assert doc["verdict"] == "pass" and doc["restored"] is True
+
+
+def test_plan_inspect_prints_the_design_and_the_predicted_windows(healthy_twin: Twin) -> None:
+    """`plan --inspect` against the default sandbox prints the profile tree (routing, monitor,
+    each leaf's region) and the predicted windows, reading only."""
+    before = healthy_twin.state()
+    args = ["plan", str(US_OUTAGE), "--inspect", "--attach", str(healthy_twin.state_dir)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "myapp [Geographic] ttl 30s" in result.output
+    assert "us (ExternalEndpoints) us.ingress.sandbox.test -> region us Online" in result.output
+    assert "Degraded: 27-49 s" in result.output
+    assert "DNS flip at Traffic Manager's servers: 27-109 s" in result.output
+    assert healthy_twin.state() == before

@@ -7,8 +7,10 @@ endpoints turn Degraded and DNS answers the survivor, as the real thing does.
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -22,6 +24,7 @@ from drillkit.adapters.ports import (
     HpaState,
     HttpResult,
     LeaseState,
+    MarkedObject,
     NodeState,
     PdbState,
     PodRef,
@@ -29,6 +32,7 @@ from drillkit.adapters.ports import (
     TmEndpoint,
     WorkloadState,
 )
+from drillkit.core.design import DesignEndpoint, DesignProfile, Monitor
 from drillkit.errors import PermanentAdapterError
 from drillkit.spec.model import Drill
 
@@ -79,12 +83,16 @@ class FakeCluster:
     hpas: list[HpaState] = field(default_factory=list)
     pdbs: list[PdbState] = field(default_factory=list)
     leases: dict[str, LeaseState] = field(default_factory=dict)
+    objects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Objects by API path (custom resources, managedFields), for ``get`` and ``patch``."""
     denied: set[str] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)
     """Pods whose eviction a PodDisruptionBudget blocks forever (429)."""
     server_url: str = ""
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    annotations: dict[tuple[str, str, str], dict[str, str]] = field(default_factory=dict)
+    """(kind, namespace, name) -> drillkit's annotations on it."""
 
     def _log(self, *call: Any) -> None:
         with self.lock:
@@ -92,7 +100,7 @@ class FakeCluster:
 
     def mutations(self) -> list[tuple[Any, ...]]:
         reads = {"server", "can_i", "list_nodes", "get_node", "pods_on_node", "list_workloads",
-                 "get_workload", "list_hpas", "list_pdbs", "get_lease"}  # fmt: skip
+                 "get_workload", "list_hpas", "list_pdbs", "get_lease", "get"}  # fmt: skip
         return [c for c in self.calls if c[0] not in reads]
 
     def server(self) -> str:
@@ -107,6 +115,26 @@ class FakeCluster:
 
     def get_node(self, name: str) -> NodeState | None:
         return NodeState(name, self.nodes[name]) if name in self.nodes else None
+
+    def annotate(
+        self, kind: str, namespace: str, name: str, values: Mapping[str, str | None]
+    ) -> None:
+        current = self.annotations.setdefault((kind, namespace, name), {})
+        if all(v is None for v in values.values()) and not set(values) & set(current):
+            return  # as the adapter: removing absent annotations writes nothing
+        self._log("annotate", kind, namespace, name, tuple(sorted(values)))
+        for key, value in values.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+
+    def marked(self) -> list[MarkedObject]:
+        return [
+            MarkedObject(kind, ns, name, dict(values))
+            for (kind, ns, name), values in sorted(self.annotations.items())
+            if "drillkit.dev/run" in values
+        ]
 
     def set_unschedulable(self, name: str, value: bool) -> None:
         self._log("set_unschedulable", name, value)
@@ -129,6 +157,17 @@ class FakeCluster:
         self._log("delete_pod", pod.key)
         with self.lock:
             return self.pods.pop(pod.key, None) is not None
+
+    def get(self, path: str) -> dict[str, Any] | None:
+        self._log("get", path)
+        found = self.objects.get(path)
+        return copy.deepcopy(found) if found is not None else None
+
+    def patch(self, path: str, patch: dict[str, Any]) -> None:
+        self._log("patch", path, patch)
+        if path not in self.objects:
+            raise PermanentAdapterError(f"patch {path} failed (404): not found", status=404)
+        self.objects[path] = _merge(self.objects[path], patch)
 
     def list_workloads(self, namespace: str, selector: str) -> list[WorkloadState]:
         return [w for w in self.workloads.values() if w.namespace == namespace]
@@ -185,6 +224,19 @@ class FakeTrafficManager:
     world: FakeWorld
     disabled: set[str] = field(default_factory=set)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
+    tags: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def profile_tags(self) -> dict[str, dict[str, str]]:
+        return {p: dict(t) for p, t in self.tags.items()}
+
+    def tag_profile(self, profile: str, tags: Mapping[str, str | None]) -> None:
+        self.calls.append(("tag_profile", profile, tuple(sorted(tags))))
+        current = self.tags.setdefault(profile, {})
+        for key, value in tags.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
 
     def fqdn(self) -> str:
         return "myapp.trafficmanager.net"
@@ -202,7 +254,20 @@ class FakeTrafficManager:
                                      "Enabled" if enabled else "Disabled", status))  # fmt: skip
         return result
 
-    def set_endpoint_status(self, profile: str, type_: str, name: str, status: str) -> None:
+    def design(self) -> DesignProfile:
+        """A Priority profile over one endpoint per region, probed every 10 s."""
+        leaves = tuple(
+            DesignEndpoint(
+                e.name, e.type, e.target, e.endpoint_status, e.monitor_status, priority=i + 1
+            )
+            for i, e in enumerate(self.endpoints())
+        )
+        monitor = Monitor(interval_s=10, timeout_s=5, tolerated_failures=3)
+        return DesignProfile("myapp-child", "Priority", 30, monitor, endpoints=leaves)
+
+    def set_endpoint_status(
+        self, profile: str, type_: str, name: str, status: str, *, restore: bool = False
+    ) -> None:
         self.calls.append(("set_endpoint_status", name, status))
         if status == "Disabled":
             self.disabled.add(name)
@@ -283,6 +348,19 @@ class FakeWorld:
             time_scale=1.0,
             info=ConnectionInfo(environment="fake"),
         )
+
+
+def _merge(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = _merge(result.get(key), value)
+    return result
 
 
 def wait_until(predicate: Any, timeout: float = 5.0) -> bool:

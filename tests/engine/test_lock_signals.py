@@ -16,36 +16,84 @@ from drillkit.engine.signals import Interrupted, interrupts
 from drillkit.errors import PreflightRefused
 from tests.engine.fakes import FakeWorld
 
+KEY = f"{LEASE_NAMESPACE}/{LEASE_NAME}"
+
 
 def _held_by(world: FakeWorld, holder: str, renewed: float, region: str = "eu") -> None:
-    key = f"{LEASE_NAMESPACE}/{LEASE_NAME}"
-    world.clusters[region].leases[key] = LeaseState(
+    world.clusters[region].leases[KEY] = LeaseState(
         LEASE_NAME, LEASE_NAMESPACE, holder, renewed, 15, "7"
     )
 
 
+class StepClock(SystemClock):
+    """Monotonic time that moves only when the lock sleeps (no real waiting)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        self.slept += seconds
+
+
+class RenewingClock(StepClock):
+    """A StepClock during whose every sleep another run renews its lease in one region."""
+
+    def __init__(self, world: FakeWorld, holder: str, renewed: float, region: str) -> None:
+        super().__init__()
+        self.world, self.holder, self.renewed, self.region = world, holder, renewed, region
+
+    def sleep(self, seconds: float) -> None:
+        super().sleep(seconds)
+        self.renewed += 5.0
+        _held_by(self.world, self.holder, self.renewed, self.region)
+
+
+def test_a_renewing_holder_with_a_skewed_clock_keeps_the_lock(world: FakeWorld) -> None:
+    """Problem 12: a holder whose clock runs an hour behind ours (renewTime an hour old) but
+    keeps renewing is alive: round 1 compared renewTime with our wall clock and took its lock
+    over. client-go: "isLeaseValid ... le.observedTime.Add(time.Second *
+    time.Duration(le.observedRecord.LeaseDurationSeconds)).After(now)"
+    (https://github.com/kubernetes/client-go/blob/master/tools/leaderelection/leaderelection.go)."""
+    skewed = time.time() - 3600
+    _held_by(world, "other-run", skewed)
+    clock = RenewingClock(world, "other-run", skewed, "eu")
+    lock = DrillLock(world.clusters, "my-run", clock)  # type: ignore[arg-type]
+    with pytest.raises(PreflightRefused, match="other-run"):
+        lock.check_free()
+    assert world.clusters["eu"].leases[KEY].holder == "other-run"
+
+
 def test_a_live_lease_refuses_a_second_drill(world: FakeWorld) -> None:
-    """A lease renewed within its duration by another run refuses ours."""
+    """A lease that another run keeps renewing refuses ours."""
     _held_by(world, "other-run", time.time(), region="us")
-    lock = DrillLock(world.clusters, "my-run", SystemClock())  # type: ignore[arg-type]
-    with pytest.raises(PreflightRefused, match="another drill \\(other-run\\) holds the lock"):
+    clock = RenewingClock(world, "other-run", time.time(), "us")
+    lock = DrillLock(world.clusters, "my-run", clock)  # type: ignore[arg-type]
+    with pytest.raises(PreflightRefused, match=r"another drill \(other-run\) holds the lock"):
         lock.acquire()
     assert [c for c in world.clusters["eu"].calls if c[0] == "delete_lease"] == [
         ("delete_lease", "my-run")
     ]  # the lease taken first (eu, in region order) was given back
-    assert world.clusters["us"].leases[f"{LEASE_NAMESPACE}/{LEASE_NAME}"].holder == "other-run"
+    assert world.clusters["us"].leases[KEY].holder == "other-run"
 
 
 def test_an_expired_lease_is_taken_over(world: FakeWorld) -> None:
-    """A lease not renewed for longer than its duration is taken over."""
+    """A lease whose record stays unchanged for its whole duration of our own monotonic time
+    is taken over (client-go's rule), after watching it that long."""
     _held_by(world, "crashed-run", time.time() - 60)
-    lock = DrillLock(world.clusters, "my-run", SystemClock())  # type: ignore[arg-type]
+    clock = StepClock()
+    lock = DrillLock(world.clusters, "my-run", clock)  # type: ignore[arg-type]
     lock.acquire()
+    assert 15.0 <= clock.slept < 16.5
     try:
-        assert world.clusters["eu"].leases[f"{LEASE_NAMESPACE}/{LEASE_NAME}"].holder == "my-run"
+        assert world.clusters["eu"].leases[KEY].holder == "my-run"
     finally:
         lock.release()
-    assert f"{LEASE_NAMESPACE}/{LEASE_NAME}" not in world.clusters["eu"].leases
+    assert KEY not in world.clusters["eu"].leases
 
 
 def test_leases_are_taken_in_region_order_and_renewed(world: FakeWorld) -> None:

@@ -151,10 +151,11 @@ def test_scale_down_restores_replicas_and_records_hpa_bounds(
 def test_disable_endpoint_is_reenabled(world: FakeWorld, tmp_path: Path) -> None:
     """disable-endpoint disables the target's endpoint through the port and enables it again."""
     result = run(world, tmp_path, make_drill(fault={"type": "disable-endpoint"}))
-    assert world.tm.calls == [
+    assert [c for c in world.tm.calls if c[0] == "set_endpoint_status"] == [
         ("set_endpoint_status", "us", "Disabled"),
         ("set_endpoint_status", "us", "Enabled"),
     ]
+    assert world.tm.tags == {"myapp-child": {}}, "the run's marker tags are gone after restore"
     assert result.report.verdict.outcome is Outcome.PASS
 
 

@@ -32,6 +32,13 @@ TOP_KEYS = [
     "vantagePoints",
     "statusTransitions",
     "restoreChecks",
+    "data",
+    "disruptions",
+    "lostPods",
+    "held",
+    "reverts",
+    "rtoContested",
+    "changes",
     "abortReason",
     "abortPhase",
     "signal",
@@ -40,6 +47,7 @@ TOP_KEYS = [
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
+    "guardNotes",
 ]
 
 
@@ -87,6 +95,8 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
         "measured": {"measuredS": 4.01, "realS": 40.1},
         "held": True,
         "status": "held",
+        "unit": "s",
+        "uncertainty": None,
     }
     assert doc["metrics"]["restore"] == {"measuredS": 1.5, "realS": 15.0}
 

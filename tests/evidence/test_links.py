@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from drillkit.evidence.links import runbook_link
@@ -33,3 +34,21 @@ def test_urls_and_absolute_paths_are_kept():
     for runbook in ("https://wiki.example.org/failover", "/srv/runbooks/failover.md"):
         assert runbook_link(runbook, "drills/x.yaml", Path("/tmp")) == runbook
     assert runbook_link(None, "drills/x.yaml", Path("/tmp")) is None
+
+
+def test_written_markdown_links_the_runbook_from_where_it_lies(tmp_path: Path, monkeypatch):
+    """The Markdown written under runbooks/evidence links ../regional-failover.md; the JSON keeps
+    the drill's own value."""
+    import json
+
+    from drillkit.evidence import write_evidence
+    from tests.evidence.reports import make_report
+
+    monkeypatch.chdir(ROOT)  # the report's drill path is relative to the clone
+    paths = write_evidence(make_report(), tmp_path / "evidence")
+    runbook = Path(__file__).resolve().parents[2] / "runbooks" / "regional-failover.md"
+    expected = Path(os.path.relpath(runbook, tmp_path / "evidence")).as_posix()
+    assert f"| Runbook | [{expected}](<{expected}>) |" in paths["markdown"].read_text()
+    assert json.loads(paths["json"].read_text())["drill"]["runbook"] == (
+        "../../runbooks/regional-failover.md"
+    )

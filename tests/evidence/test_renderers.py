@@ -10,7 +10,13 @@ import pytest
 
 from drillkit.cli.run_commands import report as report_command
 from drillkit.cli.run_commands import run as run_command
-from drillkit.evidence import DEFAULT_EVIDENCE_DIR, RENDERERS, render, write_evidence
+from drillkit.evidence import (
+    DEFAULT_EVIDENCE_DIR,
+    RENDERERS,
+    link_runbook,
+    render,
+    write_evidence,
+)
 from drillkit.evidence.document import evidence_document, run_summary
 from tests.evidence.reports import RUN_ID, make_report
 
@@ -25,7 +31,10 @@ def test_write_evidence_writes_one_file_per_renderer(tmp_path: Path) -> None:
     assert set(paths) == {r.key for r in RENDERERS.values()}
     for renderer in RENDERERS.values():
         assert paths[renderer.key] == tmp_path / f"{RUN_ID}{renderer.suffix}"
-        assert paths[renderer.key].read_text() == renderer.render(make_report(), None)
+        # as rendered; the Markdown's runbook link is relative to the directory it went to
+        linked = link_runbook(make_report(), tmp_path) if renderer.name == "md" else make_report()
+        expected = renderer.render(linked, None)
+        assert paths[renderer.key].read_text() == expected
 
 
 def test_the_cli_formats_and_evidence_dir_come_from_the_registry() -> None:
@@ -33,7 +42,10 @@ def test_the_cli_formats_and_evidence_dir_come_from_the_registry() -> None:
     evidence package's default directory."""
     fmt = _option(report_command, "fmt")
     assert isinstance(fmt.type, click.Choice) and list(fmt.type.choices) == list(RENDERERS)
-    assert _option(run_command, "evidence_dir").default == DEFAULT_EVIDENCE_DIR
+    evidence_dir = _option(run_command, "evidence_dir")
+    # unset: the drill's project decides (cli/project.py), under DEFAULT_EVIDENCE_DIR
+    assert str(DEFAULT_EVIDENCE_DIR) in (evidence_dir.help or "")
+    assert "nearest directory with runbooks/" in (evidence_dir.help or "")
 
 
 def test_render_takes_a_format_name_or_a_key_and_refuses_others() -> None:

@@ -8,7 +8,10 @@ from pathlib import Path
 import pytest
 
 from drillkit.adapters import retry
+from tests.e2e.conftest import _reset_logging, drill_file, healthy_twin, sandbox, twin
 from tests.unattended import servers
+
+__all__ = ["_reset_logging", "drill_file", "healthy_twin", "sandbox", "twin"]
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ def _invoke(*args: str) -> str:
 
 def test_yaml_has_one_list_per_region_named_for_its_context() -> None:
     """Each region's RBAC is one List document, headed by the kubectl command for its context;
-    the target gets the fault's rights, the survivor only the Lease's."""
+    the target gets the fault's rights, the survivor only the Lease's and the marker scan's."""
     text = _invoke(str(US_OUTAGE))
     assert "# region us: kubectl --context sandbox-us apply -f -" in text
     assert "# region eu: kubectl --context sandbox-eu apply -f -" in text
@@ -33,8 +33,14 @@ def test_yaml_has_one_list_per_region_named_for_its_context() -> None:
         "Role",
         "RoleBinding",
     }
-    assert [o["kind"] for o in eu["items"]] == ["Role", "RoleBinding"]
-    assert eu["items"][0]["rules"][0]["resources"] == ["leases"]
+    assert [o["kind"] for o in eu["items"]] == [
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "Role",
+        "RoleBinding",
+    ]
+    assert all(r["verbs"] == ["list"] for r in eu["items"][0]["rules"])
+    assert eu["items"][2]["rules"][0]["resources"] == ["leases"]
     assert role["Name"] == "drillkit us-outage"
 
 

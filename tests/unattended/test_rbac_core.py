@@ -60,3 +60,18 @@ def test_the_azure_role_reads_the_profile_tree_and_adds_only_the_faults_actions(
     writing = azure_role("d", (write,), subscription_id="sub", resource_group="rg")
     assert writing["Actions"][-1] == write
     assert set(writing) >= {"Name", "IsCustom", "Actions", "NotActions", "AssignableScopes"}
+
+
+def test_a_verb_granted_everywhere_gets_no_role_in_one_namespace() -> None:
+    """RBAC is additive, so ``list deployments`` in shop is dropped when it is granted in every
+    namespace (then removing any rule really removes a right)."""
+    checks = [
+        AccessCheck("list", "deployments", "apps"),
+        AccessCheck("list", "deployments", "apps", namespace="shop"),
+        AccessCheck("get", "deployments", "apps", namespace="shop"),
+    ]
+    objects = region_rbac("d", checks, SA)
+    role = next(o for o in objects if o["kind"] == "Role")
+    assert role["rules"] == [
+        {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get"]}
+    ]

@@ -105,22 +105,8 @@ def _rules(rbac: dict[str, dict[str, Any]]) -> Iterator[tuple[str, int, int]]:
                     yield region, index, rule
 
 
-_UNTIL_REGISTRY = pytest.mark.xfail(
-    strict=True,
-    reason="round 1's required_access lacks the `get` that restore reads with (nodes, "
-    "deployments): restore is refused 403 and the world is left changed; the fault registry "
-    "(issue #9) declares it",
-)
-
-
-@pytest.mark.parametrize(
-    "fault_type",
-    [
-        pytest.param("drain", marks=_UNTIL_REGISTRY),
-        pytest.param("scale-down", marks=_UNTIL_REGISTRY),
-        "disable-endpoint",
-    ],
-)
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("fault_type", list(FAULTS))
 def test_generated_rbac_is_enough_and_every_rule_is_needed(
     tier: RealCluster,
     attach: Path,

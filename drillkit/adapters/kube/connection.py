@@ -13,6 +13,8 @@ from drillkit.errors import PreflightRefused
 
 T = TypeVar("T")
 IN_CLUSTER = "in-cluster"
+FIELD_MANAGER = "drillkit"
+"""Every write names drillkit in managedFields, so a revert is told apart from drillkit's own."""
 REQUEST_TIMEOUT_S = (5.0, 30.0)  # connect, read
 
 

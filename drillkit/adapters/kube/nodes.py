@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drillkit.adapters.kube.connection import KubeConnection
+from drillkit.adapters.kube.connection import FIELD_MANAGER, KubeConnection
 from drillkit.adapters.ports import NodeState
 from drillkit.errors import PermanentAdapterError
 
@@ -27,7 +27,10 @@ class KubeNodes(KubeConnection):
 
     def set_unschedulable(self, name: str, value: bool) -> None:
         body = {"spec": {"unschedulable": value}}
-        self._call(f"cordon node {name}", lambda: self.core.patch_node(name, body))
+        self._call(
+            f"cordon node {name}",
+            lambda: self.core.patch_node(name, body, field_manager=FIELD_MANAGER),
+        )
 
 
 def _node(node: Any) -> NodeState:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from drillkit.adapters import retry
-from drillkit.adapters.errors import from_status, retry_after, short, status_message
+from drillkit.adapters.errors import (
+    from_status,
+    retry_after,
+    short,
+    status_causes,
+    status_message,
+)
 from drillkit.adapters.kube.connection import KubeConnection, _translate
 from drillkit.adapters.ports import Eviction, EvictionResult, PodRef
 from drillkit.errors import PermanentAdapterError
@@ -35,6 +43,7 @@ class KubePods(KubeConnection):
                     mirror=MIRROR_ANNOTATION in (meta.annotations or {}),
                     finished=(pod.status.phase if pod.status else "") in ("Succeeded", "Failed"),
                     labels=tuple(sorted((meta.labels or {}).items())),
+                    empty_dir=any(v.empty_dir is not None for v in pod.spec.volumes or []),
                 )
             )
         return result
@@ -89,7 +98,10 @@ class KubePods(KubeConnection):
             if e.status == 404:
                 return EvictionResult(Eviction.GONE, message=message)
             if e.status == 429:
-                return EvictionResult(Eviction.BLOCKED, retry_after(e.headers), message)
+                why = " ".join([message, *status_causes(e.body)])
+                return EvictionResult(
+                    Eviction.BLOCKED, retry_after(e.headers), why, _budget(pod, e.body)
+                )
             raise from_status(f"evict pod {pod.key}", e.status, message, e.headers) from e
         except HTTPError as e:
             raise from_status(f"evict pod {pod.key}", None, short(e)) from e
@@ -108,3 +120,14 @@ class KubePods(KubeConnection):
                 return False
             raise
         return True
+
+
+_BUDGET = re.compile(r"disruption budget (\S+) needs")
+
+
+def _budget(pod: PodRef, body: object) -> str:
+    """``namespace/name`` of the budget a 429 names in its causes ("The disruption budget web
+    needs 2 healthy pods and has 2 currently"), else ""."""
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body or "")
+    found = _BUDGET.search(text)
+    return f"{pod.namespace}/{found.group(1)}" if found else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drillkit.adapters.kube.connection import KubeConnection
+from drillkit.adapters.kube.connection import FIELD_MANAGER, KubeConnection
 from drillkit.adapters.ports import HpaState, WorkloadState
 from drillkit.errors import PermanentAdapterError
 
@@ -45,7 +45,10 @@ class KubeWorkloads(KubeConnection):
             else self.apps.patch_namespaced_stateful_set_scale
         )
         body = {"spec": {"replicas": replicas}}
-        self._call(f"scale {kind} {namespace}/{name}", lambda: patch(name, namespace, body))
+        self._call(
+            f"scale {kind} {namespace}/{name}",
+            lambda: patch(name, namespace, body, field_manager=FIELD_MANAGER),
+        )
 
     def list_hpas(self, namespace: str) -> list[HpaState]:
         hpas = self._call(

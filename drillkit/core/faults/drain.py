@@ -29,7 +29,25 @@ def describe(fault: DrainFault, drill: Drill) -> FaultText:
         inject_summary=f"Cordon and drain the nodes of {drill.target}.",
         inject=(
             f"context {region.kube_context}: cordon nodes{selector_text(fault.node_selector)}",
-            "evict every pod but DaemonSet and mirror pods, honouring PodDisruptionBudgets",
+            "evict every pod but DaemonSet and mirror pods and those of "
+            + (
+                f"namespaces other than {', '.join(fault.namespaces)}"
+                if fault.namespaces is not None
+                else f"{', '.join(fault.exclude_namespaces) or 'no namespace'} (excluded)"
+            )
+            + ", honouring PodDisruptionBudgets",
+            "pods without a controller "
+            + ("are evicted and lost (force)" if fault.force else "refuse the drill (fault.force)")
+            + "; pods with emptyDir volumes "
+            + (
+                "are evicted, their data lost (deleteEmptyDirData)"
+                if fault.delete_empty_dir_data
+                else "refuse the drill (fault.deleteEmptyDirData)"
+            )
+            + "; drillkit's own pod is never evicted",
+            "every poll interval until restore: nodes that join the selection (a cluster "
+            "autoscaler's) are cordoned and drained too; a node uncordoned by someone else "
+            + ("is cordoned again" if fault.on_revert == "reassert" else "stops the drill"),
             f"a blocked eviction retries until {fault.eviction_timeout}, then onBlocked: "
             f"{fault.on_blocked}",
         ),

@@ -30,6 +30,22 @@ def describe(fault: ScaleDownFault, drill: Drill) -> FaultText:
             "minReplicas/maxReplicas of HPAs that target them (recorded, not changed)",
         ),
         notes=(
+            "Argo CD (tracking-id annotation), Flux (kustomize/helm toolkit labels) and KEDA "
+            "ScaledObjects over these workloads would scale them back: "
+            + (
+                "drillkit pauses them for the drill and resumes them on restore "
+                "(fault.controllers: pause)."
+                if fault.controllers_policy.policy == "pause"
+                else "the drill refuses to start while they act (fault.controllers: refuse)."
+            ),
+            "If something scales a workload back up anyway, "
+            + (
+                "drillkit scales it down again and counts the revert; the RTO is then contested "
+                "(fault.onRevert: reassert)."
+                if fault.on_revert == "reassert"
+                else "the drill stops and restores, naming who did it from managedFields "
+                "(fault.onRevert: abort)."
+            ),
             "An HPA with minReplicas 0 (the HPAScaleToZero feature) keeps acting on a target "
             f"at 0 replicas and may scale it back up during the drill ({HPA_DOC}).",
         ),

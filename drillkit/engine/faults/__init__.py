@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
-from drillkit.engine.faults import disable_endpoint, drain, scale_down
+from drillkit.engine.faults import disable_endpoint, drain, scale_down, silence
 from drillkit.engine.faults.base import (
     BlockPrediction,
     FaultContext,
     FaultType,
+    ItemOwner,
     Preview,
     RequiredAccess,
     World,
+    world_of,
 )
 from drillkit.engine.records import Item
 from drillkit.spec.model import DisableEndpointFault, DrainFault, Fault, ScaleDownFault
@@ -26,15 +28,19 @@ __all__ = [
     "BlockPrediction",
     "FaultContext",
     "FaultType",
+    "ItemOwner",
     "Preview",
     "RequiredAccess",
     "World",
     "fault_type",
     "owner_of",
+    "world_of",
 ]
 
 FAULT_TYPES: tuple[FaultType[Any], ...] = (drain.FAULT, scale_down.FAULT, disable_endpoint.FAULT)
-_BY_ITEM_KIND = {kind: f for f in FAULT_TYPES for kind in f.item_kinds}
+ITEM_OWNERS: tuple[ItemOwner, ...] = (*FAULT_TYPES, silence.OWNER)
+"""Whatever a run journals as an item: the faults' items, and the guard rails' silence."""
+_BY_ITEM_KIND = {kind: f for f in ITEM_OWNERS for kind in f.item_kinds}
 
 
 def fault_type(fault: Fault) -> FaultType[Any]:
@@ -50,7 +56,7 @@ def fault_type(fault: Fault) -> FaultType[Any]:
             assert_never(fault)
 
 
-def owner_of(item: Item) -> FaultType[Any]:
+def owner_of(item: Item) -> ItemOwner:
     """The module that reads, holds and undoes ``item``."""
     owner = _BY_ITEM_KIND.get(item.kind)
     if owner is None:

@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
-from drillkit.adapters.ports import AccessCheck, Clock, Cluster, TrafficManager
+from drillkit.adapters.bundle import Connections
+from drillkit.adapters.guard_ports import Alerts
+from drillkit.adapters.ports import AccessCheck, Clock, Cluster, Objects, TrafficManager
 from drillkit.core.faults import FaultText
 from drillkit.engine.mutator import Mutator
 from drillkit.engine.records import Item, JsonScalar, Mark
@@ -36,6 +38,25 @@ class World:
 
     clusters: Mapping[str, Cluster]
     tm: TrafficManager
+    alerts: Callable[[str], Alerts] | None = None
+    """Alertmanager at a URL (the drill's silence is an item too); None without guards."""
+    argocd: Objects | None = None
+    """The cluster Argo CD runs in (fault.controllers.argocd.kubeContext), when reachable."""
+    argocd_error: str = ""
+    own_pod: str | None = None
+    """``namespace/name`` of drillkit's own pod, when it runs in the target cluster."""
+
+
+def world_of(conns: Connections, alerts: Callable[[str], Alerts] | None = None) -> World:
+    """The adapters of a run's connections, as the faults see them."""
+    return World(
+        conns.clusters,
+        conns.traffic_manager,
+        alerts=alerts,
+        argocd=conns.argocd,
+        argocd_error=conns.argocd_error,
+        own_pod=conns.own_pod,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,16 +91,36 @@ class FaultContext:
     cancelled: threading.Event = field(default_factory=threading.Event)
     injected_at: float | None = None
     """When the first change succeeded (journalled as the ``fault_injected`` mark)."""
+    changed: set[str] = field(default_factory=set)
+    """Items (``Item.what``) whose fault is written: the ones the hold check reads back."""
+    mark: Callable[[Item, JsonScalar], None] | None = None
+    """Leaves the run's marker on the object before it changes (``engine/markers.py``)."""
 
     def change(
         self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]
     ) -> None:
         """Set ``item`` to ``value`` through ``apply``, journalled; the first change marks the
         moment the fault was injected."""
+        if self.mark is not None:
+            self.mark(item, value)
         self.mutator.do(action, apply, item=item.what, region=item.region, value=value)
+        self.changed.add(item.what)
         if self.injected_at is None:
             self.injected_at = self.clock.wall()
             self.mutator.journal.append(Mark(name="fault_injected", at=self.injected_at))
+
+
+class ItemOwner(Protocol):
+    """Reads, holds and undoes journalled items of its kinds (restore needs no more)."""
+
+    @property
+    def item_kinds(self) -> frozenset[str]: ...
+
+    def read(self, item: Item, world: World) -> JsonScalar: ...
+
+    def hold(self, item: Item, world: World) -> bool: ...
+
+    def undo(self, item: Item, world: World) -> None: ...
 
 
 class FaultType(Protocol[F_contra]):
@@ -119,6 +160,17 @@ class FaultType(Protocol[F_contra]):
 
     def hold(self, item: Item, world: World) -> bool:
         """Is the fault still in force on this item (e.g. the node still cordoned)?"""
+        ...
+
+    def joined(
+        self, fault: F_contra, drill: Drill, items: Sequence[Item], world: World
+    ) -> list[Item]:
+        """Items that joined the fault's selection since ``items`` were taken (nodes the
+        cluster autoscaler added), to be journalled and faulted too; [] for most faults."""
+        ...
+
+    def reverted_by(self, item: Item, world: World) -> str | None:
+        """Who changed ``item`` back, from managedFields (None when nothing names them)."""
         ...
 
     def undo(self, item: Item, world: World) -> None:

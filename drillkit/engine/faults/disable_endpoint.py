@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import partial
 
 from drillkit.adapters.ports import TmEndpoint, region_of
@@ -19,11 +19,12 @@ DISABLED = "Disabled"
 WRITE_ACTIONS = (
     "Microsoft.Network/trafficManagerProfiles/azureEndpoints/write",
     "Microsoft.Network/trafficManagerProfiles/externalEndpoints/write",
+    "Microsoft.Network/trafficManagerProfiles/write",  # the run's marker tags on the profile
 )
 
 
 def endpoints_by_region(
-    endpoints: list[TmEndpoint], ingresses: dict[str, str]
+    endpoints: list[TmEndpoint], ingresses: Mapping[str, str | Sequence[str]]
 ) -> dict[str, list[TmEndpoint]]:
     """Leaf endpoints grouped by the region whose ingress they target."""
     result: dict[str, list[TmEndpoint]] = {region: [] for region in ingresses}
@@ -52,7 +53,7 @@ class DisableEndpoint:
 
     def snapshot(self, fault: DisableEndpointFault, drill: Drill, world: World) -> list[Item]:
         target = drill.target
-        ingresses = {name: r.ingress for name, r in drill.regions.items()}
+        ingresses = {name: r.targets for name, r in drill.regions.items()}
         endpoints = world.tm.endpoints()
         chosen = (
             [e for e in endpoints if e.name in fault.endpoints and e.type != "NestedEndpoints"]
@@ -91,12 +92,21 @@ class DisableEndpoint:
     def hold(self, item: Item, world: World) -> bool:
         return self.read(item, world) == DISABLED
 
+    def joined(
+        self, fault: DisableEndpointFault, drill: Drill, items: Sequence[Item], world: World
+    ) -> list[Item]:
+        return []
+
+    def reverted_by(self, item: Item, world: World) -> str | None:
+        return None  # ARM keeps no managedFields: the Azure activity log names the caller
+
     def undo(self, item: Item, world: World) -> None:
-        _set(world, item, str(item.value))
+        _set(world, item, str(item.value), restore=True)  # outlasts ARM throttling for longer
 
 
-def _set(world: World, item: Item, status: str) -> None:
-    world.tm.set_endpoint_status(item.ref["profile"], item.ref["type"], item.ref["name"], status)
+def _set(world: World, item: Item, status: str, *, restore: bool = False) -> None:
+    ref = item.ref
+    world.tm.set_endpoint_status(ref["profile"], ref["type"], ref["name"], status, restore=restore)
 
 
 FAULT = DisableEndpoint()

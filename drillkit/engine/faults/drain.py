@@ -17,6 +17,7 @@ from drillkit.adapters.ports import (
     PdbState,
     PodRef,
 )
+from drillkit.core.drainplan import DrainPolicy, PodFacts, plan_drain
 from drillkit.core.faults import FaultText
 from drillkit.core.faults import drain as text
 from drillkit.engine.faults.base import (
@@ -26,15 +27,16 @@ from drillkit.engine.faults.base import (
     RequiredAccess,
     World,
 )
+from drillkit.engine.faults.controllers import field_writer
 from drillkit.engine.records import Item, JsonScalar
 from drillkit.errors import AdapterError, DrillAborted, PreflightRefused
 from drillkit.spec.model import DrainFault, Drill
 
 log = structlog.get_logger()
-SKIPPED_OWNERS = {"DaemonSet"}
 MAX_PARALLEL_EVICTIONS = 16
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0)
 NODE = "node"
+LOST = "lost: no controller"
 
 
 class Drain:
@@ -73,22 +75,18 @@ class Drain:
 
     def snapshot(self, fault: DrainFault, drill: Drill, world: World) -> list[Item]:
         target = drill.target
-        nodes = world.clusters[target].list_nodes(dict(fault.node_selector))
+        cluster = world.clusters[target]
+        nodes = cluster.list_nodes(dict(fault.node_selector))
         if not nodes:
             raise PreflightRefused(
                 f"no node in region {target} matches nodeSelector {dict(fault.node_selector)}; "
                 "nothing was changed"
             )
-        return [
-            Item(
-                f"{target}/node/{node.name} spec.unschedulable",
-                NODE,
-                target,
-                {"name": node.name},
-                node.unschedulable,
-            )
-            for node in nodes
-        ]
+        pods = [pod for node in nodes for pod in cluster.pods_on_node(node.name)]
+        plan = plan_drain([facts(p, world.own_pod) for p in pods], policy(fault))
+        if plan.refused:
+            raise PreflightRefused(plan.refusal())
+        return [_node_item(target, node) for node in nodes]
 
     def inject(
         self, fault: DrainFault, drill: Drill, items: Sequence[Item], ctx: FaultContext
@@ -104,7 +102,26 @@ class Drain:
         return None if node is None else node.unschedulable
 
     def hold(self, item: Item, world: World) -> bool:
-        return self.read(item, world) is True
+        return self.read(item, world) is not False  # a node that went away no longer serves
+
+    def joined(
+        self, fault: DrainFault, drill: Drill, items: Sequence[Item], world: World
+    ) -> list[Item]:
+        """Nodes that match the selection now and were not there when the drill began."""
+        known = {item.ref["name"] for item in items if item.kind == NODE}
+        nodes = world.clusters[drill.target].list_nodes(dict(fault.node_selector))
+        return [
+            _node_item(drill.target, node, joined=True) for node in nodes if node.name not in known
+        ]
+
+    def reverted_by(self, item: Item, world: World) -> str | None:
+        writer = field_writer(
+            world.clusters[item.region],
+            f"/api/v1/nodes/{item.ref['name']}",
+            "spec",
+            "unschedulable",
+        )
+        return writer.describe() if writer is not None else None
 
     def undo(self, item: Item, world: World) -> None:
         world.clusters[item.region].set_unschedulable(item.ref["name"], bool(item.value))
@@ -113,20 +130,52 @@ class Drain:
 FAULT = Drain()
 
 
+def _node_item(region: str, node: NodeState, *, joined: bool = False) -> Item:
+    ref = {"name": node.name, "joined": "during the drill"} if joined else {"name": node.name}
+    return Item(
+        f"{region}/node/{node.name} spec.unschedulable", NODE, region, ref, node.unschedulable
+    )
+
+
+def policy(fault: DrainFault) -> DrainPolicy:
+    return DrainPolicy(
+        namespaces=fault.namespaces,
+        exclude_namespaces=tuple(fault.exclude_namespaces),
+        force=fault.force,
+        delete_empty_dir_data=fault.delete_empty_dir_data,
+    )
+
+
+def facts(pod: PodRef, own_pod: str | None) -> PodFacts:
+    return PodFacts(
+        pod.namespace,
+        pod.name,
+        pod.node,
+        pod.owner_kind or None,
+        mirror=pod.mirror,
+        finished=pod.finished,
+        empty_dir=pod.empty_dir,
+        own=pod.key == own_pod,
+    )
+
+
 def drain_pods(ctx: FaultContext, region: str, nodes: list[str], fault: DrainFault) -> None:
-    """Evict every pod on ``nodes`` but DaemonSet and mirror pods, concurrently."""
+    """Evict, concurrently, every pod on ``nodes`` the drain plan evicts (never DaemonSet or
+    mirror pods, nor the excluded namespaces; refused pods stay and are logged)."""
     cluster = ctx.world.clusters[region]
-    pods = [
-        pod
-        for node in nodes
-        for pod in cluster.pods_on_node(node)
-        if pod.owner_kind not in SKIPPED_OWNERS and not pod.mirror and not pod.finished
-    ]
+    found = {p.key: p for node in nodes for p in cluster.pods_on_node(node)}
+    plan = plan_drain([facts(p, ctx.world.own_pod) for p in found.values()], policy(fault))
+    for pod, why in plan.refused:  # a node that joined mid-drill may bring them
+        log.warning("drill.inject.pod_refused", pod=pod.key, node=pod.node, why=why)
+    lost = {p.key for p in plan.lost}
+    pods = [found[p.key] for p in plan.evict]
     if not pods:
         return
     errors: list[BaseException] = []
     with ThreadPoolExecutor(min(MAX_PARALLEL_EVICTIONS, len(pods))) as pool:
-        futures = [pool.submit(_evict_one, ctx, region, pod, fault) for pod in pods]
+        futures = [
+            pool.submit(_evict_one, ctx, region, pod, fault, pod.key in lost) for pod in pods
+        ]
         try:
             for future in futures:
                 error = future.exception()
@@ -140,7 +189,9 @@ def drain_pods(ctx: FaultContext, region: str, nodes: list[str], fault: DrainFau
         raise errors[0]
 
 
-def _evict_one(ctx: FaultContext, region: str, pod: PodRef, fault: DrainFault) -> None:
+def _evict_one(
+    ctx: FaultContext, region: str, pod: PodRef, fault: DrainFault, lost: bool = False
+) -> None:
     cluster = ctx.world.clusters[region]
     grace = int(fault.grace_period) if fault.grace_period is not None else None
     deadline = ctx.clock.monotonic() + float(fault.eviction_timeout)
@@ -158,7 +209,10 @@ def _evict_one(ctx: FaultContext, region: str, pod: PodRef, fault: DrainFault) -
             ctx.clock.sleep(min(pause, remaining))
             attempt += 1
 
-    result = ctx.mutator.do("evict", until_evicted, region=region, pod=pod.key, node=pod.node)
+    reason = LOST if lost else None
+    result = ctx.mutator.do(
+        "evict", until_evicted, region=region, pod=pod.key, node=pod.node, reason=reason
+    )
     if result.outcome is not Eviction.BLOCKED or ctx.cancelled.is_set():
         return
     if fault.on_blocked == "abort":
@@ -173,7 +227,9 @@ def _evict_one(ctx: FaultContext, region: str, pod: PodRef, fault: DrainFault) -
         region=region,
         pod=pod.key,
         node=pod.node,
-        reason=f"eviction blocked for {fault.eviction_timeout} (onBlocked: delete)",
+        reason=f"eviction blocked for {fault.eviction_timeout} (onBlocked: delete)"
+        + (f" by PodDisruptionBudget {result.pdb}" if result.pdb else "")
+        + (f"; {LOST}" if lost else ""),
     )
 
 
@@ -185,7 +241,8 @@ def predict_blocks(
     now; every further eviction stays blocked (DESIGN.md: draining a whole region deadlocks)."""
     drained_names = {n.name for n in drained}
     elsewhere = [n for n in all_nodes if n.name not in drained_names and not n.unschedulable]
-    evicted = [p for p in pods if p.owner_kind not in SKIPPED_OWNERS and not p.mirror]
+    evicting = {f.key for f in plan_drain([facts(p, None) for p in pods], policy(fault)).evict}
+    evicted = [p for p in pods if p.key in evicting]
     if elsewhere:
         note = (
             f"{len(elsewhere)} node(s) stay schedulable, so replacements can start and budgets "

@@ -2,6 +2,9 @@
 
 HPAs that target them are snapshotted (read-only items): an HPA whose minReplicas is above 0
 does not act on a target at 0 replicas (Kubernetes' implicit maintenance-mode deactivation).
+Argo CD, Flux and KEDA would scale them back: the snapshot refuses (``fault.controllers:
+refuse``) or journals a pause item per controller (``pause``), paused before the scale-down and
+resumed after it is undone (``engine/faults/controllers.py``).
 """
 
 from __future__ import annotations
@@ -10,9 +13,20 @@ from collections.abc import Sequence
 from functools import partial
 
 from drillkit.adapters.ports import AccessCheck
+from drillkit.core.controllers import api_path
 from drillkit.core.faults import FaultText
 from drillkit.core.faults import scale_down as text
 from drillkit.engine.faults.base import FaultContext, Preview, RequiredAccess, World
+from drillkit.engine.faults.controllers import (
+    PAUSE,
+    field_writer,
+    found_controllers,
+    pause_items,
+    pause_writer,
+    paused_value,
+    read_pause,
+    write_pause,
+)
 from drillkit.engine.records import Item, JsonScalar
 from drillkit.errors import PreflightRefused
 from drillkit.spec.model import Drill, ScaleDownFault
@@ -26,7 +40,7 @@ class ScaleDown:
     """``type: scale-down``: items are workloads' replicas (``workload``) and HPA bounds
     (``hpa``, recorded only)."""
 
-    item_kinds = frozenset({WORKLOAD, HPA})
+    item_kinds = frozenset({WORKLOAD, HPA, PAUSE})
 
     def describe(self, fault: ScaleDownFault, drill: Drill) -> FaultText:
         return text.describe(fault, drill)
@@ -39,6 +53,7 @@ class ScaleDown:
                 AccessCheck("list", resource, "apps", namespace=ns),
                 AccessCheck("get", resource, "apps", namespace=ns),
                 AccessCheck("patch", resource, "apps", "scale", ns),
+                AccessCheck("patch", resource, "apps", namespace=ns),  # the run's markers
             ]
         checks.append(AccessCheck("list", "horizontalpodautoscalers", "autoscaling", namespace=ns))
         return RequiredAccess(kube=tuple(checks))
@@ -78,13 +93,18 @@ class ScaleDown:
             for hpa in cluster.list_hpas(fault.namespace)
             if (hpa.target_kind, hpa.target_name) in names
         ]
-        return items
+        found = found_controllers(fault, drill, world, workloads)
+        return pause_items(fault, drill, world, found) + items
 
     def inject(
         self, fault: ScaleDownFault, drill: Drill, items: Sequence[Item], ctx: FaultContext
     ) -> None:
         cluster = ctx.world.clusters[drill.target]
         for item in items:
+            if item.kind == PAUSE:
+                paused = paused_value(item)
+                ctx.change(item, "pause", paused, partial(write_pause, item, ctx.world, paused))
+                continue
             if item.kind != WORKLOAD:
                 continue
             ref = item.ref
@@ -94,6 +114,8 @@ class ScaleDown:
             ctx.change(item, "scale", SCALED_TO, scale)
 
     def read(self, item: Item, world: World) -> JsonScalar:
+        if item.kind == PAUSE:
+            return read_pause(item, world)
         if item.kind != WORKLOAD:
             return item.value
         ref = item.ref
@@ -101,9 +123,28 @@ class ScaleDown:
         return None if w is None else w.replicas
 
     def hold(self, item: Item, world: World) -> bool:
+        if item.kind == PAUSE:
+            return self.read(item, world) == paused_value(item)
         return item.kind != WORKLOAD or self.read(item, world) == SCALED_TO
 
+    def joined(
+        self, fault: ScaleDownFault, drill: Drill, items: Sequence[Item], world: World
+    ) -> list[Item]:
+        return []
+
+    def reverted_by(self, item: Item, world: World) -> str | None:
+        if item.kind == PAUSE:
+            writer = pause_writer(item, world)
+        else:
+            ref = item.ref
+            path = api_path(ref["kind"], ref["namespace"], ref["name"])
+            writer = field_writer(world.clusters[item.region], path, "spec", "replicas")
+        return writer.describe() if writer is not None else None
+
     def undo(self, item: Item, world: World) -> None:
+        if item.kind == PAUSE:
+            write_pause(item, world, item.value)
+            return
         if item.kind != WORKLOAD or not isinstance(item.value, int):
             raise ValueError(f"{item.what} is not something drillkit changes")
         ref = item.ref

@@ -24,7 +24,10 @@ class Tokens:
 
     def user(self, header: str | None) -> str:
         """The user behind an ``Authorization`` header; 401 when unknown."""
-        token = (header or "")[7:].strip() if (header or "").startswith("Bearer ") else ""
+        # The scheme is case-insensitive (RFC 7235 section 2.1): the official client's in-cluster
+        # loader sends "bearer <token>".
+        scheme, _, rest = (header or "").strip().partition(" ")
+        token = rest.strip() if scheme.lower() == "bearer" else ""
         if token and secrets.compare_digest(token, self.operator):
             return OPERATOR
         if token and secrets.compare_digest(token, self.viewer):

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 from aiohttp import web
 
+from drillkit.sandbox.data.store import CanaryHandler
 from drillkit.sandbox.faults import FaultInjector
 
 HealthSource = Callable[[str], bool]
@@ -40,6 +41,8 @@ class RegionIngress:
         self.port = port
         self._requested_port = port
         self._runners: list[web.AppRunner] = []
+        self.canary: CanaryHandler | None = None
+        """Serves ``/canary/...`` when set (the replicated store of ``drillkit.sandbox.data``)."""
 
     def _app(self, region: str) -> web.Application:
         async def handle(request: web.Request) -> web.Response:
@@ -48,6 +51,8 @@ class RegionIngress:
                 healthy = self.health(region)
                 text = f"{region} healthy\n" if healthy else f"{region} has no ready replicas\n"
                 return web.Response(status=200 if healthy else 503, text=text, headers=headers)
+            if self.canary is not None and request.path.startswith("/canary/"):
+                return await self.canary(region, request)
             return web.Response(text=f"served by region {region}\n", headers=headers)
 
         injector = self.faults.get(region)

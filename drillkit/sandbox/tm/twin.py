@@ -42,6 +42,7 @@ class TrafficManagerTwin:
         state_dir: Path,
         health: HealthSource,
         faults: Mapping[str, FaultInjector] | None = None,
+        shared_faults: Sequence[FaultInjector] = (),
         arm_middlewares: Sequence[Middleware] = (),
         tls: bool = True,
         token: str | None = None,
@@ -59,6 +60,7 @@ class TrafficManagerTwin:
         # Per-component fault knobs: kube:<region> and arm come from the sandbox; the DNS
         # servers, the ingresses and the prober are the twin's own.
         self.faults: dict[str, FaultInjector] = dict(faults or {})
+        self.shared_faults = list(shared_faults)
         for name in (
             *(f"dns:{s.name}" for s in realism.name_servers),
             *(f"ingress:{region}" for region in world.regions),
@@ -116,6 +118,13 @@ class TrafficManagerTwin:
         self.arm_port = 0
         self.admin_port = 0
         self._runners: list[web.AppRunner] = []
+        from drillkit.sandbox.data.store import ReplicatedStore
+
+        self.data = ReplicatedStore(
+            world.regions, world.data, health, time_scale=world.time_scale,
+            emit=self.truth.events.append,
+        )  # fmt: skip
+        self.ingress.canary = self.data.handle
 
     async def start(self) -> None:
         """Bind ingress, seed the world's profiles, then start ARM, DNS, admin and the prober."""
@@ -137,7 +146,7 @@ class TrafficManagerTwin:
             self.arm.seed_profile(tm.subscription_id, tm.resource_group, profile.name, body)
         self.arm_port = await self._serve(self.arm.app(), context)
         self.admin_port = await self._serve(
-            admin_app(self.truth, self.faults, self.admin_token), None
+            admin_app(self.truth, self.faults, self.admin_token, self.shared_faults), None
         )
         self.truth.follow_statuses()
         for replica in self.nameservers.replicas:
@@ -150,6 +159,7 @@ class TrafficManagerTwin:
         self.nameservers.sync()
         await self.nameservers.start()
         await self.prober.start()
+        await self.data.start()
 
     async def _serve(self, app: web.Application, context: Any) -> int:
         runner = web.AppRunner(app, access_log=None)
@@ -170,6 +180,7 @@ class TrafficManagerTwin:
             await runner.cleanup()
         self._runners.clear()
         await self.ingress.stop()
+        await self.data.stop()
         # TLS transports finish closing (close_notify) on later loop iterations.
         await asyncio.sleep(0.05)
 

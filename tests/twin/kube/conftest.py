@@ -31,7 +31,9 @@ def eventually(check: Callable[[], T], timeout: float = 10.0, interval: float = 
 def plain_world() -> World:
     """The default world without AKS realism (three plain nodes per region, no kube-system
     add-ons): what the twin tests were written against."""
-    return load_world().model_copy(update={"pod_ready_delay": Duration(0.05), "aks": Aks()})
+    return load_world().model_copy(
+        update={"pod_ready_delay": Duration(0.05), "aks": Aks(enabled=False)}
+    )
 
 
 @pytest.fixture

@@ -124,6 +124,16 @@ def test_missing_or_wrong_token_is_401(http: httpx.Client) -> None:
     assert http.get("/apis", headers={"Authorization": "Bearer nope"}).status_code == 401
 
 
+def test_the_bearer_scheme_is_case_insensitive(http: httpx.Client) -> None:
+    """ "bearer TOKEN", as the official client's in-cluster loader sends it, is accepted: "It uses
+    a case-insensitive token as a means to identify the authentication scheme" (RFC 7235,
+    section 2.1, https://www.rfc-editor.org/rfc/rfc7235#section-2.1)."""
+    token = str(http.headers["Authorization"]).split(" ", 1)[1]
+    for scheme in ("bearer", "BEARER"):
+        response = http.get("/api/v1/nodes", headers={"Authorization": f"{scheme} {token}"})
+        assert response.status_code == 200, response.text
+
+
 def test_name_mismatch_on_update_is_400(http: httpx.Client) -> None:
     """A PUT whose body names another object is BadRequest."""
     node = http.get(NODE).json()

@@ -120,7 +120,8 @@ def test_flux_reapplies_unless_suspended(hostile: Any) -> None:
 
 
 def test_cluster_autoscaler_adds_a_user_pool_node_for_pending_pods(hostile: Any) -> None:
-    """With every node cordoned, a Pending pod makes an uncordoned user-pool node join."""
+    """With every node cordoned, a Pending pod makes an uncordoned user-pool node join; it is
+    NotReady (tainted not-ready) for nodeReadyDelay, then the pod lands on it."""
     us = hostile("autoscaler")
     eventually(lambda: len(us.core.list_namespaced_pod("shop", label_selector="app=web").items))
     before = {n.metadata.name for n in us.core.list_node().items}
@@ -137,6 +138,7 @@ def test_cluster_autoscaler_adds_a_user_pool_node_for_pending_pods(hostile: Any)
     assert labels["agentpool"] == "userpool"
     assert labels["kubernetes.io/hostname"] == "us-node-4"
     assert not new[0].spec.unschedulable
+    assert [t.key for t in new[0].spec.taints] == ["node.kubernetes.io/not-ready"]  # booting
     eventually(
         lambda: any(
             p.spec.node_name == "us-node-4"

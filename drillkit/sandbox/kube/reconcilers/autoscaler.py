@@ -5,7 +5,9 @@ component watches for pods in your cluster that can't be scheduled because of re
 constraints. When the cluster autoscaler detects unscheduled pods, it scales up the number of
 nodes in the node pool to meet the application demand." Cordoned nodes leave pods unschedulable
 too, and a node from the pool's template is not cordoned: this is how a drain stops holding.
-The new node copies the pool's labels (the kubelet registers it, so it is the ``kubelet``'s).
+The new node copies the pool's labels (the kubelet registers it, so it is the ``kubelet``'s),
+and stays NotReady, tainted ``node.kubernetes.io/not-ready:NoSchedule``, for ``nodeReadyDelay``
+(an AKS node takes minutes to boot): nothing is scheduled on it before then.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from drillkit.sandbox.kube.store import Obj, Store
 from drillkit.sandbox.world import World
 
 PER_NODE = ("kubernetes.io/hostname", "topology.kubernetes.io/zone")
+# Until its kubelet reports Ready, the node lifecycle controller keeps this taint on a node
+# (kubernetes.io/docs/reference/labels-annotations-taints/#node-kubernetes-io-not-ready).
+NOT_READY = {"key": "node.kubernetes.io/not-ready", "effect": "NoSchedule"}
 SCALE_UP_ANNOTATION = "cluster-autoscaler.kubernetes.io/scale-up"  # the twin's marker
 
 
@@ -32,6 +37,7 @@ class ClusterAutoscaler:
         self.interval = 0.05
         self.added = 0
         self._pending_since: dict[str, float] = {}
+        self._starting: dict[str, float] = {}  # node -> when it registered, not Ready yet
 
     def seed(self, store: Store) -> None:
         """Nothing to create: the autoscaler acts on the nodes and pods already there."""
@@ -60,7 +66,51 @@ class ClusterAutoscaler:
         node["metadata"]["annotations"] = {SCALE_UP_ANNOTATION: "true"}
         return node
 
+    @staticmethod
+    def _booting(node: Obj) -> Obj:
+        """The node as it registers: NotReady, tainted not-ready until its kubelet is up."""
+        node["spec"]["taints"] = [*node["spec"].get("taints", []), dict(NOT_READY)]
+        node["status"]["conditions"] = [
+            {**c, "status": "False", "reason": "KubeletNotReady", "message": "node is starting"}
+            if c["type"] == "Ready"
+            else c
+            for c in node["status"]["conditions"]
+        ]
+        return node
+
+    def _register(self, store: Store, now: float) -> None:
+        """Nodes whose kubelet became Ready: drop the not-ready taint, report Ready."""
+        for name, since in list(self._starting.items()):
+            if now - since < float(self.settings.node_ready_delay):
+                continue
+            del self._starting[name]
+            node = store.get(R.NODES.key, "", name)
+            if node is None:
+                continue
+            new = dict(node)
+            new["spec"] = {
+                **node["spec"],
+                "taints": [t for t in node["spec"].get("taints", []) if t != NOT_READY],
+            }
+            new["status"] = {
+                **node["status"],
+                "conditions": [
+                    {
+                        **c,
+                        "status": "True",
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                    }
+                    if c["type"] == "Ready"
+                    else c
+                    for c in node["status"]["conditions"]
+                ],
+            }
+            with writing("kubelet"):
+                store.replace(R.NODES.key, new)
+
     def tick(self, store: Store, now: float) -> None:
+        self._register(store, now)
         pending = {
             p["metadata"]["uid"]: p
             for p in store.items(R.PODS.key)
@@ -80,6 +130,7 @@ class ClusterAutoscaler:
         if not waited:
             return
         with writing("kubelet"):
-            store.create(R.NODES.key, template)
+            store.create(R.NODES.key, self._booting(template))
+        self._starting[template["metadata"]["name"]] = now
         self.added += 1
         self._pending_since = {}

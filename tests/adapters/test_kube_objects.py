@@ -1,4 +1,4 @@
-"""The controllers adapter against hostile twins: what tracks a workload, and pausing it."""
+"""Objects by API path against hostile twins: what tracks a workload, and pausing it."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kubernetes import config
 
-from drillkit.adapters.controllers import KubeObjects
+from drillkit.adapters.kube import KubeCluster
 from drillkit.core.controllers import (
     PAUSES,
     WorkloadMeta,
@@ -30,19 +29,19 @@ HOSTILE = Path(__file__).resolve().parents[2] / "drills" / "sandbox" / "hostile"
 
 
 @pytest.fixture
-def controllers(tmp_path: Path) -> Iterator[Callable[[str], KubeObjects]]:
-    """KubeObjects on region us of a hostile world, started per test."""
+def controllers(tmp_path: Path) -> Iterator[Callable[[str], KubeCluster]]:
+    """A KubeCluster on region us of a hostile world, started per test."""
     opened: list[Any] = []
 
-    def start(name: str) -> KubeObjects:
+    def start(name: str) -> KubeCluster:
         world = load_world(HOSTILE / f"world-{name}.yaml").model_copy(
             update={"pod_ready_delay": Duration(0.05)}
         )
         sandbox = SandboxThread(world, tmp_path / name, components=[]).__enter__()
         opened.append(sandbox)
-        api = config.new_client_from_config(sandbox.info["kubeconfig"], context="sandbox-us")
-        opened.append(api)
-        return KubeObjects(api)
+        cluster = KubeCluster("sandbox-us", sandbox.info["kubeconfig"])
+        opened.append(cluster)
+        return cluster
 
     yield start
     for item in reversed(opened):
@@ -56,17 +55,17 @@ def _until(check: Callable[[], bool], timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
-def _web(kube: KubeObjects) -> dict[str, Any]:
+def _web(kube: KubeCluster) -> dict[str, Any]:
     obj = kube.get(api_path("Deployment", "shop", "web"))
     assert obj is not None
     return obj
 
 
-def _meta(kube: KubeObjects) -> WorkloadMeta:
+def _meta(kube: KubeCluster) -> WorkloadMeta:
     return workload_meta("Deployment", _web(kube))
 
 
-def test_keda_is_detected_paused_and_unpaused(controllers: Callable[[str], KubeObjects]) -> None:
+def test_keda_is_detected_paused_and_unpaused(controllers: Callable[[str], KubeCluster]) -> None:
     """The ScaledObject over shop/web is found; paused-replicas "0" holds web at 0; undone."""
     kube = controllers("keda")
     found = detect(
@@ -91,7 +90,7 @@ def test_keda_is_detected_paused_and_unpaused(controllers: Callable[[str], KubeO
 
 
 def test_flux_suspend_round_trips_as_field_manager_drillkit(
-    controllers: Callable[[str], KubeObjects],
+    controllers: Callable[[str], KubeCluster],
 ) -> None:
     """The Flux labels name flux-system/shop; spec.suspend goes true (drillkit's) then back."""
     kube = controllers("flux")
@@ -108,7 +107,7 @@ def test_flux_suspend_round_trips_as_field_manager_drillkit(
     assert read_path(kube.get(path), pause.path) is False
 
 
-def test_argo_cd_application_self_heal_switch(controllers: Callable[[str], KubeObjects]) -> None:
+def test_argo_cd_application_self_heal_switch(controllers: Callable[[str], KubeCluster]) -> None:
     """The tracking annotation names argocd/shop, whose selfHeal can be switched off."""
     kube = controllers("gitops")
     [argo] = detect([_meta(kube)], [], [])
@@ -120,7 +119,7 @@ def test_argo_cd_application_self_heal_switch(controllers: Callable[[str], KubeO
     assert read_path(kube.get(path), pause.path) is False
 
 
-def test_missing_objects_and_crds_read_as_none(controllers: Callable[[str], KubeObjects]) -> None:
+def test_missing_objects_and_crds_read_as_none(controllers: Callable[[str], KubeCluster]) -> None:
     """An absent object reads as None; an empty namespace lists no ScaledObject."""
     kube = controllers("flux")
     assert kube.get(api_path("ScaledObject", "shop", "nope")) is None

@@ -1,0 +1,66 @@
+"""Replication canary requests over HTTP with httpx (imported when the first client is built).
+
+Transport errors come back as an answer with no status and a short, redacted error: a canary
+that cannot reach a region is an observation, not a failure of the drill.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit, urlunsplit
+
+from drillkit.adapters.canary_ports import CanaryAnswer
+from drillkit.adapters.errors import short
+from drillkit.adapters.ports import IngressAddress
+
+
+class HttpxCanary:
+    """``CanaryHttp`` on one httpx connection pool; ``overrides`` sends a host to a loopback
+    address with its own name as Host, as curl --resolve does (the sandbox's ingresses)."""
+
+    def __init__(
+        self,
+        *,
+        timeout_s: float = 5.0,
+        overrides: Mapping[str, IngressAddress] | None = None,
+        verify: bool | str = True,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        import httpx
+
+        self._overrides = {k.lower().rstrip("."): v for k, v in (overrides or {}).items()}
+        self._clock = clock
+        self._client = httpx.AsyncClient(
+            timeout=timeout_s, follow_redirects=False, verify=verify, trust_env=False
+        )
+
+    def route(self, url: str) -> tuple[str, dict[str, str]]:
+        """The URL to connect to and the headers to add, after any override."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().rstrip(".")
+        override = self._overrides.get(host)
+        if override is None:
+            return url, {}
+        netloc = f"{override.address}:{override.port}"
+        return urlunsplit((override.scheme, netloc, parts.path, parts.query, "")), {
+            "Host": parts.netloc
+        }
+
+    async def send(self, method: str, url: str, body: str | None = None) -> CanaryAnswer:
+        import httpx
+
+        target, headers = self.route(url)
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        sent = self._clock()
+        try:
+            response = await self._client.request(
+                method, target, content=None if body is None else body.encode(), headers=headers
+            )
+        except httpx.HTTPError as e:
+            return CanaryAnswer(None, sent, self._clock(), short(f"{type(e).__name__}: {e}"))
+        return CanaryAnswer(response.status_code, sent, self._clock())
+
+    async def aclose(self) -> None:
+        await self._client.aclose()

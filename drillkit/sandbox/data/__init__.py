@@ -1,0 +1,1 @@
+"""The sandbox's replicated store: per-region canary documents, asynchronous replication."""

@@ -1,0 +1,115 @@
+"""The shipped CronJob killed mid-drill, then the shipped restore Job, both run the way their
+pods see the world (podlike.py): the target region is the pod's own cluster (``kubeContext:
+in-cluster``: KUBERNETES_SERVICE_HOST/PORT, the service-account token and CA at the standard
+path), and the restore Job, on an empty volume, puts the world back from the markers alone."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import signal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+import yaml
+
+from drillkit.engine.records import Mark, read_journal
+from tests.conftest import US_OUTAGE
+from tests.deploy.manifests import by_kind, kustomize
+from tests.e2e.conftest import Twin, journal_of
+from tests.polling import poll
+from tests.unattended import podlike
+
+pytestmark = pytest.mark.slow
+
+
+def _container(path: str, kind: str) -> dict[str, Any]:
+    workload = by_kind(kustomize(path), kind)
+    spec = workload["spec"]["jobTemplate"]["spec"] if kind == "CronJob" else workload["spec"]
+    return dict(spec["template"]["spec"]["containers"][0])
+
+
+def _pod(twin: Twin, tmp_path: Path, container: dict[str, Any], runs: Path) -> podlike.Pod:
+    """The pod: us is its own cluster (the twin's us API server, its operator token)."""
+    config = yaml.safe_load(Path(twin.sb.info["kubeconfig"]).read_text())
+    cluster = next(c["cluster"] for c in config["clusters"] if c["name"] == "sandbox-us")
+    token = next(u["user"]["token"] for u in config["users"] if u["name"] == "sandbox-operator")
+    ca = tmp_path / "ca.crt"
+    ca.write_bytes(base64.b64decode(cluster["certificate-authority-data"]))
+    server = urlsplit(cluster["server"])
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    drills = tmp_path / "configmap"
+    if not drills.exists():
+        drills.mkdir()
+        drill = yaml.safe_load(US_OUTAGE.read_text())
+        drill["metadata"] = {"name": "eastus-outage"}
+        drill["regions"]["us"]["kubeContext"] = "in-cluster"
+        drill["fault"] = {"type": "drain", "evictionTimeout": "1s", "onBlocked": "delete"}
+        (drills / "eastus-outage.yaml").write_text(yaml.safe_dump(drill))
+        (drills / "world.yaml").write_text((US_OUTAGE.parent / "world.yaml").read_text())
+        for path in (tmp_path, drills, *drills.iterdir()):
+            path.chmod(0o755)
+    attach = tmp_path / "attach"  # the twin's world.json, where uid 10001 may read it
+    if not attach.exists():
+        attach.mkdir()
+        shutil.copyfile(twin.state_dir / "world.json", attach / "world.json")
+        for path in (attach, attach / "world.json"):
+            path.chmod(0o755)
+    runs.mkdir()
+    os.chown(runs, 10001, 10001)
+    env = {e["name"]: e.get("value", "") for e in container["env"] if "value" in e}
+    return podlike.Pod(
+        service_host=str(server.hostname), service_port=int(server.port or 443),
+        token=token, ca_file=ca,
+        volumes={mounts["drills"]: drills, mounts["runs"]: runs, "/etc/drillkit/twin": attach},
+        env={**env, "TEAMS_WEBHOOK_URL": "http://127.0.0.1:9/unused",
+             # the one test-only addition: where the twin's Traffic Manager and eu cluster are
+             "DRILLKIT_ATTACH": "/etc/drillkit/twin"},
+    )  # fmt: skip
+
+
+def test_killed_cronjob_pod_is_restored_by_the_restore_job_from_markers_alone(
+    healthy_twin: Twin, tmp_path: Path
+) -> None:
+    """SIGKILL to the CronJob's pod once its fault is in; the restore Job's exact command, with
+    an empty runs volume, restores every node of the pod's own cluster (exit 0)."""
+    podlike.need_unshare()
+    before = healthy_twin.state()
+    cron = _container("kubernetes/base", "CronJob")
+    pod = _pod(healthy_twin, tmp_path, cron, tmp_path / "pvc")
+    proc = podlike.start(pod, tmp_path / "scratch-run", [*cron["command"], *cron["args"]])
+    try:
+
+        def injected() -> bool:
+            path = journal_of(tmp_path / "pvc" / "runs")
+            if proc.poll() is not None:
+                raise AssertionError(
+                    f"the drill ended first ({proc.returncode}): "
+                    f"{proc.stderr.read()[-2000:] if proc.stderr else ''}"
+                )
+            return path is not None and any(
+                isinstance(r, Mark) and r.name == "fault_injected" for r in read_journal(path)
+            )
+
+        poll(injected, 90, 0.05)
+        us = healthy_twin.conns.clusters["us"]
+        poll(lambda: any(n.unschedulable for n in us.list_nodes({})), 20, 0.05)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+    assert any(obj.kind == "Node" for obj in healthy_twin.conns.clusters["us"].marked())
+
+    job = _container("kubernetes/restore", "Job")
+    restore_pod = _pod(healthy_twin, tmp_path, job, tmp_path / "fresh-pvc")
+    proc = podlike.start(restore_pod, tmp_path / "scratch-restore", [*job["command"], *job["args"]])
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, (out + err)[-3000:]
+    assert "restored from markers: run" in out
+    assert not list((tmp_path / "fresh-pvc").glob("runs/*/journal.jsonl")), "no journal needed"
+    poll(healthy_twin.healthy, 60, 0.1)
+    assert healthy_twin.state() == before
+    assert [o for c in healthy_twin.conns.clusters.values() for o in c.marked()] == []
