@@ -49,6 +49,9 @@ def machine() -> str:
     )
 
 
+KEPT = "<!-- kept by bench.run: measured by the chaos matrix, not by nox -s bench -->"
+
+
 def render(rows: list[Row]) -> str:
     """docs/benchmarks.md from the rows."""
     lines = [
@@ -83,7 +86,11 @@ def main() -> int:
     for name in args.only or MODULES:
         print(f"bench: {name} ...", file=sys.stderr, flush=True)
         rows.extend(importlib.import_module(name).run())
-    args.output.write_text(render(rows), encoding="utf-8")
+    kept = ""
+    if args.output.is_file():  # sections measured elsewhere (the chaos matrix) stay
+        old = args.output.read_text(encoding="utf-8")
+        kept = old[old.index(KEPT) :] if KEPT in old else ""
+    args.output.write_text(render(rows) + ("\n" + kept if kept else ""), encoding="utf-8")
     print(args.output.read_text(encoding="utf-8"))
     return 0
 

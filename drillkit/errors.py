@@ -8,7 +8,8 @@
     │   └── PermanentAdapterError      retrying will not help (403, 404, 400, bad credentials)
     ├── DrillAborted                   the drill stopped early and the world was restored
     │   └── DrillInterrupted           ... because of SIGINT or SIGTERM
-    └── RestoreIncomplete              something could not be put back; a human must act
+    ├── RestoreIncomplete              something could not be put back; a human must act
+    └── JournalWriteError              a journal record could not be made durable
 
 Messages say what happened, what was (not) changed, and what to do next, in plain words.
 Exceptions from SDKs are caught only in ``drillkit.adapters`` and re-raised from this tree.
@@ -26,6 +27,7 @@ __all__ = [
     "DrillDefinitionError",
     "DrillInterrupted",
     "DrillkitError",
+    "JournalWriteError",
     "PermanentAdapterError",
     "PreflightRefused",
     "Problem",
@@ -113,3 +115,12 @@ class RestoreIncomplete(DrillkitError):
     def __init__(self, message: str, leftovers: list[str] | None = None) -> None:
         self.leftovers = leftovers or []
         super().__init__(message)
+
+
+class JournalWriteError(DrillkitError):
+    """A journal record could not be made durable (disk full, read-only, I/O error).
+
+    The change the record announces is not made; after a change, restore still runs (from the
+    records in memory) and the run says exactly what its journal lacks."""
+
+    exit_code = ExitCode.ABORTED

@@ -48,18 +48,31 @@ class LazyGroup(click.Group):
         return command
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; a ``DrillkitError`` becomes its message and its exit code."""
+        """Run the command; a ``DrillkitError`` becomes its message and its exit code. With
+        ``--output json``, stdout carries exactly one JSON document whatever the exit code."""
         from drillkit.errors import DrillDefinitionError, DrillkitError
 
+        wants_json = _wants_json([*getattr(ctx, "_protected_args", ()), *ctx.args])
         try:
             return super().invoke(ctx)
         except DrillDefinitionError as e:
             for problem in e.problems:
                 click.echo(str(problem), err=True)
+            _json_fallback(ctx, wants_json, int(e.exit_code), str(e))
             ctx.exit(int(e.exit_code))
         except DrillkitError as e:
             click.echo(f"drillkit: {e}", err=True)
+            _json_fallback(ctx, wants_json, int(e.exit_code), str(e))
             ctx.exit(int(e.exit_code))
+        except click.UsageError as e:
+            if not wants_json:
+                raise
+            e.show()
+            _json_fallback(ctx, wants_json, e.exit_code, e.format_message())
+            ctx.exit(e.exit_code)
+        except click.exceptions.Exit as e:
+            _json_fallback(ctx, wants_json, e.exit_code, "")
+            raise
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
@@ -90,6 +103,32 @@ def cli(ctx: click.Context, log_format: str, verbose: int) -> None:
 
     configure_logging(log_format, verbose)
     ctx.ensure_object(Wiring)  # tests pass their own (obj=...) to run commands on fakes
+
+
+JSON_PRINTED = "drillkit.json_printed"
+"""``ctx.meta`` key a command sets once it printed its JSON document."""
+_VERDICTS = {2: "usage", 3: "refused"}
+
+
+def _wants_json(args: list[str]) -> bool:
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    return "--output=json" in args or any(a == "--output" and b == "json" for a, b in pairs)
+
+
+def _json_fallback(ctx: click.Context, wants_json: bool, code: int, message: str) -> None:
+    """The one JSON document of a command that ended before printing its own."""
+    if not wants_json or ctx.meta.get(JSON_PRINTED):
+        return
+    import json
+
+    name = ctx.invoked_subcommand or ""
+    document: dict[str, Any] = {"command": name, "exitCode": code}
+    if code in _VERDICTS:
+        document["verdict"] = _VERDICTS[code]
+    if message:
+        document["error"] = message
+    click.echo(json.dumps(document, indent=2))
+    ctx.meta[JSON_PRINTED] = True
 
 
 def main(argv: list[str] | None = None) -> Any:

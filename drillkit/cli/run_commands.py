@@ -14,7 +14,7 @@ import click
 
 from drillkit.cli.wiring import wiring_of
 from drillkit.engine.runs import DEFAULT_RUNS_DIR, RunStore
-from drillkit.errors import DrillkitError, RestoreIncomplete
+from drillkit.errors import DrillkitError
 from drillkit.evidence import DEFAULT_EVIDENCE_DIR, RENDERERS
 from drillkit.exitcodes import ExitCode
 
@@ -177,6 +177,7 @@ def run(
 
         chain = finish_evidence(result.evidence, sign_key)
     _print_result(result, output)
+    ctx.meta["drillkit.json_printed"] = output == "json"
     for line in chain:
         click.echo(f"  {line}", err=output == "json")
     ctx.exit(int(result.report.verdict.exit_code))
@@ -213,6 +214,8 @@ def _print_result(result: Any, output: str) -> None:
         from drillkit.evidence.document import run_summary
 
         summary = run_summary(report, evidence=result.evidence, journal=result.journal_path)
+        summary["exitCode"] = int(verdict.exit_code)
+        summary["notes"] = list(result.notes)
         click.echo(json.dumps(summary, indent=2))
     else:
         click.echo(f"verdict: {verdict.outcome.value}: {verdict.reason}")
@@ -227,6 +230,8 @@ def _print_result(result: Any, output: str) -> None:
             click.echo(f"  {objective.name}: {got}, objective {objective.target:g}s: {mark}")
         for kind, path in result.evidence.items():
             click.echo(f"  evidence ({kind}): {path}")
+        for note in result.notes:
+            click.echo(f"  note: {note}")
         click.echo(f"  journal: {result.journal_path}")
     if not verdict.restored:
         from drillkit.engine.restore import leftovers
@@ -237,10 +242,11 @@ def _print_result(result: Any, output: str) -> None:
 
 @click.command()
 @click.argument("run_ref", metavar="RUN_ID_OR_JOURNAL", required=False)
-@click.option("--latest", is_flag=True, help="Restore the most recent run under --runs-dir.")
+@click.option("--latest", is_flag=True, help="Restore the latest run whose restore is unfinished.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed without a TTY).")
 @click.option("--force", is_flag=True, help="Overwrite values someone else changed (drift).")
 @_runs_dir_option
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option(
     "--scan",
     is_flag=True,
@@ -268,6 +274,7 @@ def restore(
     yes: bool,
     force: bool,
     runs_dir: Path | None,
+    output: str,
     scan: bool,
     drill_path: Path | None,
     attach: Path | None,
@@ -277,9 +284,12 @@ def restore(
     """Put back what a run changed, from its journal alone (safe to run twice); with --scan,
     from the markers it left in the world, with no journal at all.
 
-    RUN_ID_OR_JOURNAL may be a unique prefix of a run id. Values someone else changed during
-    the drill are reported and left alone unless --force.
-    Exit status: 0 restored, 5 something is left for a human (listed).
+    RUN_ID_OR_JOURNAL may be a unique prefix of a run id; --latest is the latest run whose
+    restore is unfinished. An item is put back only while it holds the value drillkit wrote;
+    anything else is drift, reported and left alone unless --force. Failed items are retried
+    until the drill's restore.deadline. A first SIGINT/SIGTERM is announced and restore carries
+    on; a second stops it and lists what is left. Exit status: 0 restored (or nothing to
+    restore), 5 something is left for a human (listed).
     """
     if scan:
         from drillkit.cli.scan_command import restore_scan
@@ -292,49 +302,9 @@ def restore(
         return
     if run_ref is None and not latest:
         raise click.UsageError("name a run (RUN_ID_OR_JOURNAL) or pass --latest")
-    from drillkit.cli.run_ref import resolve_run
-    from drillkit.engine.records import read_journal
-    from drillkit.engine.recovery import adapters_needed, recover
-    from drillkit.engine.reporting import drill_of, started_of
+    from drillkit.cli.restore_command import run_restore
 
-    store = _store(runs_dir)
-    if latest and run_ref is None:
-        path = store.latest(changed=True).journal
-    else:
-        path = resolve_run(store, run_ref, latest=latest)
-    records = read_journal(path)
-    drill = drill_of(records)
-    _confirm(ctx, yes, f"Restore what run {path.parent.name} changed?")
-    needs = adapters_needed(records)
-    with wiring_of(ctx).reconnect(started_of(records).connection, drill, needs) as conns:
-        if conns is None:
-            click.echo(
-                f"run {path.parent.name} ran against an embedded sandbox twin that has stopped; "
-                "its world went with it, so there is nothing left to restore"
-            )
-            return
-        checks = recover(path, conns, force=force, alerts=wiring_of(ctx).alerts)
-    bad = [c for c in checks if c.outcome.value != "restored"]
-    for check in checks:
-        if check.outcome.value == "restored" and check.detail:
-            # "already as snapshot" (nothing to do) or "put back" (this restore changed it)
-            click.echo(f"{check.detail:19} {check.what}: {check.actual}")
-            continue
-        detail = f" ({check.detail})" if check.detail else ""
-        click.echo(f"{check.outcome.value:19} {check.what}: {check.actual}{detail}")
-    if bad:
-        from drillkit.engine.restore import leftovers
-
-        raise RestoreIncomplete(
-            f"restore of {path.parent.name} is incomplete; fix by hand:\n  - "
-            + "\n  - ".join(leftovers(checks)),
-            leftovers(checks),
-        )
-    put_back = sum(c.detail == "put back" for c in checks)
-    click.echo(
-        f"restored: run {path.parent.name} ({len(checks)} item(s) checked: {put_back} put back, "
-        f"{len(checks) - put_back} already as snapshot)"
-    )
+    run_restore(ctx, run_ref=run_ref, yes=yes, force=force, runs_dir=runs_dir, output=output)
 
 
 @click.command()
@@ -359,10 +329,13 @@ def report(
     """
     from drillkit.cli.report_view import after_the_run_markdown, recorded_report
     from drillkit.cli.run_ref import resolve_run
+    from drillkit.engine.journal_scan import scan_journal
     from drillkit.engine.reporting import report_from_journal
     from drillkit.evidence import render
 
     path = resolve_run(_store(runs_dir), run_ref, latest=latest)
+    for problem in scan_journal(path).problems:
+        click.echo(f"drillkit: {path}: unreadable {problem}", err=True)
     recorded = recorded_report(path, fmt) if template is None else None
     if recorded is not None:
         for warning in recorded.warnings:

@@ -132,6 +132,27 @@ class RestoreCheck:
 
 
 @dataclass(frozen=True, slots=True)
+class LaterRestore:
+    """A `drillkit restore` run on this run's journal after the run itself ended (or died).
+
+    It is shown as its own section; it never changes the run's own timeline."""
+
+    started_at: float
+    finished_at: float | None
+    """None when it never finished (it was killed too)."""
+    complete: bool
+    """It finished with every item restored."""
+    checks: tuple[RestoreCheck, ...] = ()
+
+    @property
+    def exit_code(self) -> int | None:
+        """What `drillkit restore` exited with (0 or 5); None when it never finished."""
+        if self.finished_at is None:
+            return None
+        return 0 if self.complete else 5
+
+
+@dataclass(frozen=True, slots=True)
 class Disruption:
     """One pod the drain evicted or deleted: when, where, and what happened."""
 
@@ -193,6 +214,18 @@ class Timeline:
     interrupted: bool = False
     """The abort came from SIGINT or SIGTERM."""
     restore_checks: tuple[RestoreCheck, ...] = field(default=())
+    """The run's own restore checks (a later `drillkit restore` is in ``later_restores``)."""
+    refused_reason: str | None = None
+    """Why preflight refused the run (nothing was changed), None when it was not refused."""
+    abort_phase: str | None = None
+    """The phase the run was in when it aborted or was interrupted."""
+    signal: str | None = None
+    """The signal that interrupted the run (SIGINT, SIGTERM), None when none did."""
+    failback_observed: bool = False
+    """The run watched failback (it is skipped after an abort or an incomplete restore)."""
+    died_during: str | None = None
+    """The phase the runner was in when it died (no verdict in its journal), None if it ended."""
+    later_restores: tuple[LaterRestore, ...] = ()
     canary_writes: tuple[CanaryWriteSample, ...] = ()
     """Every write attempt of the replication canaries (``observe.data``)."""
     canary_reads: tuple[CanaryReadSample, ...] = ()

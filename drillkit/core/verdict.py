@@ -19,6 +19,7 @@ class Outcome(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     ABORTED = "aborted"
+    REFUSED = "refused"
     RESTORE_INCOMPLETE = "restore-incomplete"
 
     @property
@@ -31,6 +32,7 @@ _EXIT = {
     Outcome.PASS: ExitCode.PASS,
     Outcome.FAIL: ExitCode.OBJECTIVE_MISSED,
     Outcome.ABORTED: ExitCode.ABORTED,
+    Outcome.REFUSED: ExitCode.PREFLIGHT_REFUSED,
     Outcome.RESTORE_INCOMPLETE: ExitCode.RESTORE_INCOMPLETE,
 }
 
@@ -46,6 +48,17 @@ class ObjectiveResult:
     measured: Measure | None
     """What was measured; None when the thing never happened (which misses the objective)."""
     held: bool
+    judged: bool = True
+    """False for a run that was refused, aborted or died: the objective was not measured, so
+    it is neither held nor missed."""
+
+    @property
+    def status(self) -> str:
+        """``held``, ``MISSED`` or ``not measured``."""
+        if not self.judged:
+            return "not measured"
+        return "held" if self.held else "MISSED"
+
     uncertainty: Measure | None = None
     """Half the width of the interval ``measured`` is the midpoint of, for sampled figures."""
     unit: str = "s"
@@ -144,6 +157,43 @@ def explain_missed_failover(timeline: Timeline, metrics: Metrics) -> str | None:
     return f"DNS never settled on the expected survivor: {seen}."
 
 
+def _utc(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _unjudged(results: tuple[ObjectiveResult, ...]) -> tuple[ObjectiveResult, ...]:
+    return tuple(
+        ObjectiveResult(r.name, r.target, r.measured, held=False, judged=False) for r in results
+    )
+
+
+def _died(timeline: Timeline, results: tuple[ObjectiveResult, ...]) -> Verdict:
+    """The runner died mid-run (SIGKILL, power loss): what the restores after it say."""
+    phase = timeline.died_during
+    later = timeline.later_restores[-1] if timeline.later_restores else None
+    died = f"The runner died during {phase}"
+    if later is not None and later.complete and later.finished_at is not None:
+        return Verdict(
+            Outcome.ABORTED,
+            _unjudged(results),
+            restored=True,
+            reason=f"{died}; restored by `drillkit restore` at {_utc(later.finished_at)} "
+            f"(exit {later.exit_code}).",
+        )
+    if later is not None and later.finished_at is not None:
+        bad = [c for c in later.checks if c.outcome is not RestoreOutcome.RESTORED]
+        items = "; ".join(f"{c.what} is {c.actual}, was {c.expected}" for c in bad)
+        reason = (
+            f"{died}; `drillkit restore` at {_utc(later.finished_at)} (exit 5) left: {items}. "
+            "Put these back by hand."
+        )
+    else:
+        reason = f"{died}; no restore has finished since. Run `drillkit restore` on this run."
+    return Verdict(Outcome.RESTORE_INCOMPLETE, _unjudged(results), restored=False, reason=reason)
+
+
 def decide_verdict(
     timeline: Timeline,
     metrics: Metrics,
@@ -151,14 +201,27 @@ def decide_verdict(
     prediction: Prediction | None = None,
     extra: tuple[ObjectiveResult, ...] = (),
 ) -> Verdict:
-    """restore-incomplete beats aborted, which beats fail; pass needs every objective held.
-    With a ``prediction``, the verdict warns of objectives below its minimum.
+    """refused (nothing changed) first; then restore-incomplete beats aborted, which beats
+    fail; pass needs every objective held. Objectives of a refused, aborted or dead run are
+    not measured (never missed). With a ``prediction``, the verdict warns of objectives below
+    its minimum.
 
     ``extra``: objectives judged elsewhere (replication canaries: ``core/data_verdict.py``).
     """
     results = judge_objectives(metrics, objectives) + extra
+    if timeline.refused_reason is not None and timeline.fault_injected_at is None:
+        return Verdict(
+            Outcome.REFUSED,
+            _unjudged(results),
+            restored=True,
+            reason=f"Refused before any change: {timeline.refused_reason}",
+        )
+    if timeline.died_during is not None:
+        return _died(timeline, results)
     restored = restore_complete(timeline)
-    missed = [r for r in results if not r.held]
+    if timeline.abort_reason is not None:
+        results = _unjudged(results)
+    missed = [r for r in results if not r.held and r.judged]
     if not restored:
         bad = [c for c in timeline.restore_checks if c.outcome is not RestoreOutcome.RESTORED]
         if bad:
@@ -171,7 +234,11 @@ def decide_verdict(
         outcome = Outcome.RESTORE_INCOMPLETE
     elif timeline.abort_reason is not None:
         outcome = Outcome.ABORTED
-        reason = f"Aborted ({timeline.abort_reason}); the world was restored."
+        during = f" during {timeline.abort_phase}" if timeline.abort_phase else ""
+        if timeline.signal is not None:
+            reason = f"Interrupted by {timeline.signal}{during}; the world was restored."
+        else:
+            reason = f"Aborted{during} ({timeline.abort_reason}); the world was restored."
     elif missed:
         outcome = Outcome.FAIL
         reason = "Objective missed: " + "; ".join(_describe(r) for r in missed) + "."

@@ -40,6 +40,7 @@ class DrillLock:
     namespace: str = LEASE_NAMESPACE
     name: str = LEASE_NAME
     lost: threading.Event = field(default_factory=threading.Event)
+    lost_reason: str = ""
     _seen: dict[str, LeaseSighting] = field(default_factory=dict)
     """Each region's Lease as last read, and our monotonic time when it last changed."""
     _held: dict[str, LeaseState] = field(default_factory=dict)
@@ -118,17 +119,31 @@ class DrillLock:
             ) from e
 
     def _renew_loop(self) -> None:
+        """Renew every third of the lease; a lease taken by another holder (409), or one that
+        could not be renewed for longer than its duration, is lost: the drill aborts."""
         interval = max(self.duration_s / 3, 0.5)
+        renewed = dict.fromkeys(self._held, self.clock.monotonic())
         while not self._stop.wait(interval):
             for region in sorted(self._held):
                 try:
                     self._held[region] = self.clusters[region].put_lease(
                         self._held[region], self.holder, self.clock.wall()
                     )
+                    renewed[region] = self.clock.monotonic()
                 except AdapterError as e:
                     log.warning("drill.lock.renew_failed", region=region, error=str(e))
                     if e.status == 409:
-                        self.lost.set()
+                        self._lose(f"another process took the drill lock in region {region}")
+                    elif self.clock.monotonic() - renewed[region] > self.duration_s:
+                        self._lose(
+                            f"the drill lock in region {region} could not be renewed for longer "
+                            f"than its lease ({self.duration_s}s): {e}"
+                        )
+
+    def _lose(self, reason: str) -> None:
+        if not self.lost.is_set():
+            self.lost_reason = reason
+            self.lost.set()
 
     def release(self) -> None:
         """Stop renewing and delete the leases this run holds (best effort)."""

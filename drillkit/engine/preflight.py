@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import AccessCheck, region_of
@@ -19,6 +21,7 @@ from drillkit.core.design import (
 from drillkit.core.plan import LEASE_NAMESPACE
 from drillkit.engine.faults import World, fault_type
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
+from drillkit.engine.journal import RESERVE_BYTES
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.markers import foreign, scan
 from drillkit.engine.observe import http_target
@@ -200,3 +203,70 @@ async def _check_vantage_points(drill: Drill, conns: Connections) -> list[str]:
         f"no vantage point is answered by the target {drill.target} today ({seen}): a drill "
         "would measure nothing; pick clientSubnets that the target serves"
     ]
+
+
+RUNS_DIR_FREE_BYTES = 2 * RESERVE_BYTES
+"""Free space a run needs in its runs dir: the journal's reserve, and as much again."""
+EVIDENCE_DIR_FREE_BYTES = 4 * 1024 * 1024
+
+
+def check_dirs(runs_dir: Path, evidence_dir: Path | None) -> None:
+    """The runs and evidence dirs exist (or can be made), are writable and have space; refuse
+    (nothing changed) with a located message otherwise."""
+    problems = [
+        p
+        for p in (
+            _check_dir(runs_dir, "runs dir (--runs-dir)", RUNS_DIR_FREE_BYTES),
+            _check_dir(evidence_dir, "evidence dir (--evidence-dir)", EVIDENCE_DIR_FREE_BYTES)
+            if evidence_dir is not None
+            else "",
+        )
+        if p
+    ]
+    if problems:
+        raise PreflightRefused("; ".join(problems) + "; nothing was changed")
+
+
+def _check_dir(path: Path, what: str, need: int) -> str:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        return f"{what} {path}: cannot create it: {e.strerror or e}"
+    probe = path / f".drillkit-probe-{os.getpid()}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"x")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return f"{what} {path}: not writable: {e.strerror or e}"
+    finally:
+        probe.unlink(missing_ok=True)
+    stats = os.statvfs(path)
+    free = stats.f_bavail * stats.f_frsize
+    if free < need:
+        return (
+            f"{what} {path}: only {free // 1024} KiB free, a run needs at least "
+            f"{need // 1024} KiB there"
+        )
+    return ""
+
+
+def check_no_unfinished(runs_dir: Path) -> None:
+    """Refuse while any run in the runs dir has an unfinished restore (it may have left the
+    world changed, and a new snapshot would record its changes as the normal state)."""
+    from drillkit.engine.runs import RunStore, busy
+
+    unfinished = RunStore(runs_dir).unfinished()
+    if not unfinished:
+        return
+    lines = []
+    for run in unfinished:
+        state = "still running or being restored" if busy(run.journal.parent) else "unfinished"
+        lines.append(f"run {run.run_id} ({state}): finish it with `{run.finish_command}`")
+    raise PreflightRefused(
+        "a previous run's restore is unfinished, so the world may still hold its changes; "
+        "nothing was changed: " + "; ".join(lines)
+    )

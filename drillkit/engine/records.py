@@ -6,8 +6,9 @@ camelCase keys; the first record (``run.started``) says which ``schemaVersion`` 
 
 Adding a kind: a frozen dataclass here with ``KIND`` and the ``@kind`` decorator, fields with
 defaults where older journals lack them. The reader turns a kind it does not know (a newer
-drillkit's) or a record it cannot type into an ``UnknownRecord``, and skips damaged lines, so a
-journal always reads. This module is the only place that sees a record as a raw dict.
+drillkit's) or a record it cannot type into an ``UnknownRecord``; it reports each damaged line
+(number and hexdump) and reads on past it, so a journal always reads. This module and its line
+reader (``journal_scan.py``) are the only places that see a record as a raw dict.
 """
 
 from __future__ import annotations
@@ -459,29 +460,11 @@ def _unknown(name: str, data: Mapping[str, Any], problem: str) -> UnknownRecord:
 
 
 def read_journal(path: Path, kinds: Collection[type[Record]] | None = None) -> list[Record]:
-    """Every readable record of a journal, typed; damaged lines (a crash mid-write) are skipped.
+    """Every readable record of a journal, typed (``journal_scan.scan_journal`` also says which
+    lines were not). With ``kinds``, only records of those classes (a cheap scan)."""
+    from drillkit.engine.journal_scan import scan_journal
 
-    With ``kinds``, only records of those classes are typed and returned (a cheap scan).
-    """
-    wanted = {cls.KIND for cls in kinds} if kinds is not None else None
-    records: list[Record] = []
-    version = 1
-    with path.open("rb") as f:
-        for number, raw in enumerate(f):
-            if not raw.endswith(b"\n"):
-                break
-            try:
-                data = json.loads(raw)
-            except ValueError:
-                continue
-            if not isinstance(data, dict) or "kind" not in data:
-                continue
-            if number == 0:
-                version = int(data.get("schemaVersion", 1) or 1)
-            if wanted is not None and data["kind"] not in wanted:
-                continue
-            records.append(from_json(data, version))
-    return records
+    return scan_journal(path, kinds).records
 
 
 def head(path: Path) -> Record | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from drillkit.core.data import CanaryReadSample, CanaryWriteSample
 from drillkit.core.design import Prediction, Window
 from drillkit.core.metrics import compute_metrics
+from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport, build_report
 from drillkit.core.stepgates import Pause, pause_notes
 from drillkit.core.timeline import (
@@ -18,6 +20,7 @@ from drillkit.core.timeline import (
     EndpointStatusSample,
     HoldEvent,
     HttpSample,
+    LaterRestore,
     RestoreCheck,
     RestoreOutcome,
     ServerTimeline,
@@ -35,13 +38,18 @@ from drillkit.engine.records import (
     Intent,
     Mark,
     Observation,
+    PhaseEntered,
     PredictionMade,
     Record,
+    RecoveryFinished,
+    RecoveryStarted,
+    Refused,
     RestoreChecked,
     Result,
     RunFinished,
     RunStarted,
     StatusObservation,
+    VerdictReached,
     first,
     last,
     read_journal,
@@ -67,8 +75,38 @@ def drill_of(records: list[Record]) -> Drill:
     return Drill.model_validate(started_of(records).drill)
 
 
+def split_run(records: list[Record]) -> tuple[list[Record], list[list[Record]]]:
+    """The run's own records, and those of each `drillkit restore` after it (in order)."""
+    starts = [i for i, r in enumerate(records) if isinstance(r, RecoveryStarted)]
+    if not starts:
+        return records, []
+    bounds = [*starts, len(records)]
+    return records[: starts[0]], [records[a:b] for a, b in itertools.pairwise(bounds)]
+
+
+def later_restore(records: list[Record]) -> LaterRestore:
+    """One `drillkit restore`'s records as the core sees them."""
+    finished = last(records, RecoveryFinished)
+    return LaterRestore(
+        started_at=records[0].wall,
+        finished_at=finished.wall if finished is not None else None,
+        complete=bool(finished and finished.restored),
+        checks=last_restore_checks(records),
+    )
+
+
+def _phase_before(records: list[Record], cls: type[Record]) -> str | None:
+    phase: str | None = None
+    for r in records:
+        if isinstance(r, cls):
+            return phase
+        if isinstance(r, PhaseEntered):
+            phase = r.phase.value
+    return phase
+
+
 def last_restore_checks(records: list[Record]) -> tuple[RestoreCheck, ...]:
-    """The checks of the most recent restore (a later `drillkit restore` supersedes the run's)."""
+    """The checks of the most recent restore in ``records``."""
     starts = [
         i for i, r in enumerate(records) if isinstance(r, Mark) and r.name == "restore_started"
     ]
@@ -145,8 +183,9 @@ def changes_of(records: list[Record]) -> tuple[Change, ...]:
     return tuple(changes)
 
 
-def timeline_from(records: list[Record]) -> Timeline:
-    """The whole run as the core sees it."""
+def timeline_from(everything: list[Record]) -> Timeline:
+    """The whole run as the core sees it; restores after the run are ``later_restores``."""
+    records, later = split_run(everything)
     drill = drill_of(records)
     started = started_of(records)
     marks = _marks(records)
@@ -194,6 +233,13 @@ def timeline_from(records: list[Record]) -> Timeline:
     abort = last(records, Aborted)
     finished = last(records, RunFinished)
     ended = marks.get("ended", finished.wall if finished else records[-1].wall)
+    refused = last(records, Refused)
+    ended_normally = (
+        finished is not None or last(records, VerdictReached) is not None or "ended" in marks
+    )
+    signal = None
+    if abort is not None and abort.interrupted:
+        signal = abort.reason.removeprefix("interrupted by ").split()[0] or None
     return Timeline(
         time_scale=started.time_scale,
         started_at=marks.get("lock_acquired", started.wall),
@@ -224,6 +270,14 @@ def timeline_from(records: list[Record]) -> Timeline:
         abort_reason=abort.reason if abort else None,
         interrupted=bool(abort and abort.interrupted),
         restore_checks=last_restore_checks(records),
+        refused_reason=refused.reason if refused else None,
+        abort_phase=_phase_before(records, Aborted) if abort else None,
+        signal=signal,
+        failback_observed=any(
+            isinstance(r, PhaseEntered) and r.phase is Phase.FAILBACK for r in records
+        ),
+        died_during=None if ended_normally else (_last_phase(records) or "startup"),
+        later_restores=tuple(later_restore(r) for r in later),
         canary_writes=tuple(canary_writes),
         canary_reads=tuple(canary_reads),
         disruptions=disruptions_from(records),
@@ -256,6 +310,11 @@ def prediction_of(records: list[Record]) -> Prediction | None:
         made.ttl_s,
         made.basis,
     )
+
+
+def _last_phase(records: list[Record]) -> str | None:
+    phase = last(records, PhaseEntered)
+    return phase.phase.value if phase is not None else None
 
 
 def report_from(records: list[Record], journal_path: Path | None = None) -> RunReport:

@@ -1,13 +1,21 @@
-"""Restore, driven by the journal alone: put back every snapshot item the drill changed.
+"""Restore, driven by the journal: put back every snapshot item the drill changed.
 
-Idempotent (an item already back is only checked) and careful: a value that is neither the
-snapshot's nor the one the drill wrote was changed by someone else (drift) and is left alone
-unless ``force``.
+Idempotent (an item already back is only checked) and careful: an item is put back only while
+it still holds the value drillkit last wrote to it (the drill's intent, or the snapshot value
+once a restore put it back). Anything else was changed by someone else (drift) and is left
+alone unless ``force``.
+
+Items that cannot be put back (the API is down) are retried with backoff until the deadline.
+A stop request (a second SIGINT or SIGTERM) ends the work between items and during waits; the
+items not reached are reported as not checked. Restore's own records are written best effort:
+a journal that cannot take them never stops the world from being put back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
@@ -26,35 +34,62 @@ from drillkit.engine.records import (
     RestoreResult,
     SnapshotTaken,
 )
-from drillkit.errors import AdapterError
+from drillkit.errors import AdapterError, JournalWriteError, PermanentAdapterError
 
 log = structlog.get_logger()
+FIRST_BACKOFF_S = 0.5
+MAX_BACKOFF_S = 5.0
+NOT_CHECKED = "(not checked)"
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A snapshot item and the value the drill wrote to it."""
+    """A snapshot item, the value drillkit last wrote to it, and whether that was a restore."""
 
     item: Item
     written: JsonScalar
+    restored: bool = False
+    """A restore already put it back: since then, any other value is someone else's."""
+
+
+@dataclass
+class RestoreControl:
+    """How long restore may keep trying, and how to stop it early."""
+
+    deadline_s: float = 0.0
+    """Retry failed items until this many seconds after restore began (0: one pass)."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set to stop between items (a second signal)."""
+    stopped_by: str = ""
+    """What stopped it, for the report (``SIGTERM``)."""
+    monotonic: Callable[[], float] | None = None
+    on_check: Callable[[RestoreCheck], None] | None = None
+    """Called after each item's final check (progress)."""
 
 
 def changes_from(records: list[Record]) -> list[Change]:
-    """Items with a journalled intent, most recent first (a crash may have hidden the result).
+    """Items with a journalled intent, most recent intent first (a crash may have hidden the
+    result); an item a later restore checked as restored is marked ``restored``.
 
     Items come from every snapshot record (a later one may add items taken during the drill).
     """
     items = {i.what: i for r in records if isinstance(r, SnapshotTaken) for i in r.items}
-    seen: set[str] = set()
+    last_intent: dict[str, int] = {}
+    for index, record in enumerate(records):
+        if isinstance(record, Intent) and record.item in items:
+            last_intent[record.item] = index
+    restored_after = {
+        r.what
+        for index, r in enumerate(records)
+        if isinstance(r, RestoreChecked)
+        and r.outcome == RestoreOutcome.RESTORED.value
+        and index > last_intent.get(r.what, len(records))
+    }
     result: list[Change] = []
-    for record in reversed(records):
-        if not isinstance(record, Intent) or record.item is None:
-            continue
-        what = record.item
-        if what not in items or what in seen:
-            continue
-        seen.add(what)
-        result.append(Change(items[what], record.value))
+    for what, index in sorted(last_intent.items(), key=lambda kv: -kv[1]):
+        intent = records[index]
+        assert isinstance(intent, Intent)
+        result.append(Change(items[what], intent.value, what in restored_after))
     return result
 
 
@@ -66,13 +101,26 @@ def _show(value: Any, *, created: bool = False) -> str:
     return str(value)
 
 
+def note(journal: Journal, record: Record) -> None:
+    """Append a record of restore's own; a journal that refuses it does not stop restore."""
+    try:
+        journal.append(record)
+    except JournalWriteError as e:
+        log.error("drill.restore.journal_failed", error=str(e))
+
+
 def restore(
-    records: list[Record], world: World, journal: Journal, *, force: bool = False
+    records: list[Record],
+    world: World,
+    journal: Journal,
+    *,
+    force: bool = False,
+    control: RestoreControl | None = None,
 ) -> list[RestoreCheck]:
     """Put back every changed item (delete every created one); journal and return one check per
     item. Each item is read and undone by the fault type that owns its kind."""
     changes = changes_from(records)
-    checks = restore_changes(changes, world, journal, force=force)
+    checks = restore_changes(changes, world, journal, force=force, control=control)
     # A marker is written just before its change is journalled: a crash in between leaves a
     # marker on an item the journal never saw change. It was not changed, so it goes too.
     changed = {c.item.what for c in changes}
@@ -86,28 +134,78 @@ def restore(
 
 
 def restore_changes(
-    changes: list[Change], world: World, journal: Journal, *, force: bool = False
+    changes: list[Change],
+    world: World,
+    journal: Journal,
+    *,
+    force: bool = False,
+    control: RestoreControl | None = None,
 ) -> list[RestoreCheck]:
-    """Restore ``changes`` (from a journal or from markers) with the same drift rules; clear
-    the marker of every item that is back."""
-    checks: list[RestoreCheck] = []
+    """Restore ``changes`` (from a journal or from markers) with the same drift rules, retrying
+    API errors until the control's deadline; clear the marker of every item that is back."""
+    control = control or RestoreControl()
+    clock = control.monotonic or _monotonic
+    started = clock()
+    pending = list(changes)
+    final: dict[str, RestoreCheck] = {}
     markers = MarkerWriter(world, "")
-    for change in changes:
-        check = _restore_one(change, world, journal, force=force)
-        if check.outcome is RestoreOutcome.RESTORED:
-            markers.clear(change.item)
-        journal.append(
-            RestoreChecked(
-                what=check.what,
-                expected=check.expected,
-                actual=check.actual,
-                outcome=check.outcome.value,
-                detail=check.detail,
-            )
+    backoff = FIRST_BACKOFF_S
+    while True:
+        retry: list[Change] = []
+        for change in pending:
+            if control.stop.is_set():
+                break
+            check, transient = _restore_one(change, world, journal, force=force)
+            if transient and clock() - started < control.deadline_s:
+                log.warning("drill.restore.retry", what=check.what, error=check.detail)
+                retry.append(change)
+                continue
+            if check.outcome is RestoreOutcome.RESTORED:
+                markers.clear(change.item)
+            _finish(check, journal, control)
+            final[check.what] = check
+        left = [c for c in pending if c.item.what not in final and c not in retry]
+        pending = [*retry, *left] if control.stop.is_set() else retry
+        if not pending or control.stop.is_set():
+            break
+        wait = min(backoff, max(control.deadline_s - (clock() - started), 0.0))
+        if control.stop.wait(wait):
+            break
+        backoff = min(backoff * 2, MAX_BACKOFF_S)
+    why = f"restore was stopped by {control.stopped_by or 'request'} before this item"
+    for change in pending:
+        check = RestoreCheck(
+            change.item.what,
+            _show(change.item.value),
+            NOT_CHECKED,
+            RestoreOutcome.FAILED,
+            f"{why}; its state is unknown",
         )
-        log.info("drill.restore.check", what=check.what, outcome=check.outcome.value)
-        checks.append(check)
-    return checks
+        _finish(check, journal, control)
+        final[check.what] = check
+    return [final[c.item.what] for c in changes if c.item.what in final]
+
+
+def _monotonic() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def _finish(check: RestoreCheck, journal: Journal, control: RestoreControl) -> None:
+    note(
+        journal,
+        RestoreChecked(
+            what=check.what,
+            expected=check.expected,
+            actual=check.actual,
+            outcome=check.outcome.value,
+            detail=check.detail,
+        ),
+    )
+    log.info("drill.restore.check", what=check.what, outcome=check.outcome.value)
+    if control.on_check is not None:
+        control.on_check(check)
 
 
 ALREADY = "already as snapshot"
@@ -116,55 +214,57 @@ PUT_BACK = "put back"
 """The detail of a restored item that this restore changed back."""
 
 
-def _restore_one(change: Change, world: World, journal: Journal, *, force: bool) -> RestoreCheck:
+def _restore_one(
+    change: Change, world: World, journal: Journal, *, force: bool
+) -> tuple[RestoreCheck, bool]:
+    """The item's check, and whether it failed in a way worth retrying (an API error)."""
     item = change.item
     fault = owner_of(item)
     expected = _show(item.value, created=item.created)
     try:
         current = fault.read(item, world)
         if current == item.value:
-            return RestoreCheck(
-                item.what,
-                expected,
-                _show(current, created=item.created),
-                RestoreOutcome.RESTORED,
-                ALREADY,
-            )
+            shown = _show(current, created=item.created)
+            return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED, ALREADY), False
         if current is None:
+            detail = "it no longer exists, so there is nothing to put back"
+            return RestoreCheck(item.what, expected, "(gone)", RestoreOutcome.FAILED, detail), False
+        drift = _drift(change, current)
+        if drift and not force:
             return RestoreCheck(
-                item.what,
-                expected,
-                "(gone)",
-                RestoreOutcome.FAILED,
-                "it no longer exists, so there is nothing to put back",
-            )
-        if current != change.written and not force:
-            return RestoreCheck(
-                item.what,
-                expected,
-                _show(current),
-                RestoreOutcome.DRIFTED,
-                f"someone set it to {_show(current)} during the drill (drillkit wrote "
-                f"{_show(change.written)}); left alone: re-run with --force to overwrite",
-            )
-        journal.append(RestoreIntent(item=item.what, value=item.value, was=current))
+                item.what, expected, _show(current), RestoreOutcome.DRIFTED, drift
+            ), False
+        note(journal, RestoreIntent(item=item.what, value=item.value, was=current))
         fault.undo(item, world)
         after = fault.read(item, world)
-        journal.append(RestoreResult(item=item.what, ok=after == item.value, value=after))
+        note(journal, RestoreResult(item=item.what, ok=after == item.value, value=after))
     except AdapterError as e:
-        journal.append(RestoreResult(item=item.what, ok=False, detail=str(e)))
-        return RestoreCheck(item.what, expected, "(unknown)", RestoreOutcome.FAILED, str(e))
+        note(journal, RestoreResult(item=item.what, ok=False, detail=str(e)))
+        check = RestoreCheck(item.what, expected, "(unknown)", RestoreOutcome.FAILED, str(e))
+        return check, not isinstance(e, PermanentAdapterError)
+    shown = _show(after, created=item.created)
     if after != item.value:
         return RestoreCheck(
             item.what,
             expected,
-            _show(after, created=item.created),
+            shown,
             RestoreOutcome.FAILED,
             "the undo was accepted but the value read back differs",
+        ), False
+    return RestoreCheck(item.what, expected, shown, RestoreOutcome.RESTORED, PUT_BACK), False
+
+
+def _drift(change: Change, current: JsonScalar) -> str:
+    """Why ``current`` is someone else's value ('' when it is the one drillkit wrote)."""
+    fix = "left alone: re-run with --force to overwrite"
+    if change.restored:
+        return f"someone set it to {_show(current)} after drillkit had put it back; {fix}"
+    if current != change.written:
+        return (
+            f"someone set it to {_show(current)} during the drill (drillkit wrote "
+            f"{_show(change.written)}); {fix}"
         )
-    return RestoreCheck(
-        item.what, expected, _show(after, created=item.created), RestoreOutcome.RESTORED, PUT_BACK
-    )
+    return ""
 
 
 def leftovers(checks: list[RestoreCheck]) -> list[str]:

@@ -24,7 +24,7 @@ from drillkit.engine.lock import DrillLock
 from drillkit.engine.markers import MarkerWriter
 from drillkit.engine.mutator import Mutator
 from drillkit.engine.observe import Observer
-from drillkit.engine.preflight import preflight
+from drillkit.engine.preflight import check_dirs, check_no_unfinished, preflight
 from drillkit.engine.records import (
     Aborted,
     Baseline,
@@ -40,14 +40,20 @@ from drillkit.engine.records import (
     SnapshotTaken,
     VerdictReached,
     last,
-    read_journal,
 )
 from drillkit.engine.reporting import prediction_record, report_from
-from drillkit.engine.restore import restore
-from drillkit.engine.runs import RunStore, new_run_id
+from drillkit.engine.restore import RestoreControl, note, restore
+from drillkit.engine.runs import RunStore, new_run_id, run_lock
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
+from drillkit.engine.verdicts import journal_failure_note, journal_failure_verdict
 from drillkit.engine.waits import Waits
-from drillkit.errors import AdapterError, DrillAborted, DrillInterrupted, PreflightRefused
+from drillkit.errors import (
+    AdapterError,
+    DrillAborted,
+    DrillInterrupted,
+    JournalWriteError,
+    PreflightRefused,
+)
 from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
@@ -108,7 +114,13 @@ class Runner:
         self.conns = conns
         self.clock = conns.clock
         self.run_id = options.run_id or new_run_id(self.drill.metadata.name, self.clock.wall())
-        self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
+        check_dirs(options.runs_dir, options.evidence_dir)
+        check_no_unfinished(options.runs_dir)
+        try:
+            self.journal = RunStore(options.runs_dir).create(self.run_id, self.clock)
+            self.journal.reserve()
+        except JournalWriteError as e:
+            raise PreflightRefused(f"{e}; nothing was changed") from e
         self.lock = DrillLock(conns.clusters, self.run_id, self.clock)
         adapters = options.guards or GuardAdapters()
         alerts = adapters.alerts
@@ -122,13 +134,13 @@ class Runner:
         self.listener: RunListener = options.listener or Silent()
 
     def phase(self, phase: Phase) -> None:
-        self.journal.append(PhaseEntered(phase=phase))
+        self._note(PhaseEntered(phase=phase))
         log.info("drill.phase", phase=phase.value, run=self.run_id)
         self.listener.phase(phase, self.clock.wall())
 
     def mark(self, name: str) -> float:
         at = self.clock.wall()
-        self.journal.append(Mark(name=name, at=at))
+        self._note(Mark(name=name, at=at))
         return at
 
     def _gate(self, step: str, waits: Waits | None = None) -> float:
@@ -156,23 +168,38 @@ class Runner:
         except Exception as e:  # a closed terminal: restore anyway
             log.warning("drill.gate.failed", step="restore", error=repr(e)[:200])
 
+    def _note(self, record: Record) -> None:
+        """Append a record that announces no change: a journal that refuses it is remembered
+        (``journal.failure``; the waits abort on it) and the drill goes on to restore."""
+        note(self.journal, record)
+
     def _aborted(self) -> bool:
         return any(isinstance(r, Aborted) for r in self.journal.records())
 
     def run(self) -> RunResult:
-        """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed."""
-        self.journal.append(
-            RunStarted(
-                run_id=self.run_id,
-                drill=self.drill.model_dump(mode="json", by_alias=True),
-                drill_path=str(self.o.drill_path),
-                drill_sha256=file_sha256(self.o.drill_path),
-                run_by=self.o.run_by,
-                time_scale=self.conns.time_scale,
-                fqdn=self.conns.fqdn,
-                connection=self.conns.info,
-            )
-        )
+        """Run the drill; a refused preflight raises ``PreflightRefused`` with nothing changed.
+
+        The run holds its directory's flock throughout (a `drillkit restore` of it waits)."""
+        try:
+            with run_lock(self.journal.run_dir):
+                return self._run()
+        finally:
+            self.journal.close()
+            self.journal.release_reserve(quiet=True)
+
+    def _check_journal(self) -> None:
+        if self.journal.failure is not None:
+            raise PreflightRefused(f"{self.journal.failure}; nothing was changed")
+
+    def _check_journal_or_abort(self) -> None:
+        if self.journal.failure is not None:
+            raise DrillAborted(f"the journal cannot be written: {self.journal.failure}")
+
+    def _run(self) -> RunResult:
+        try:
+            self._started()
+        except JournalWriteError as e:
+            raise PreflightRefused(f"{e}; nothing was changed") from e
         try:
             with interrupts() as signals:
                 try:
@@ -186,13 +213,14 @@ class Runner:
                     checked = preflight(self.drill, self.conns, self.lock)
                     self.notes = checked.notes
                     if checked.prediction is not None:
-                        self.journal.append(prediction_record(checked.prediction))
+                        self._note(prediction_record(checked.prediction))
+                    self._check_journal()
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
-                    self.journal.append(Refused(reason=str(e)))
+                    self._note(Refused(reason=str(e)))
                     self.mark("ended")
-                    self.journal.append(RunFinished(verdict="refused"))
+                    self._note(RunFinished(verdict="refused"))
                     self.guards.notice(
                         end_notice(
                             self.drill,
@@ -223,11 +251,30 @@ class Runner:
                     with signals.shield():
                         self.lock.release()
                         self.phase(Phase.UNLOCK)
-            self.journal.append(RunFinished(verdict=result.report.verdict.outcome.value))
+            self._note(RunFinished(verdict=result.report.verdict.outcome.value))
+            if not self.journal.durable:
+                # The verdict or run.finished itself may be what the disk refused.
+                report = journal_failure_verdict(result.report, self.journal)
+                result.report = report
+                result.notes.append(journal_failure_note(self.journal))
             self._announce(result)
             return result
         finally:
             self.journal.close()
+
+    def _started(self) -> None:
+        self.journal.append(
+            RunStarted(
+                run_id=self.run_id,
+                drill=self.drill.model_dump(mode="json", by_alias=True),
+                drill_path=str(self.o.drill_path),
+                drill_sha256=file_sha256(self.o.drill_path),
+                run_by=self.o.run_by,
+                time_scale=self.conns.time_scale,
+                fqdn=self.conns.fqdn,
+                connection=self.conns.info,
+            )
+        )
 
     def _announce(self, result: RunResult) -> None:
         """End notice and metrics, after unlock: they never delay or fail the restore."""
@@ -244,8 +291,9 @@ class Runner:
     def _conclude(self) -> RunResult:
         """Verdict, then evidence, from the journal."""
         self.phase(Phase.VERDICT)
-        report = report_from(self.journal.records(), self.journal.path)
-        self.journal.append(
+        plain = report_from(self.journal.records(), self.journal.path)
+        report = journal_failure_verdict(plain, self.journal)
+        self._note(
             VerdictReached(
                 outcome=report.verdict.outcome.value,
                 reason=report.verdict.reason,
@@ -255,8 +303,13 @@ class Runner:
         evidence: dict[str, Path] = {}
         if self.o.evidence_dir is not None:
             self.phase(Phase.EVIDENCE)
-            evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
-            self.journal.append(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
+            try:
+                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
+            except OSError as e:
+                self.notes.append(f"evidence could not be written to {self.o.evidence_dir}: {e}")
+                log.error("drill.evidence_failed", error=str(e))
+            else:
+                self._note(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
         return RunResult(
             self.run_id,
             self.journal.path,
@@ -281,11 +334,13 @@ class Runner:
                 self.phase(Phase.BASELINE)
                 normal = waits.baseline()
                 self.journal.append(Baseline(normal=normal))
+                self._check_journal_or_abort()
                 self.phase(Phase.SNAPSHOT)
                 fault = fault_type(self.drill.fault)
                 items = fault.snapshot(self.drill.fault, self.drill, self.world)
                 self.journal.append(SnapshotTaken(items=tuple(items)))
                 self._gate("inject", waits)
+                self._check_journal_or_abort()
                 self.phase(Phase.INJECT)
                 self.injected = True
                 self.observer.phases.fault_at = self.clock.wall()
@@ -300,7 +355,7 @@ class Runner:
             except Interrupted as e:
                 waits.cancelled.set()
                 self._abort(f"interrupted by {e.signal_name}", interrupted=True)
-            except (DrillAborted, AdapterError) as e:
+            except (DrillAborted, AdapterError, JournalWriteError) as e:
                 waits.cancelled.set()
                 self._abort(str(e))
             finally:
@@ -308,7 +363,17 @@ class Runner:
                     self._restore_gate()
                     complete = self._restore()
             with signals.shield():
-                if complete and self.injected and signals.received is None:
+                if self.lock.lost.is_set() and not self._aborted():
+                    # The lease lapsed (or was taken) while restore ran: another drill may have
+                    # started meanwhile, so this run's measurements cannot be trusted.
+                    self._abort(self.lock.lost_reason or "the drill lock was lost")
+                if (
+                    complete
+                    and self.injected
+                    and signals.received is None
+                    and self.journal.failure is None
+                    and not self.lock.lost.is_set()
+                ):
                     self.phase(Phase.FAILBACK)
                     waits.failback(normal_from(self.journal.records()))
                     waits.written_back()
@@ -347,16 +412,18 @@ class Runner:
 
     def _abort(self, reason: str, *, interrupted: bool = False) -> None:
         log.warning("drill.aborted", reason=reason)
-        self.journal.append(Aborted(reason=reason, interrupted=interrupted))
+        self._note(Aborted(reason=reason, interrupted=interrupted))
         self.listener.aborted(reason, interrupted)
 
     def _restore(self) -> bool:
         self.guards.stop()
         self.phase(Phase.RESTORE)
         self.mark("restore_started")
-        # Read back from disk: restore must work from what the journal holds, nothing else.
-        records = read_journal(self.journal.path)
-        checks = restore(records, self.world, self.journal)
+        # The records in memory are every record this run appended, durable or not: a journal
+        # damaged on disk, or a disk that refused a record, never hides a change from restore.
+        records = self.journal.records()
+        control = RestoreControl(deadline_s=float(self.drill.restore.deadline))
+        checks = restore(records, self.world, self.journal, control=control)
         at = self.mark("restored")
         if self.observer is not None:
             self.observer.phases.restored_at = at

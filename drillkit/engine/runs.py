@@ -7,7 +7,11 @@ the history and ``--latest`` options built on them).
 from __future__ import annotations
 
 import builtins
+import contextlib
+import fcntl
+import os
 import secrets
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +30,8 @@ from drillkit.engine.records import (
 from drillkit.errors import DrillkitError
 
 DEFAULT_RUNS_DIR = Path(".drillkit") / "runs"
+RUN_LOCK_NAME = "run.lock"
+"""flock-ed by the process working on a run (the run itself, or `drillkit restore`)."""
 _SUMMARY_KINDS = (RunStarted, Intent, VerdictReached, RecoveryFinished, RunFinished)
 
 
@@ -54,12 +60,26 @@ class RunSummary:
     no restore finished (a crash)."""
     verdict: str | None
     """The run's verdict (pass, fail, aborted, refused, ...), None when it has none."""
+    started: bool = False
+    """It wrote run.started."""
+    restored_at: float | None = None
+    """Epoch seconds of the record that says it is all back (None when none does)."""
+    recovered: bool = False
+    """A `drillkit restore` finished on it (and released its lock)."""
 
     @property
     def unfinished(self) -> bool:
-        """It may have left something changed: it changed something and no restore says it is
-        all back."""
+        """Its restore is not finished: it died (or still runs) before run.finished and no
+        `drillkit restore` finished on it since (it may hold the lock, whatever its verdict),
+        or it changed something and its last restore did not put it all back."""
+        if self.started and not self.finished and not self.recovered:
+            return True  # it died (or still runs): it may hold the lock, whatever its verdict
         return self.changed and self.restored is not True
+
+    @property
+    def finish_command(self) -> str:
+        """The command that finishes its restore."""
+        return f"drillkit restore {self.run_id} --runs-dir {self.journal.parent.parent} --yes"
 
 
 class RunStore:
@@ -95,10 +115,12 @@ class RunStore:
         records = read_journal(journal, _SUMMARY_KINDS)
         started = next((r for r in records if isinstance(r, RunStarted)), None)
         restored: bool | None = None
+        restored_at: float | None = None
         verdict: str | None = None
         for record in records:
             if isinstance(record, VerdictReached | RecoveryFinished):
                 restored = record.restored
+                restored_at = record.wall if record.restored else None
             if isinstance(record, VerdictReached):
                 verdict = record.outcome
             elif isinstance(record, RunFinished):
@@ -112,6 +134,9 @@ class RunStore:
             finished=any(isinstance(r, RunFinished) for r in records),
             restored=restored,
             verdict=verdict,
+            started=started is not None,
+            restored_at=restored_at,
+            recovered=any(isinstance(r, RecoveryFinished) for r in records),
         )
 
     def list(self) -> builtins.list[RunSummary]:
@@ -135,8 +160,44 @@ class RunStore:
         return runs[-1]
 
     def latest_unfinished(self) -> RunSummary | None:
-        """The most recent run that may have left something changed, if any."""
+        """The most recent run whose restore is unfinished, if any."""
         return next((r for r in reversed(self.list()) if r.unfinished), None)
+
+    def unfinished(self) -> builtins.list[RunSummary]:
+        """Every run whose restore is unfinished, oldest first."""
+        return [r for r in self.list() if r.unfinished]
+
+
+def busy(run_dir: Path) -> bool:
+    """Another process holds the run's lock (it is running, or being restored)."""
+    try:
+        fd = os.open(run_dir / RUN_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+    """Hold the run's flock for the block: one process at a time works on a run. When another
+    holds it, ``on_wait`` is called once, and the lock is waited for."""
+    fd = os.open(run_dir / RUN_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _started_at(journal: Path) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -55,6 +55,37 @@ def interrupts() -> Iterator[SignalState]:
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield state
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+@contextmanager
+def two_step_stop(
+    stop: threading.Event, say: Callable[[str], None], on_stop: Callable[[str], None]
+) -> Iterator[None]:
+    """For restore: the first SIGINT or SIGTERM is announced and restore carries on; the
+    second calls ``on_stop(name)`` and sets ``stop`` (restore stops between items)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[str] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        name = signal.Signals(signum).name
+        received.append(name)
+        if len(received) == 1:
+            say(
+                f"{name} received: finishing the current item and carrying on with the restore; "
+                "send a second signal to stop now (what is left will be listed)"
+            )
+            return
+        on_stop(name)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)

@@ -57,8 +57,12 @@ class Waits:
             self.hold()
         if self.observer.error is not None:
             raise DrillAborted(f"observation failed: {self.observer.error!r}"[:300])
+        journal = self.observer.journal
+        failure = journal.failure if journal is not None else None
+        if failure is not None:
+            raise DrillAborted(f"the journal cannot be written: {failure}")
         if self.lock.lost.is_set():
-            raise DrillAborted("another process took the drill lock")
+            raise DrillAborted(self.lock.lost_reason or "another process took the drill lock")
         guard = self.guard_abort() if self.guard_abort is not None else None
         if guard:
             raise DrillAborted(guard)

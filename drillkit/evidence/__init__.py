@@ -60,11 +60,15 @@ def render(report: RunReport, fmt: str, template: Path | None = None) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    partial.replace(path)
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # never leave a 0-byte .partial behind
+        raise
 
 
 def link_runbook(report: RunReport, directory: Path) -> RunReport:

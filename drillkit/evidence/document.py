@@ -171,6 +171,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "targetS": o.target,
                 "measured": _measure(o.measured),
                 "held": o.held,
+                "status": o.status,
                 "unit": o.unit,
                 "uncertainty": _measure(o.uncertainty),
             }
@@ -229,6 +230,30 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         "rtoContested": tl.contested,
         "changes": _changes(tl),
         "abortReason": tl.abort_reason,
+        "abortPhase": tl.abort_phase,
+        "signal": tl.signal,
+        "diedDuring": tl.died_during,
+        "laterRestores": [
+            {
+                "startedAt": later.started_at,
+                "startedAtUtc": utc(later.started_at),
+                "finishedAt": later.finished_at,
+                "finishedAtUtc": utc(later.finished_at),
+                "complete": later.complete,
+                "exitCode": later.exit_code,
+                "checks": [
+                    {
+                        "what": c.what,
+                        "expected": c.expected,
+                        "actual": c.actual,
+                        "outcome": str(c.outcome),
+                        "detail": c.detail,
+                    }
+                    for c in later.checks
+                ],
+            }
+            for later in tl.later_restores
+        ],
         "journalPaths": list(report.journal_paths),
         "prediction": report.prediction.to_dict() if report.prediction else None,
         "predictedVsMeasured": [c.to_dict() for c in report.comparisons],

@@ -22,6 +22,10 @@ def _objective_case(suite: ET.Element, classname: str, result: ObjectiveResult) 
     )
     if result.held:
         return
+    if not result.judged:
+        skipped = ET.SubElement(case, "skipped", message="not measured: the run did not complete")
+        skipped.text = "not measured"
+        return
     if measured is None:
         message = f"{result.name} never happened (objective {result.target:g}s real-world)"
     else:
@@ -44,17 +48,23 @@ def _restore_case(suite: ET.Element, classname: str, report: RunReport) -> None:
     lines = [
         f"{c.what}: snapshot {c.expected}, now {c.actual} ({c.outcome}) {c.detail}" for c in bad
     ]
-    failure = ET.SubElement(
-        case, "failure", message=redact_text(report.verdict.reason), type="RestoreIncomplete"
+    error = ET.SubElement(
+        case, "error", message=redact_text(report.verdict.reason), type="RestoreIncomplete"
     )
-    failure.text = redact_text("\n".join(lines) or "restore never finished")
+    error.text = redact_text("\n".join(lines) or "restore never finished")
 
 
 def _completed_case(suite: ET.Element, classname: str, report: RunReport) -> None:
     case = ET.SubElement(suite, "testcase", classname=classname, name="completed", time="0")
-    reason = report.timeline.abort_reason
+    tl = report.timeline
+    reason = tl.abort_reason
+    kind = "DrillInterrupted" if tl.signal else "DrillAborted"
+    if tl.refused_reason is not None and tl.fault_injected_at is None:
+        reason, kind = tl.refused_reason, "PreflightRefused"
+    elif tl.died_during is not None:
+        reason, kind = f"the runner died during {tl.died_during}", "RunnerDied"
     if reason is not None:
-        error = ET.SubElement(case, "error", message=redact_text(reason), type="DrillAborted")
+        error = ET.SubElement(case, "error", message=redact_text(reason), type=kind)
         error.text = redact_text(report.verdict.reason)
 
 
@@ -89,7 +99,7 @@ def render_junit(report: RunReport) -> str:
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
     suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
-    suite.set("skipped", "0")
+    suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
     ET.indent(suite)
     body = ET.tostring(suite, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -49,7 +49,7 @@ def gantt(report: RunReport) -> str:
     if tl.restore_started_at is not None:
         restore_end = tl.restored_at if tl.restored_at is not None else tl.ended_at
         chart.task("Restore", tl.restore_started_at, restore_end, "active")
-    if tl.restored_at is not None:
+    if tl.restored_at is not None and tl.failback_observed:
         chart.task("Failback observed", tl.restored_at, tl.ended_at)
     if metrics.detected_at is not None:
         chart.milestone(f"{tl.target_region} Degraded", metrics.detected_at)

@@ -332,6 +332,15 @@ class Abort(_Model):
     """Abort and restore when the surviving region stops being healthy."""
 
 
+class RestoreSettings(_Model):
+    """How hard restore tries."""
+
+    deadline: Duration = Duration.parse("10m")
+    """Retry items that could not be put back (with backoff) until this long after restore
+    began; wall-clock seconds, not scaled by the sandbox's timeScale (an API outage lasts what
+    it lasts)."""
+
+
 class Drill(_Model):
     """A failover drill: take one region down, watch traffic move, put it back, measure."""
 
@@ -357,6 +366,8 @@ class Drill(_Model):
     """Recovery targets, in real-world-equivalent seconds."""
     abort: Abort = Field(default_factory=Abort)
     """Limits that stop the drill early and restore the world."""
+    restore: RestoreSettings = Field(default_factory=RestoreSettings)
+    """How hard restore tries to put everything back."""
     guards: Guards = Field(default_factory=Guards)
     """Guard rails for unattended runs: time window and Alertmanager."""
     notify: Notify = Field(default_factory=Notify)

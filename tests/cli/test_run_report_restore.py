@@ -47,14 +47,23 @@ def test_report_by_prefix_and_latest_prints_the_record_as_written(tmp_path: Path
 
 
 def test_restore_says_what_it_put_back(tmp_path: Path) -> None:
-    """A restore after the run finds items already as the snapshot and puts back a cordon that
-    came back, saying which is which; report then shows it after the run, apart."""
+    """A run that finished restored has nothing for --latest to restore; a forced restore of it
+    finds items already as the snapshot and puts back a cordon that came back, saying which is
+    which; report then shows it after the run, apart."""
     world = FakeWorld()
     summary = _run(tmp_path, world)
     world.clusters["us"].nodes["us-node-1"] = True  # someone's script re-cordoned it
     runs = ["--runs-dir", str(tmp_path / "runs")]
-    result = CliRunner().invoke(
+    untouched = CliRunner().invoke(
         cli, ["restore", "--latest", "--yes", *runs], obj=_wiring(world, [])
+    )
+    assert untouched.exit_code == 0, untouched.output
+    assert untouched.stdout.startswith(f"nothing to restore: {summary['runId']} finished")
+    assert world.clusters["us"].nodes["us-node-1"] is True
+    result = CliRunner().invoke(
+        cli,
+        ["restore", str(summary["runId"])[:20], "--force", "--yes", *runs],
+        obj=_wiring(world, []),
     )
     assert result.exit_code == 0, result.output
     assert "put back            us/node/us-node-1 spec.unschedulable: false" in result.stdout

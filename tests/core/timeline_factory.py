@@ -134,6 +134,7 @@ def us_outage(
         dns_ttl=3.0,
         abort_reason=abort_reason,
         restore_checks=checks,
+        failback_observed=restored and abort_reason is None,
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from drillkit.adapters.clock import SystemClock
 from drillkit.engine.journal import Journal
+from drillkit.engine.journal_scan import scan_journal
 from drillkit.engine.records import (
     Intent,
     Mark,
@@ -33,8 +34,9 @@ def test_every_record_is_fsynced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         synced.append(fd)
         real(fd)
 
+    journal = _journal(tmp_path)
     monkeypatch.setattr(os, "fsync", fsync)
-    with _journal(tmp_path) as journal:
+    with journal:
         journal.append(Mark(name="a"))
         journal.append(Refused(reason="b"))
     assert len(synced) == 2
@@ -54,14 +56,17 @@ def test_append_stamps_sequence_and_times(tmp_path: Path) -> None:
     assert read_journal(journal.path) == [first, second]
 
 
-def test_a_torn_last_line_is_ignored(tmp_path: Path) -> None:
-    """A record cut short by SIGKILL does not hide the records before it."""
+def test_a_torn_last_line_is_reported(tmp_path: Path) -> None:
+    """A record cut short by SIGKILL does not hide the records before it, and is reported."""
     with _journal(tmp_path) as journal:
         journal.append(SnapshotTaken(items=()))
     path = tmp_path / "run-1" / "journal.jsonl"
     with path.open("a") as f:
         f.write('{"seq": 2, "kind": "inte')
     assert [r.kind for r in read_journal(path)] == ["snapshot"]
+    (problem,) = scan_journal(path).problems
+    assert problem.line == 2 and "torn last line" in problem.reason
+    assert problem.excerpt.startswith("7b 22 73 65 71") and '{"seq": 2' in problem.excerpt
 
 
 def test_records_appended_after_a_torn_line_are_read(tmp_path: Path) -> None:

@@ -91,3 +91,37 @@ def test_create_refuses_an_existing_run(tmp_path: Path) -> None:
     RunStore(tmp_path).create("r", SystemClock()).close()
     with pytest.raises(DrillkitError, match="already exists"):
         RunStore(tmp_path).create("r", SystemClock())
+
+
+def test_latest_unfinished_is_a_run_that_died_before_its_first_intent(tmp_path: Path) -> None:
+    """A run that crashed before its first intent (it may hold the Lease) is unfinished, and
+    `--latest` picks it over an older run that finished and was restored (issue 18, scenarios 3
+    and 9); once a restore finishes it, nothing is unfinished."""
+    _run(tmp_path, "a-old", _started(100), {"kind": "intent", "wall": 101, "id": "m1",
+         "action": "cordon"}, {"kind": "verdict", "wall": 102, "outcome": "pass",
+         "restored": True}, {"kind": "run.finished", "wall": 103, "verdict": "pass"})  # fmt: skip
+    _run(tmp_path, "b-crashed", _started(200), {"kind": "phase", "wall": 201, "phase": "lock"})
+    store = RunStore(tmp_path)
+    unfinished = store.latest_unfinished()
+    assert unfinished is not None and unfinished.run_id == "b-crashed"
+    assert [r.run_id for r in store.unfinished()] == ["b-crashed"]
+    old = store.summary(tmp_path / "a-old" / "journal.jsonl")
+    assert not old.unfinished and old.restored_at == 102
+    with (tmp_path / "b-crashed" / "journal.jsonl").open("a") as f:
+        f.write(json.dumps({"seq": 3, "kind": "recovery.finished", "wall": 300, "mono": 0,
+                            "restored": True}) + "\n")  # fmt: skip
+    assert store.latest_unfinished() is None
+
+
+def test_a_run_killed_after_its_verdict_is_unfinished(tmp_path: Path) -> None:
+    """Killed after its verdict but before run.finished (the lock is released last): the run
+    may still hold the Lease, so it is unfinished until a restore finishes on it."""
+    _run(tmp_path, "r", _started(100), {"kind": "intent", "wall": 101, "id": "m1",
+         "action": "cordon"}, {"kind": "verdict", "wall": 102, "outcome": "pass",
+         "restored": True})  # fmt: skip
+    store = RunStore(tmp_path)
+    assert [r.run_id for r in store.unfinished()] == ["r"]
+    with (tmp_path / "r" / "journal.jsonl").open("a") as f:
+        f.write(json.dumps({"seq": 4, "kind": "recovery.finished", "wall": 300, "mono": 0,
+                            "restored": True}) + "\n")  # fmt: skip
+    assert store.unfinished() == []

@@ -40,6 +40,10 @@ TOP_KEYS = [
     "rtoContested",
     "changes",
     "abortReason",
+    "abortPhase",
+    "signal",
+    "diedDuring",
+    "laterRestores",
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
@@ -93,6 +97,7 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
         "targetS": 120.0,
         "measured": {"measuredS": 3.885, "realS": 38.85, "pmS": 0.125, "realPmS": 1.25},
         "held": True,
+        "status": "held",
         "unit": "s",
         "uncertainty": None,
     }
