@@ -22,6 +22,8 @@ MODULES = [
     "bench.drain",
     "bench.drill",
     "bench.observe",
+    "bench.precision",
+    "bench.scale_observe",
     "bench.tm_twin",
     "bench.data",
     "bench.load",

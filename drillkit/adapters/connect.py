@@ -131,7 +131,12 @@ def connect_sandbox(
         ca_file=tm_info.get("caFile"),
         retry_deadline_s=deadline_s,
     )
-    resolver = EcsResolver([(dns_info["host"], int(dns_info["port"]))], timeout_s=1.0)
+    # Every authoritative server of the twin, each asked separately (issue #17).
+    servers = [
+        NameServer(str(ns.get("name") or ns["host"]), str(ns["host"]), int(ns["port"]))
+        for ns in dns_info.get("servers") or []
+    ] or [NameServer(dns_info["host"], dns_info["host"], int(dns_info["port"]))]
+    resolver = EcsResolver(servers, timeout_s=1.0)
     conns = Connections(
         clusters={},
         traffic_manager=tm,

@@ -353,6 +353,23 @@ class EcsResolver:
         stats.answered += 1
         return summary, received_at
 
+    async def resolve_each(self, qname: str, client_subnet: str) -> list[tuple[str, DnsAnswer]]:
+        """Ask every server the same question separately (issue #17: each server flips on its
+        own): each server's name and its answer (or error), in server order."""
+        wire = self._wire(qname, client_subnet)
+        started = time.monotonic()
+        results = await asyncio.gather(*(self._ask_one(wire, ns) for ns in self.servers))
+        latency = time.monotonic() - started
+        out: list[tuple[str, DnsAnswer]] = []
+        for server, result in zip(self.servers, results, strict=True):
+            if isinstance(result, str):
+                out.append((server.name, DnsAnswer("TIMEOUT", latency_s=latency, error=result)))
+                continue
+            (rcode, targets, addresses, ttl), received_at = result
+            answer = DnsAnswer(rcode, targets, addresses, ttl, latency, received_at=received_at)
+            out.append((server.name, answer))
+        return out
+
     async def resolve(self, qname: str, client_subnet: str) -> DnsAnswer:
         """Ask every server at once and take the first answer to arrive; the others finish in
         the background, and ``stats`` records which servers answered and which did not."""

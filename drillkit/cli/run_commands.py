@@ -100,11 +100,18 @@ def _who() -> str:
     envvar="DRILLKIT_EVIDENCE_URL",
     help="Where the evidence is published (end notices link to it; default: the file path).",
 )
+@click.option(
+    "--step",
+    is_flag=True,
+    help="Rehearse: stop at a gate before inject and restore and after detected, flipped and "
+    "RTO, with the by-hand commands (needs a terminal).",
+)
 @click.pass_context
 def run(
     ctx: click.Context,
     *,
     drill_path: Path,
+    step: bool = False,
     yes: bool,
     attach: Path | None,
     evidence_dir: Path | None,
@@ -127,6 +134,8 @@ def run(
 
     if override_window != bool(reason and reason.strip()):
         raise click.UsageError("--override-window and --reason TEXT go together")
+    if step and not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise click.UsageError("--step needs a terminal: each gate waits for a keypress")
     drill = load_drill(drill_path)
     if sign_key is not None:
         from drillkit.adapters.signing import check_key
@@ -139,7 +148,7 @@ def run(
         yes,
         f"Run drill {drill.metadata.name!r}: {drill.fault.type} region {drill.target} in {where}?",
     )
-    live = output == "text" and sys.stdout.isatty()
+    live = output == "text" and sys.stdout.isatty() and not step
     progress: Progress = LiveProgress() if live else Progress(_progress_stream(output))
     wiring = wiring_of(ctx)
     with wiring.connect(drill, drill_path, attach) as conns, wiring.guards(drill) as guards:
@@ -155,6 +164,10 @@ def run(
             override_window_reason=reason if override_window else None,
             evidence_url=evidence_url,
         )
+        if step:
+            from drillkit.cli.step_gate import TerminalGate
+
+            options.gate = TerminalGate(drill, drill_path, conns, explain=ctx.meta.get("explain"))
         runner = Runner(options, conns)
         with progress if isinstance(progress, LiveProgress) else contextlib.nullcontext():
             result = runner.run()

@@ -62,6 +62,14 @@ class Progress:
             self.emit(f"{'':9}  abort: {reason}")
         self.changed()
 
+    def part(self, vantage: str, part: str, seconds: float, pm: float) -> None:
+        from drillkit.core.rto_parts import PART_TITLES
+
+        with self.lock:
+            title = PART_TITLES.get(part, part)
+            self.emit(f"{'':9}  {vantage}: {title} {seconds:.3f}s ± {pm:.3f}")
+        self.changed()
+
     def restored(self, check: RestoreCheck) -> None:
         with self.lock:
             done = check.detail if check.outcome.value == "restored" and check.detail else ""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from drillkit.cli.tour import tour
 from drillkit.exitcodes import ExitCode
 
 
@@ -128,3 +129,6 @@ def init(ctx: click.Context, directory: Path, force: bool) -> None:
         click.echo(f"wrote {path}")
     drill = directory / "drills" / "sandbox" / "us-outage.yaml"
     click.echo(f"next: drillkit run {drill} --yes")
+
+
+sandbox.add_command(tour)

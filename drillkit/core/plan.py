@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from drillkit.core.faults import describe
+from drillkit.core.sampling import budget_lines
 from drillkit.spec.model import Drill
 
 LEASE_NAME = "drillkit-drill"
@@ -203,8 +204,8 @@ def _preflight_details(drill: Drill) -> tuple[str, ...]:
 def _observe_details(drill: Drill) -> tuple[str, ...]:
     observe = drill.observe
     lines = [
-        f"DNS and HTTP every {observe.poll_interval}; monitor status every "
-        f"{observe.status_interval}",
+        f"DNS and HTTP every {observe.poll_interval}",
+        *budget_lines(observe, len(observe.nameservers)),
     ]
     lines.extend(
         f"{v.name} ({v.client_subnet}) must be answered by {v.expect_during_outage}"

@@ -11,6 +11,7 @@ from drillkit.core.design import Prediction
 from drillkit.core.faults import describe
 from drillkit.core.metrics import Metrics, compute_metrics
 from drillkit.core.predicted import Comparison, compare
+from drillkit.core.sampling import status_interval
 from drillkit.core.timeline import Timeline
 from drillkit.core.verdict import Verdict, decide_verdict
 from drillkit.spec.model import Drill
@@ -100,7 +101,7 @@ def build_report(
             prediction,
             timeline,
             metrics,
-            detect_slack_s=float(drill.observe.status_interval) / timeline.time_scale,
+            detect_slack_s=status_interval(drill.observe) / timeline.time_scale,
             flip_slack_s=float(drill.observe.poll_interval) / timeline.time_scale,
         )
     meta = drill.metadata

@@ -41,6 +41,14 @@ class HttpSample:
 
 
 @dataclass(frozen=True, slots=True)
+class ServerTimeline:
+    """The answers one authoritative name server gave one vantage point, in time order."""
+
+    server: str
+    dns: tuple[DnsSample, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class VantageTimeline:
     """Everything observed for one vantage point (a client subnet sent as ECS)."""
 
@@ -54,6 +62,8 @@ class VantageTimeline:
     """DNS samples in time order, over the whole drill (baseline to the end of failback)."""
     http: tuple[HttpSample, ...] = ()
     """HTTP samples in time order, over the whole drill."""
+    servers: tuple[ServerTimeline, ...] = ()
+    """The same questions, per name server of the zone (empty when not sampled separately)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,8 @@ class EndpointStatusSample:
     """The region whose ingress the endpoint targets (None for one that maps to no region)."""
     status: str
     """endpointMonitorStatus as ARM reports it: Online, Degraded, CheckingEndpoint, Stopped..."""
+    endpoint_status: str = ""
+    """endpointStatus as ARM reports it (Enabled, Disabled); empty when not recorded."""
 
 
 class RestoreOutcome(StrEnum):

@@ -22,6 +22,10 @@ class RunListener(Protocol):
     def aborted(self, reason: str, interrupted: bool) -> None:
         """The drill stopped early; restore follows."""
 
+    def part(self, vantage: str, part: str, seconds: float, pm: float) -> None:
+        """One RTO part of a vantage point completed (provisional; measured seconds ± pm); the
+        parts are named in :data:`drillkit.core.rto_parts.PARTS`."""
+
     def restored(self, check: RestoreCheck) -> None:
         """One item's restore check."""
 
@@ -36,6 +40,9 @@ class Silent:
         return None
 
     def aborted(self, reason: str, interrupted: bool) -> None:
+        return None
+
+    def part(self, vantage: str, part: str, seconds: float, pm: float) -> None:
         return None
 
     def restored(self, check: RestoreCheck) -> None:

@@ -1,5 +1,9 @@
 """Observation: DNS (with ECS) and HTTP for every vantage point each pollInterval, concurrently,
-plus Traffic Manager monitor statuses each statusInterval, in one asyncio loop on its own thread.
+plus Traffic Manager monitor statuses, in one asyncio loop on its own thread.
+
+Both cadences adapt (issue #17, :mod:`drillkit.core.sampling`): faster while a change is expected,
+within the ARM read budget and the per-server DNS query budget. Every name server is asked
+separately when the resolver can (``resolve_each``).
 
 Each tick becomes one journal record (one fsync), so the rate holds with hundreds of vantage points.
 """
@@ -15,7 +19,15 @@ from dataclasses import dataclass, field
 import structlog
 
 from drillkit.adapters.bundle import Connections
-from drillkit.adapters.ports import HttpProbe, Target, region_of
+from drillkit.adapters.ports import DnsAnswer, HttpProbe, Target, region_of
+from drillkit.core.sampling import (
+    ARM_READ_BUCKET,
+    ARM_SHARE,
+    Cadence,
+    arm_read_rate,
+    fast_interval,
+    status_interval,
+)
 from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import (
@@ -23,13 +35,16 @@ from drillkit.engine.records import (
     Observation,
     ObservationError,
     RegionCheck,
+    ServerAnswer,
     StatusObservation,
     VantageSample,
 )
+from drillkit.engine.sampling import ChangeTracker, PartCallback
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
 MAX_TICKS_IN_FLIGHT = 4
+MAX_READS_IN_FLIGHT = 2
 SURVIVOR_FAILURES_TO_ABORT = 3
 
 
@@ -55,6 +70,10 @@ class ObservedState:
     missed: int = 0
     errors: int = 0
     lags: list[float] = field(default_factory=list)
+    dns_queries: dict[int, int] = field(default_factory=dict)
+    """DNS questions sent per second of the loop's monotonic clock."""
+    arm_reads: dict[int, int] = field(default_factory=dict)
+    """ARM status reads per second of the loop's monotonic clock."""
 
 
 def http_target(drill: Drill, region: str, fqdn: str) -> Target | None:
@@ -79,7 +98,12 @@ class Observer:
         conns: Connections,
         journal: Journal | None,
         listener: Callable[[Observation], None] | None = None,
+        *,
+        on_part: PartCallback | None = None,
+        windows: tuple[tuple[float, float], ...] = (),
     ) -> None:
+        """``windows``: (start, end) measured seconds after the fault where a change is predicted
+        (sampled fast, within budget); ``on_part`` hears each RTO part as it completes."""
         self.drill = drill
         self.conns = conns
         self.journal = journal
@@ -96,6 +120,19 @@ class Observer:
         """The canaries read the fault and restore instants from here (set by the runner)."""
         self.run_id = ""
         self.canaries: CanaryLoop | None = None
+        self.tracker = ChangeTracker(drill, on_part)
+        observe = drill.observe
+        poll = float(observe.poll_interval) or 0.25
+        self.dns_cadence = Cadence(
+            poll, min(poll, fast_interval(observe)), observe.query_budget, windows
+        )
+        status = status_interval(observe)
+        fast_status = status  # fastInterval >= pollInterval turns adaptive sampling off
+        if fast_interval(observe) < poll:
+            fast_status = min(status, max(fast_interval(observe), 1 / (2 * arm_read_rate())))
+        self.status_cadence = Cadence(
+            status, fast_status, arm_read_rate(), windows, burst=ARM_READ_BUCKET * ARM_SHARE
+        )
 
     # ------------------------------------------------------------- thread control
 
@@ -162,13 +199,11 @@ class Observer:
 
     async def _poll_loop(self, http: HttpProbe, duration_s: float | None) -> None:
         assert self._loop is not None and self._stopping is not None
-        interval = float(self.drill.observe.poll_interval) or 0.25
         start = self._loop.time()
         in_flight: set[asyncio.Task[None]] = set()
-        k = 0
+        scheduled = start
         try:
             while not self._stopping.is_set():
-                scheduled = start + k * interval
                 if duration_s is not None and scheduled - start >= duration_s:
                     break
                 delay = scheduled - self._loop.time()
@@ -177,12 +212,16 @@ class Observer:
                         await asyncio.wait_for(self._stopping.wait(), delay)
                     if self._stopping.is_set():
                         break
-                lag = self._loop.time() - scheduled
-                k += 1
+                now = self._loop.time()
+                lag = now - scheduled
+                interval = self.dns_cadence.next_interval(
+                    now, self._since_fault(), self._dns_pending()
+                )
+                scheduled += interval
                 if lag > interval or len(in_flight) >= MAX_TICKS_IN_FLIGHT:
                     self.state.missed += 1
                     if lag > interval:
-                        k = int((self._loop.time() - start) / interval) + 1  # catch up
+                        scheduled = now + interval  # catch up
                     continue
                 self.state.lags.append(lag)
                 task = asyncio.create_task(self._tick(http))
@@ -191,6 +230,19 @@ class Observer:
         finally:
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
+
+    def _since_fault(self) -> float | None:
+        """Measured seconds since the fault (wall instants are monotonic-anchored)."""
+        fault_at = self.phases.fault_at
+        return None if fault_at is None else self.conns.clock.wall() - fault_at
+
+    def _dns_pending(self) -> bool:
+        return self.tracker.dns_pending(self.phases.fault_at, self.phases.restored_at)
+
+    def _count(self, counts: dict[int, int], n: int) -> None:
+        assert self._loop is not None
+        second = int(self._loop.time())
+        counts[second] = counts.get(second, 0) + n
 
     def _tick_done(
         self, in_flight: set[asyncio.Task[None]]
@@ -222,6 +274,8 @@ class Observer:
         if self.journal is not None:
             self.journal.append(record)
         self._update(record)
+        for sample in record.vantage:
+            self.tracker.sample(sample, self.phases.fault_at, dict(record.regions))
         if self.listener is not None:
             self.listener(record)
 
@@ -229,7 +283,37 @@ class Observer:
         return http_target(self.drill, region, self.conns.fqdn)
 
     async def _vantage(self, name: str, subnet: str) -> VantageSample:
-        answer = await self.conns.resolver.resolve(self.conns.fqdn, subnet)
+        each = getattr(self.conns.resolver, "resolve_each", None)
+        if each is None:
+            self._count(self.state.dns_queries, 1)
+            return self._sample(name, await self.conns.resolver.resolve(self.conns.fqdn, subnet))
+        answers: list[tuple[str, DnsAnswer]] = await each(self.conns.fqdn, subnet)
+        self._count(self.state.dns_queries, len(answers))
+        servers = tuple(
+            ServerAnswer(
+                server=server,
+                at=round(a.received_at or self.conns.clock.wall(), 6),
+                region=region_of(a.targets + a.addresses, self.ingresses),
+                rcode=a.rcode,
+            )
+            for server, a in answers
+        )
+        # The vantage point's own answer is what a client may get: its resolver can reach any
+        # server, so it keeps the previous region while any server still answers it, and moves
+        # when every server has (its flip is the "all servers flipped" instant).
+        previous = self.state.vantage[name].region
+        good = sorted(
+            ((a.received_at or 0.0, s, a) for (_, a), s in zip(answers, servers, strict=True)),
+            key=lambda t: t[0],
+        )
+        good = [t for t in good if t[2].error is None]
+        held = [t for t in good if previous is not None and t[1].region == previous]
+        chosen = (held or good or [(0.0, servers[0], answers[0][1])])[0][2]
+        return self._sample(name, chosen, servers)
+
+    def _sample(
+        self, name: str, answer: DnsAnswer, servers: tuple[ServerAnswer, ...] = ()
+    ) -> VantageSample:
         return VantageSample(
             name=name,
             at=round(answer.received_at or self.conns.clock.wall(), 6),
@@ -237,6 +321,7 @@ class Observer:
             rcode=answer.rcode,
             answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
             ttl=answer.ttl,
+            servers=servers,
         )
 
     async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
@@ -275,28 +360,55 @@ class Observer:
     # ------------------------------------------------------------- statuses
 
     async def _status_loop(self) -> None:
-        assert self._stopping is not None
-        interval = float(self.drill.observe.status_interval) or 5.0
-        while not self._stopping.is_set():
-            try:
-                endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
-            except Exception as e:
-                if self.journal is not None:
-                    self.journal.append(ObservationError(source="arm", error=str(e)[:300]))
-            else:
-                statuses = tuple(
-                    EndpointObservation(
-                        endpoint=e.key,
-                        region=region_of([e.target], self.ingresses),
-                        status=e.monitor_status,
-                        endpoint_status=e.endpoint_status,
-                    )
-                    for e in endpoints
-                )
-                at = round(self.conns.clock.wall(), 6)
-                if self.journal is not None:
-                    self.journal.append(StatusObservation(at=at, endpoints=statuses))
-                for observed in statuses:
-                    self.state.statuses[observed.endpoint] = (observed.region, observed.status)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), interval)
+        """Reads on the status cadence, up to ``MAX_READS_IN_FLIGHT`` at once, so that a slow
+        ARM response does not stretch the interval between reads."""
+        assert self._stopping is not None and self._loop is not None
+        in_flight: set[asyncio.Task[None]] = set()
+        scheduled = self._loop.time()
+        try:
+            while not self._stopping.is_set():
+                delay = scheduled - self._loop.time()
+                if delay > 0:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stopping.wait(), delay)
+                    if self._stopping.is_set():
+                        break
+                now = self._loop.time()
+                pending = self.tracker.status_pending(self.phases.fault_at, self.phases.restored_at)
+                interval = self.status_cadence.next_interval(now, self._since_fault(), pending)
+                scheduled = max(scheduled + interval, now)
+                if len(in_flight) >= MAX_READS_IN_FLIGHT:
+                    continue
+                task = asyncio.create_task(self._status_read())
+                in_flight.add(task)
+                task.add_done_callback(in_flight.discard)
+        finally:
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _status_read(self) -> None:
+        """One ARM read, stamped at the middle of the request (when ARM most likely read it)."""
+        self._count(self.state.arm_reads, 1)
+        sent = self.conns.clock.wall()
+        try:
+            endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
+        except Exception as e:
+            if self.journal is not None:
+                self.journal.append(ObservationError(source="arm", error=str(e)[:300]))
+            return
+        statuses = tuple(
+            EndpointObservation(
+                endpoint=e.key,
+                region=region_of([e.target], self.ingresses),
+                status=e.monitor_status,
+                endpoint_status=e.endpoint_status,
+            )
+            for e in endpoints
+        )
+        at = round((sent + self.conns.clock.wall()) / 2, 6)
+        if self.journal is not None:
+            self.journal.append(StatusObservation(at=at, endpoints=statuses))
+        for observed in statuses:
+            self.state.statuses[observed.endpoint] = (observed.region, observed.status)
+        self.tracker.statuses(at, statuses, self.phases.fault_at)

@@ -96,8 +96,18 @@ class RegionCheck:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ServerAnswer:
+    """One name server's answer to a vantage point's question (issue #17: per-server flips)."""
+
+    server: str
+    at: float
+    region: str | None = None
+    rcode: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class VantageSample:
-    """One DNS answer for a vantage point."""
+    """One DNS answer for a vantage point (the first server's to arrive)."""
 
     name: str
     at: float
@@ -107,6 +117,8 @@ class VantageSample:
     ttl: int | None = None
     http: RegionCheck | None = None
     """Only in early round 1 journals: the HTTP check of this vantage point."""
+    servers: tuple[ServerAnswer, ...] = ()
+    """Every name server's answer to the same question, when each was asked separately."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -391,6 +403,19 @@ class GuardNote(Record):
     KIND: ClassVar[str] = "guard"
     guard: str
     detail: str
+
+
+@kind
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GateWaited(Record):
+    """A step gate of ``run --step``: which, when it opened, how long the human took, and the
+    answer (``continue`` or ``abort``)."""
+
+    KIND: ClassVar[str] = "gate"
+    step: str
+    at: float
+    waited_s: float
+    answer: str
 
 
 @kind

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from drillkit.core.data import CanaryReadSample, CanaryWriteSample
 from drillkit.core.design import Prediction, Window
+from drillkit.core.metrics import compute_metrics
 from drillkit.core.report import RunReport, build_report
+from drillkit.core.stepgates import Pause, pause_notes
 from drillkit.core.timeline import (
     Change,
     Disruption,
@@ -18,6 +20,7 @@ from drillkit.core.timeline import (
     HttpSample,
     RestoreCheck,
     RestoreOutcome,
+    ServerTimeline,
     Timeline,
     VantageTimeline,
 )
@@ -26,6 +29,7 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     CanaryTicked,
+    GateWaited,
     GuardNote,
     Held,
     Intent,
@@ -151,6 +155,7 @@ def timeline_from(records: list[Record]) -> Timeline:
     dns: dict[str, list[DnsSample]] = {v.name: [] for v in drill.observe.vantage_points}
     http: dict[str, list[HttpSample]] = {v.name: [] for v in drill.observe.vantage_points}
     statuses: list[EndpointStatusSample] = []
+    per_server: dict[str, dict[str, list[DnsSample]]] = {name: {} for name in dns}
     ttl: float | None = None
     canary_writes: list[CanaryWriteSample] = []
     canary_reads: list[CanaryReadSample] = []
@@ -173,6 +178,9 @@ def timeline_from(records: list[Record]) -> Timeline:
                 if s.name not in dns:
                     continue
                 dns[s.name].append(DnsSample(float(s.at), s.region, s.answer))
+                for a in s.servers:
+                    samples = per_server[s.name].setdefault(a.server, [])
+                    samples.append(DnsSample(float(a.at), a.region, a.rcode))
                 if ttl is None and s.ttl is not None:
                     ttl = float(s.ttl)
                 h = s.http or r.regions.get(s.region or "")
@@ -180,7 +188,7 @@ def timeline_from(records: list[Record]) -> Timeline:
                     http[s.name].append(HttpSample(float(h.at), h.ok, h.status, s.region))
         elif isinstance(r, StatusObservation):
             statuses.extend(
-                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status)
+                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status, e.endpoint_status)
                 for e in r.endpoints
             )
     abort = last(records, Aborted)
@@ -203,6 +211,10 @@ def timeline_from(records: list[Record]) -> Timeline:
                 expected_region=v.expect_during_outage,
                 dns=tuple(sorted(dns[v.name], key=lambda s: s.at)),
                 http=tuple(sorted(http[v.name], key=lambda s: s.at)),
+                servers=tuple(
+                    ServerTimeline(server, tuple(sorted(samples, key=lambda s: s.at)))
+                    for server, samples in sorted(per_server[v.name].items())
+                ),
             )
             for v in drill.observe.vantage_points
         ),
@@ -258,7 +270,22 @@ def report_from(records: list[Record], journal_path: Path | None = None) -> RunR
         timeline=timeline_from(records),
         journal_paths=(str(journal_path),) if journal_path else (),
         prediction=prediction_of(records),
-        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote)),
+        guard_notes=tuple(f"{r.guard}: {r.detail}" for r in records if isinstance(r, GuardNote))
+        + tuple(gate_notes(records)),
+    )
+
+
+def gate_notes(records: list[Record]) -> list[str]:
+    """``run --step``: each gate's wait, and the RTO with the human pauses taken out."""
+    pauses = [
+        Pause(r.step, r.at, r.waited_s, r.answer) for r in records if isinstance(r, GateWaited)
+    ]
+    if not pauses:
+        return []
+    timeline = timeline_from(records)
+    metrics = compute_metrics(timeline)
+    return pause_notes(
+        pauses, timeline.fault_injected_at, metrics.rto_at, timeline.started_at, timeline.ended_at
     )
 
 

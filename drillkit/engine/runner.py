@@ -5,6 +5,7 @@ journal; unlock runs last, in ``finally`` too."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from drillkit.engine.records import (
     Aborted,
     Baseline,
     EvidenceWritten,
+    GateWaited,
     Item,
     Mark,
     PhaseEntered,
@@ -73,6 +75,9 @@ class RunOptions:
     """Run outside guards.window, for this reason (journalled and shown in evidence)."""
     evidence_url: str | None = None
     """Where the evidence will be published (end notices link to it; default: the file)."""
+    gate: Callable[[str], bool] | None = None
+    """``run --step``: asked before inject and restore and after detected, flipped and RTO
+    (by step key); False aborts and restores. Each wait is journalled (``gate``)."""
 
 
 @dataclass
@@ -125,6 +130,31 @@ class Runner:
         at = self.clock.wall()
         self.journal.append(Mark(name=name, at=at))
         return at
+
+    def _gate(self, step: str, waits: Waits | None = None) -> float:
+        """Hold at a step gate (``run --step``); journal the wait; abort if the human says so."""
+        if self.o.gate is None:
+            return 0.0
+        at, start = self.clock.wall(), self.clock.monotonic()
+        go_on = self.o.gate(step)
+        waited = self.clock.monotonic() - start
+        answer = "continue" if go_on else "abort"
+        self.journal.append(GateWaited(step=step, at=at, waited_s=waited, answer=answer))
+        if waits is not None:
+            waits.started += waited
+        if not go_on and step != "restore":
+            raise DrillAborted(f"aborted by the operator at the {step} step gate")
+        return waited
+
+    def _restore_gate(self) -> None:
+        """The gate before restore, skipped after an abort; it can never keep restore from
+        running."""
+        if self.o.gate is None or self._aborted():
+            return
+        try:
+            self._gate("restore")
+        except Exception as e:  # a closed terminal: restore anyway
+            log.warning("drill.gate.failed", step="restore", error=repr(e)[:200])
 
     def _aborted(self) -> bool:
         return any(isinstance(r, Aborted) for r in self.journal.records())
@@ -237,7 +267,9 @@ class Runner:
         )
 
     def _lifecycle(self, signals: SignalState) -> None:
-        self.observer = Observer(self.drill, self.conns, self.journal, self.listener.observed)
+        self.observer = Observer(
+            self.drill, self.conns, self.journal, self.listener.observed, on_part=self.listener.part
+        )
         self.observer.run_id = self.run_id
         self.observer.start()
         waits = Waits(
@@ -253,6 +285,7 @@ class Runner:
                 fault = fault_type(self.drill.fault)
                 items = fault.snapshot(self.drill.fault, self.drill, self.world)
                 self.journal.append(SnapshotTaken(items=tuple(items)))
+                self._gate("inject", waits)
                 self.phase(Phase.INJECT)
                 self.injected = True
                 self.observer.phases.fault_at = self.clock.wall()
@@ -272,6 +305,7 @@ class Runner:
                 self._abort(str(e))
             finally:
                 with signals.shield():
+                    self._restore_gate()
                     complete = self._restore()
             with signals.shield():
                 if complete and self.injected and signals.received is None:
@@ -304,7 +338,9 @@ class Runner:
             holder.raise_if_failed()
             self.phase(Phase.OBSERVE)
             waits.hold = holder.raise_if_failed
-            waits.outage()
+            waits.milestone = self._gate
+            if waits.outage():
+                self._gate("rto", waits)
         finally:
             holder.stop()
             waits.hold = None

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from drillkit.adapters.ports import Clock
+from drillkit.core.sampling import status_interval
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.observe import SURVIVOR_FAILURES_TO_ABORT, Observer
 from drillkit.engine.signals import SignalState
@@ -34,6 +35,9 @@ class Waits:
     """Keeps the fault in force while the outage is observed (set once it is injected)."""
     guard_abort: Callable[[], str | None] | None = None
     """Why a guard rail wants the drill stopped now (an unexpected alert), or None."""
+    milestone: Callable[[str], float] | None = None
+    """Told once of ``detected`` and ``flipped`` during the outage; returns the seconds it
+    paused (a step gate), which extend the deadline."""
 
     def __post_init__(self) -> None:
         self.started = self.clock.monotonic()
@@ -104,13 +108,15 @@ class Waits:
         statuses can be read); False when that did not happen in time (an objective miss)."""
         rto = self.drill.objectives.rto
         deadline = self.clock.monotonic() + self._scaled(rto, 600.0)
-        status_grace = 2 * float(self.drill.observe.status_interval)
+        status_grace = 2 * status_interval(self.drill.observe)
         served_at: float | None = None
         state = self.observer.state
         expected = {v.name: v.expect_during_outage for v in self.drill.observe.vantage_points}
         fresh = self._fresh_counter()
+        seen: set[str] = set()
         while self.clock.monotonic() < deadline:
             self._check_abort()
+            deadline += self._milestones(seen, expected)
             served = all(
                 v.region == expected[name] and v.http_ok is not False and fresh(name)
                 for name, v in state.vantage.items()
@@ -126,6 +132,26 @@ class Waits:
                     return True
             self.clock.sleep(self.tick)
         return False
+
+    def _milestones(self, seen: set[str], expected: dict[str, str]) -> float:
+        """Tell ``milestone`` of the first detection and the first flip; the seconds it took."""
+        if self.milestone is None:
+            return 0.0
+        state = self.observer.state
+        paused = 0.0
+        if "detected" not in seen and any(
+            region == self.drill.target and status == "Degraded"
+            for region, status in state.statuses.values()
+        ):
+            seen.add("detected")
+            paused += self.milestone("detected")
+        if "flipped" not in seen and any(
+            v.region == expected[name] for name, v in state.vantage.items()
+        ):
+            seen.add("flipped")
+            paused += self.milestone("flipped")
+        self.started += paused  # a human pause does not count against abort.maxDuration
+        return paused
 
     def written_back(self, limit_s: float = WRITE_BACK_WAIT_S) -> bool:
         """Until every canary write the survivor took is readable through the target (bounded:

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from drillkit.core.intervals import Bracket
 from drillkit.core.metrics import Measure, VantageMetrics, metrics_summary
 from drillkit.core.redact import redact
 from drillkit.core.report import RunReport
+from drillkit.core.rto_parts import PARTS, parts_summary, rto_parts
 from drillkit.core.timeline import DnsSample, Timeline, VantageTimeline
 from drillkit.evidence.data import data_document
 
@@ -30,13 +32,44 @@ def utc(epoch: float | None) -> str | None:
 def _measure(m: Measure | None) -> dict[str, float] | None:
     if m is None:
         return None
-    return {"measuredS": round(m.measured, 3), "realS": round(m.real, 3)}
+    return {
+        "measuredS": round(m.measured, 3),
+        "realS": round(m.real, 3),
+        "pmS": round(m.pm, 3),
+        "realPmS": round(m.real_pm, 3),
+    }
+
+
+def _bracket(b: Bracket | None) -> dict[str, float] | None:
+    """A sampled instant: the last old and first new sample, and its midpoint plus or minus."""
+    if b is None:
+        return None
+    return {"lo": b.lo, "hi": b.hi, "mid": round(b.mid, 6), "pmS": round(b.half, 3)}
+
+
+def _rto_parts(report: RunReport) -> dict[str, Any]:
+    """The RTO in its parts per vantage point that moved, and p50/p95 across them."""
+    parts = rto_parts(report.timeline, report.metrics)
+    return {
+        "order": list(PARTS),
+        "vantagePoints": [
+            {"name": p.name, **{k: _measure(v) for k, v in p.parts.items()}} for p in parts
+        ],
+        "acrossVantagePoints": parts_summary(parts),
+    }
 
 
 def _answer_at(samples: tuple[DnsSample, ...], at: float | None) -> str | None:
     if at is None:
         return None
     return next((s.answer for s in samples if s.at == at), None)
+
+
+def _hi_at(observed: VantageTimeline, mid: float | None) -> float | None:
+    """The first sample at or after ``mid`` (the first sample of the change's bracket)."""
+    if mid is None:
+        return None
+    return next((s.at for s in sorted(observed.dns, key=lambda s: s.at) if s.at >= mid), None)
 
 
 def _vantage(observed: VantageTimeline, metrics: VantageMetrics) -> dict[str, Any]:
@@ -46,11 +79,13 @@ def _vantage(observed: VantageTimeline, metrics: VantageMetrics) -> dict[str, An
         "normalRegion": observed.normal_region,
         "expectedRegion": observed.expected_region,
         "flippedAt": metrics.flipped_at,
-        "flipAnswer": _answer_at(observed.dns, metrics.flipped_at),
+        "flip": _bracket(metrics.flip),
+        "flipAnswer": _answer_at(observed.dns, metrics.flip.hi if metrics.flip else None),
+        "servers": [{"server": s.server, "flip": _bracket(s.flip)} for s in metrics.servers],
         "dnsFailover": _measure(metrics.dns_failover),
         "dnsFailoverPlusTtl": _measure(metrics.dns_failover_plus_ttl),
         "failedBackAt": metrics.failed_back_at,
-        "failbackAnswer": _answer_at(observed.dns, metrics.failed_back_at),
+        "failbackAnswer": _answer_at(observed.dns, _hi_at(observed, metrics.failed_back_at)),
         "failback": _measure(metrics.failback),
         "dnsSamples": len(observed.dns),
         "httpSamples": len(observed.http),
@@ -197,6 +232,9 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         "journalPaths": list(report.journal_paths),
         "prediction": report.prediction.to_dict() if report.prediction else None,
         "predictedVsMeasured": [c.to_dict() for c in report.comparisons],
+        "detection": _bracket(metrics.detection),
+        "rtoBracket": _bracket(metrics.rto_bracket),
+        "rtoParts": _rto_parts(report),
         "guardNotes": list(report.guard_notes),
     }
     redacted: dict[str, Any] = redact(document)

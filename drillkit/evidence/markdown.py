@@ -11,7 +11,7 @@ from drillkit.core.report import RunReport
 from drillkit.errors import DrillDefinitionError, Problem
 from drillkit.evidence.data import data_markdown
 from drillkit.evidence.document import evidence_document, utc
-from drillkit.evidence.mermaid import gantt
+from drillkit.evidence.mermaid import gantt, rto_bars
 
 DEFAULT_TEMPLATE = "evidence.md.j2"
 
@@ -28,6 +28,11 @@ def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+def _pm(half: float | None) -> str:
+    """`` ± half`` for a sampled measure, nothing for an exact one."""
+    return "" if not half else f" ± {half:.3f}"
+
+
 def _filters(fault_at: float | None) -> dict[str, Any]:
     def rel(epoch: float | None) -> str:
         if epoch is None or fault_at is None:
@@ -35,10 +40,14 @@ def _filters(fault_at: float | None) -> dict[str, Any]:
         return f"{epoch - fault_at:+.3f}"
 
     def secs(measure: dict[str, float] | None) -> str:
-        return "never" if measure is None else _number(measure["measuredS"])
+        if measure is None:
+            return "never"
+        return _number(measure["measuredS"]) + _pm(measure.get("pmS"))
 
     def real(measure: dict[str, float] | None) -> str:
-        return "never" if measure is None else _number(measure["realS"])
+        if measure is None:
+            return "never"
+        return _number(measure["realS"]) + _pm(measure.get("realPmS"))
 
     def held(value: bool) -> str:
         return "✅ held" if value else "❌ missed"
@@ -116,7 +125,8 @@ def check_template(template: Path) -> None:
 def render_markdown(report: RunReport, template: Path | None = None) -> str:
     """Render the run with the packaged template, or with ``template`` (a jinja2 file) instead.
 
-    The template sees the JSON evidence document's keys plus ``mermaid`` (the gantt source).
+    The template sees the JSON evidence document's keys plus ``mermaid`` (the gantt source) and
+    ``mermaid_parts`` (the RTO-parts stacked bars, None when no vantage point moved).
     """
     import jinja2
 
@@ -129,7 +139,10 @@ def render_markdown(report: RunReport, template: Path | None = None) -> str:
             ", ".join(report.survivors),
         )  # fmt: skip
         text: str = compiled.render(
-            **evidence_document(report), mermaid=gantt(report), dataSection=data_section
+            **evidence_document(report),
+            mermaid=gantt(report),
+            mermaid_parts=rto_bars(report),
+            dataSection=data_section,
         )
     except jinja2.TemplateError as e:
         raise _template_problem(template, e) from e

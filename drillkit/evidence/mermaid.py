@@ -81,3 +81,50 @@ def gantt(report: RunReport) -> str:
         "    todayMarker off",
     ]
     return "\n".join(header + chart.lines)
+
+
+def rto_bars(report: RunReport) -> str | None:
+    """A stacked bar per vantage point that moved (Mermaid gantt in compact display mode, so
+    that consecutive parts share one row): fault → detection → first and all name servers
+    flipped, then the vantage point's flip → first good HTTP, and the TTL tail on its own row.
+    None when no vantage point has parts."""
+    from drillkit.core.rto_parts import PART_TITLES, rto_parts
+
+    tl, metrics = report.timeline, report.metrics
+    injected = tl.fault_injected_at
+    parts = rto_parts(tl, metrics)
+    if injected is None or not parts:
+        return None
+    chart = _Chart()
+    by_name = {v.name: v for v in metrics.vantage_points}
+    for vantage in parts:
+        chart.section(vantage.name)
+        start = injected
+        for name in ("detect", "firstServerFlip", "allServersFlip"):
+            part = vantage.parts[name]
+            if part is None:
+                continue
+            base = injected if name == "detect" else injected + _part(vantage.parts["detect"])
+            end = base + part.measured
+            chart.task(f"{PART_TITLES[name]} ±{part.pm:.3f}", max(start, base), end)
+            start = max(start, end)
+        flip = by_name[vantage.name].flipped_at
+        for name in ("firstGoodHttp", "clientTtl"):
+            part = vantage.parts[name]
+            if part is not None and flip is not None:
+                chart.task(f"{PART_TITLES[name]} ±{part.pm:.3f}", flip, flip + part.measured)
+    header = [
+        "---",
+        "displayMode: compact",
+        "---",
+        "gantt",
+        f"    title {_label(report.drill.name)} RTO in its parts",
+        "    dateFormat x",
+        "    axisFormat %M:%S.%L",
+        "    todayMarker off",
+    ]
+    return "\n".join(header + chart.lines)
+
+
+def _part(measure: object) -> float:
+    return float(getattr(measure, "measured", 0.0) or 0.0)

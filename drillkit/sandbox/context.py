@@ -32,6 +32,8 @@ class SandboxContext:
     fault_rate: float = 0.0
     fault_latency_ms: float = 0.0
     injectors: dict[str, FaultInjector] = field(default_factory=dict)
+    # Each kube twin's own knobs (admin target kube:<region>), layered over faults("kube").
+    region_faults: dict[str, FaultInjector] = field(default_factory=dict)
     authority: Authority | None = None
     ca_file: Path | None = None
 

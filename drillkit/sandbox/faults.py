@@ -83,6 +83,11 @@ class FaultInjector:
             "remainingS": left,
         }
 
+    def in_blackout(self) -> bool:
+        """Whether every request fails right now."""
+        self._lapse()
+        return self.blackout
+
     def fails(self) -> bool:
         """Whether this request (query, probe) fails: always in a blackout, else at ``rate``."""
         self._lapse()
@@ -119,7 +124,7 @@ class FaultInjector:
             pause = self.delay()
             if pause:
                 await asyncio.sleep(pause)
-            code = None if spare(request) and not self.blackout else self.pick()
+            code = None if spare(request) and not self.in_blackout() else self.pick()
             if code is None:
                 return await handler(request)
             headers = {"Retry-After": "1"} if code == 429 else {}
@@ -131,3 +136,25 @@ class FaultInjector:
             )
 
         return inject
+
+
+class LayeredInjector(FaultInjector):
+    """One component's own knobs on top of a shared injector: a request fails if either says so,
+    and waits the longer of the two delays (a kube twin's ``kube:<region>`` over ``kube``)."""
+
+    def __init__(self, base: FaultInjector, rng: random.Random | None = None) -> None:
+        super().__init__(rng=rng)
+        self.base = base
+
+    def in_blackout(self) -> bool:
+        return super().in_blackout() or self.base.in_blackout()
+
+    def fails(self) -> bool:
+        return super().fails() or self.base.fails()
+
+    def pick(self) -> int | None:
+        own = super().pick()
+        return own if own is not None else self.base.pick()
+
+    def delay(self) -> float:
+        return max(super().delay(), self.base.delay())

@@ -22,7 +22,8 @@ in order after every kube twin serves, and stop in reverse order. The mapping ``
 is merged into world.json (one level deep for ``regions``, so a component may add keys to
 ``regions.<name>``). ``ctx`` gives the world, the state dir, ``ctx.kube`` (region -> KubeTwin)
 and ``ctx.faults(name)`` (a named ``FaultInjector`` primed with ``--fault-rate``/
-``--fault-latency``; ``kube:<region>`` is the one of that region's kube twin). Components
+``--fault-latency``; "kube" is shared by every kube twin, and ``ctx.region_faults[region]`` is
+one twin's own, layered over it). Components
 passed to ``Sandbox`` are used as given; when none are given,
 ``drillkit.sandbox.tm.sandbox_components(world)`` gives them. ``ctx.authority`` and
 ``ctx.ca_file`` are the one CA every TLS server of the sandbox uses.
@@ -45,6 +46,7 @@ from typing import Any, TypeVar
 import yaml
 
 from drillkit.sandbox.context import Component, SandboxContext
+from drillkit.sandbox.faults import LayeredInjector
 from drillkit.sandbox.kube import KubeTwin
 from drillkit.sandbox.kube.auth import Tokens
 from drillkit.sandbox.tls import Authority, make_authority
@@ -159,7 +161,9 @@ class Sandbox:
                     self.world,
                     region,
                     self.tokens,
-                    faults=ctx.faults(f"kube:{region}"),
+                    faults=ctx.region_faults.setdefault(
+                        region, LayeredInjector(ctx.faults("kube"))
+                    ),
                     ssl_context=server_tls,
                 )
                 self.kube[region] = twin

@@ -289,7 +289,13 @@ class Observe(_Model):
     poll_interval: Duration = Field(Duration.parse("1s"), alias="pollInterval")
     """Cadence of DNS and HTTP checks (the cheap signals)."""
     status_interval: Duration = Field(Duration.parse("5s"), alias="statusInterval")
-    """Cadence of ARM reads of endpoint monitor status (the expensive signal)."""
+    """Cadence of ARM reads of endpoint monitor status (the expensive signal). When not set,
+    monitor status is read at the poll cadence, within drillkit's ARM read budget."""
+    fast_interval: Duration | None = Field(None, alias="fastInterval")
+    """Cadence while a change is expected (default: pollInterval / 5), within queryBudget;
+    pollInterval or more turns adaptive sampling off (DNS and monitor status)."""
+    query_budget: float = Field(4.0, alias="queryBudget", gt=0, le=100)
+    """Average DNS questions per second per vantage point and name server over the drill."""
     nameservers: list[str] = Field(default_factory=list)
     """Name servers to ask (Traffic Manager's own, to avoid caches); the twin's in the sandbox."""
     vantage_points: list[VantagePoint] = Field(alias="vantagePoints", min_length=1)

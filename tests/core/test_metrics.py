@@ -8,11 +8,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drillkit.core.intervals import Bracket
 from drillkit.core.metrics import (
     Measure,
     compute_metrics,
     dns_failover_at,
+    dns_failover_bracket,
     failback_at,
+    failback_bracket,
     metrics_summary,
     status_transitions,
 )
@@ -34,10 +37,12 @@ def test_measure_divides_by_time_scale() -> None:
 
 
 def test_time_to_detect_is_first_degraded_target_read() -> None:
-    """Time to detect is the first Degraded read of a target-region endpoint after injection."""
+    """Time to detect is bracketed by the last read before and the first Degraded read of a
+    target-region endpoint after injection, reported as the midpoint plus or minus half."""
     m = compute_metrics(us_outage(detect=3.0))
-    assert m.detected_at == T0 + 3.0
-    assert m.time_to_detect == Measure.of(3.0, 0.1)
+    assert m.detection == Bracket(T0 + 2.5, T0 + 3.0)
+    assert m.detected_at == T0 + 2.75
+    assert m.time_to_detect == Measure.of(2.75, 0.1, 0.25)
 
 
 def test_degraded_survivor_is_not_detection() -> None:
@@ -58,22 +63,23 @@ def test_degraded_before_injection_is_ignored() -> None:
     tl = us_outage(detect=5.0)
     early = EndpointStatusSample(T0 - 1, "myapp-na/ExternalEndpoints/us", "us", "Degraded")
     tl = replace(tl, endpoint_statuses=(early, *tl.endpoint_statuses))
-    assert compute_metrics(tl).detected_at == T0 + 5.0
+    assert compute_metrics(tl).detected_at == T0 + 4.75
 
 
 def test_dns_failover_per_vantage_point() -> None:
     """new-york fails over when it is first answered by eu; paris, already on eu, at once."""
     m = compute_metrics(us_outage(flip=4.0))
     by_name = {v.name: v for v in m.vantage_points}
-    assert by_name["new-york"].flipped_at == T0 + 4.0
-    assert by_name["new-york"].dns_failover == Measure.of(4.0, 0.1)
+    assert by_name["new-york"].flip == Bracket(T0 + 3.75, T0 + 4.0)
+    assert by_name["new-york"].flipped_at == T0 + 3.875
+    assert by_name["new-york"].dns_failover == Measure.of(3.875, 0.1, 0.125)
     assert by_name["paris"].dns_failover == Measure.of(0.0, 0.1)
 
 
 def test_flip_plus_ttl() -> None:
     """Flip + TTL adds the answer TTL to the flip, in both measured and real seconds."""
     ny = compute_metrics(us_outage(flip=4.0)).vantage_points[0]
-    assert ny.dns_failover_plus_ttl == Measure.of(7.0, 0.1)
+    assert ny.dns_failover_plus_ttl == Measure.of(6.875, 0.1, 0.125)
 
 
 def test_flapping_answer_delays_failover_to_the_stable_flip() -> None:
@@ -82,7 +88,7 @@ def test_flapping_answer_delays_failover_to_the_stable_flip() -> None:
     ny = tl.vantage_points[0]
     flap = tuple(replace(s, region="us") if s.at == T0 + 3.0 else s for s in ny.dns)
     tl = with_vantage(tl, 0, replace(ny, dns=flap))
-    assert dns_failover_at(tl, tl.vantage_points[0]) == T0 + 3.25
+    assert dns_failover_at(tl, tl.vantage_points[0]) == T0 + 3.125
 
 
 def test_lost_answer_breaks_stability() -> None:
@@ -91,7 +97,7 @@ def test_lost_answer_breaks_stability() -> None:
     ny = tl.vantage_points[0]
     lost = tuple(replace(s, region=None) if s.at == T0 + 5.0 else s for s in ny.dns)
     tl = with_vantage(tl, 0, replace(ny, dns=lost))
-    assert dns_failover_at(tl, tl.vantage_points[0]) == T0 + 5.25
+    assert dns_failover_at(tl, tl.vantage_points[0]) == T0 + 5.125
 
 
 def test_never_flipping_vantage_has_no_failover_and_no_rto() -> None:
@@ -105,9 +111,12 @@ def test_never_flipping_vantage_has_no_failover_and_no_rto() -> None:
 def test_rto_waits_for_every_vantage_and_http() -> None:
     """RTO is when the last vantage point is answered by eu and its HTTP check passes."""
     m = compute_metrics(us_outage(flip=4.0))
-    assert m.rto_at == pytest.approx(T0 + 4.01)
+    assert m.rto_bracket is not None
+    assert (m.rto_bracket.lo, m.rto_bracket.hi) == pytest.approx((T0 + 3.76, T0 + 4.01))
+    assert m.rto_at == pytest.approx(T0 + 3.885)
     assert m.rto is not None
-    assert m.rto.real == pytest.approx(40.1)
+    assert m.rto.real == pytest.approx(38.85)
+    assert m.rto.real_pm == pytest.approx(1.25)
 
 
 def test_failing_http_through_survivor_delays_rto() -> None:
@@ -118,7 +127,7 @@ def test_failing_http_through_survivor_delays_rto() -> None:
         replace(s, ok=False, status=502) if T0 + 5.0 <= s.at < T0 + 6.0 else s for s in paris.http
     )
     tl = with_vantage(tl, 1, replace(paris, http=http))
-    assert compute_metrics(tl).rto_at == pytest.approx(T0 + 6.01)
+    assert compute_metrics(tl).rto_at == pytest.approx(T0 + 5.885)
 
 
 def test_http_through_the_target_does_not_count_for_rto() -> None:
@@ -133,7 +142,7 @@ def test_http_through_the_target_does_not_count_for_rto() -> None:
 def test_rto_rests_on_dns_without_http_check() -> None:
     """Without an HTTP check RTO is the slowest stable DNS failover."""
     tl = replace(us_outage(flip=4.0), http_checked=False)
-    assert compute_metrics(tl).rto_at == T0 + 4.0
+    assert compute_metrics(tl).rto_at == T0 + 3.875
 
 
 def test_time_to_restore() -> None:
@@ -145,9 +154,10 @@ def test_failback_measured_from_restored() -> None:
     """Failback is the first stable normal answer after restore, measured from restore's end."""
     m = compute_metrics(us_outage(back=2.0))
     ny, paris = m.vantage_points
-    assert ny.failback == Measure.of(2.0, 0.1)
+    assert ny.failback is not None
+    assert (ny.failback.measured, ny.failback.pm) == pytest.approx((1.875, 0.125))
     assert paris.failback == Measure.of(0.0, 0.1)
-    assert m.failback == Measure.of(2.0, 0.1)
+    assert m.failback == ny.failback
 
 
 def test_no_failback_without_restore() -> None:
@@ -200,11 +210,13 @@ def test_summary_has_the_cli_json_keys() -> None:
     """The summary carries the run --output json metric keys in measured seconds."""
     summary = metrics_summary(compute_metrics(us_outage()))
     assert summary == {
-        "timeToDetectS": 3.0,
-        "rtoS": 4.01,
+        "timeToDetectS": 2.75,
+        "timeToDetectPmS": 0.25,
+        "rtoPmS": 0.125,
+        "rtoS": 3.885,
         "restoreS": 1.5,
-        "dnsFailoverS": {"new-york": 4.0, "paris": 0.0},
-        "failbackS": {"new-york": 2.0, "paris": 0.0},
+        "dnsFailoverS": {"new-york": 3.875, "paris": 0.0},
+        "failbackS": {"new-york": 1.875, "paris": 0.0},
     }
 
 
@@ -269,12 +281,14 @@ def test_failover_is_the_start_of_the_final_survivor_run(tl: Timeline) -> None:
         if flip is None:
             assert not window or window[-1].region != "eu"
             continue
-        assert T0 <= flip < tl.outage_end
-        after = [s for s in window if s.at >= flip]
-        before = [s for s in window if s.at < flip]
-        assert after[0].at == flip
+        bracket = dns_failover_bracket(tl, vantage)
+        assert bracket is not None and bracket.mid == flip
+        assert T0 <= bracket.lo <= flip <= bracket.hi < tl.outage_end
+        after = [s for s in window if s.at >= bracket.hi]
+        before = [s for s in window if s.at < bracket.hi]
+        assert after[0].at == bracket.hi
         assert all(s.region == "eu" for s in after)
-        assert not before or before[-1].region != "eu"
+        assert not before or (before[-1].region != "eu" and before[-1].at == bracket.lo)
 
 
 @given(timelines())
@@ -335,13 +349,15 @@ def test_failback_is_the_start_of_the_final_normal_run(tl: Timeline) -> None:
     """A failback lies after restore, is answered by the normal region, and stays to the end."""
     assert tl.restored_at is not None
     for vantage in tl.vantage_points:
-        back = failback_at(tl, vantage)
+        bracket = failback_bracket(tl, vantage)
         window = [s for s in vantage.dns if tl.restored_at <= s.at <= tl.ended_at]
-        if back is None:
+        if bracket is None:
+            assert failback_at(tl, vantage) is None
             assert not window or window[-1].region != vantage.normal_region
             continue
-        after = [s for s in window if s.at >= back]
-        before = [s for s in window if s.at < back]
-        assert after[0].at == back
+        assert failback_at(tl, vantage) == bracket.mid
+        after = [s for s in window if s.at >= bracket.hi]
+        before = [s for s in window if s.at < bracket.hi]
+        assert after[0].at == bracket.hi
         assert all(s.region == vantage.normal_region for s in after)
         assert not before or before[-1].region != vantage.normal_region

@@ -23,6 +23,7 @@ from tests.chaos.harness import (
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
 from tests.crash.test_crash_hostile import HOSTILE_POINTS
+from tests.crash.test_crash_step import STEP_POINTS
 
 pytestmark = pytest.mark.chaos
 KILLER = ("-m", "tests.crash.killer")
@@ -143,6 +144,7 @@ def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
     covered = {p.partition(":")[0] for p, _, _ in RUN_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _ in RESTORE_POINTS.values()}
     covered |= {p.partition(":")[0] for p, _, _ in HOSTILE_POINTS.values()}  # pauses, joins
+    covered |= {p for p, _ in STEP_POINTS.values()}  # run --step, in a pseudo-terminal
     assert ENGINE_KINDS - covered == {"obs.error"}  # its own test: it needs failing ARM reads
 
 

@@ -41,8 +41,10 @@ def test_shipped_drill_passes_in_under_a_minute(tmp_path: Path) -> None:
 
 
 def test_dns_failover_matches_the_twins_ground_truth(healthy_twin: Twin, tmp_path: Path) -> None:
-    """Each vantage point's measured flip (and failback) lies within pollInterval + 50 ms of the
-    moment the twin's DNS answer for that subnet changed, and no secret leaks anywhere."""
+    """Each name server's measured flip bracket holds the moment the twin says that server's
+    answer for the subnet changed, the vantage point's flip (and failback) bracket holds the
+    moment the last server changed (issue #17: every server is asked separately), and no secret
+    leaks anywhere."""
     runs, evidence = tmp_path / "runs", tmp_path / "evidence"
     result = CliRunner().invoke(
         cli,
@@ -52,24 +54,36 @@ def test_dns_failover_matches_the_twins_ground_truth(healthy_twin: Twin, tmp_pat
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     report = report_from_journal(next(runs.glob("*/journal.jsonl")))
-    events = [e for e in healthy_twin.events() if e["kind"] == "dns-answer-changed"]
+    events = [e for e in healthy_twin.events() if e["kind"] == "dns-server-answer-changed"]
     subnets = {"new-york": "24.1.2.0/24", "paris": "128.7.8.0/24"}
     checked = 0
     for vantage in report.metrics.vantage_points:
+        if vantage.normal_region == vantage.expected_region:
+            continue  # paris is served by eu all along: nothing flips
         changes = [
             e for e in events
             if e["subnet"] == subnets[vantage.name] and e["profile"] == "myapp"
             and e["at"] >= doc["faultInjectedAt"]
         ]  # fmt: skip
-        if vantage.normal_region == vantage.expected_region:
-            continue  # paris is served by eu all along: nothing flips
-        to_eu = next(e for e in changes if "eu.ingress" in e["to"])
-        back = next(e for e in changes if "us.ingress" in e["to"] and e["at"] > to_eu["at"])
-        assert vantage.flipped_at is not None and vantage.failed_back_at is not None
-        assert 0 <= vantage.flipped_at - to_eu["at"] <= POLL_S + SLACK_S
-        assert 0 <= vantage.failed_back_at - back["at"] <= POLL_S + SLACK_S
+        to_eu: dict[str, float] = {}
+        back: dict[str, float] = {}
+        for e in changes:
+            if "eu.ingress" in e["to"]:
+                to_eu.setdefault(e["server"], e["at"])
+            elif "us.ingress" in e["to"] and e["server"] in to_eu:
+                back.setdefault(e["server"], e["at"])
+        assert {s.server for s in vantage.servers} == set(to_eu) and len(to_eu) >= 2
+        for server in vantage.servers:
+            assert server.flip is not None
+            assert server.flip.lo - SLACK_S <= to_eu[server.server] <= server.flip.hi + SLACK_S
+            # one interval, or two when a tick was skipped on a loaded machine
+            assert server.flip.hi - server.flip.lo <= 2 * POLL_S + SLACK_S
+        assert vantage.flip is not None and vantage.failed_back_at is not None
+        assert vantage.flip.lo - SLACK_S <= max(to_eu.values()) <= vantage.flip.hi + SLACK_S
+        assert abs(vantage.failed_back_at - max(back.values())) <= POLL_S + SLACK_S
         checked += 1
     assert checked == 1
+    assert doc["metrics"]["timeToDetectS"] < doc["metrics"]["rtoS"]  # it happened so
     leaked = [result.output, *(p.read_text() for p in runs.rglob("*.jsonl"))]
     leaked += [p.read_text() for p in evidence.iterdir()]
     for secret in healthy_twin.secrets():

@@ -16,6 +16,7 @@ from drillkit.engine.records import (
     CanaryWrite,
     EndpointObservation,
     EvidenceWritten,
+    GateWaited,
     GuardNote,
     Held,
     Intent,
@@ -86,6 +87,7 @@ EXAMPLES: list[Record] = [
     EvidenceWritten(paths={"md": "a.md"}),
     RunFinished(verdict="pass"),
     GuardNote(guard="window", detail="Sat 2026-12-05 10:00 UTC is a Sat; overridden: hotfix"),
+    GateWaited(step="inject", at=99.5, waited_s=2.5, answer="continue"),
 ]  # fmt: skip
 
 # A journal as round 1 wrote it (schema version 1: no schemaVersion, the same keys).

@@ -45,7 +45,7 @@ def test_vantage_that_never_changed_region_is_unaffected_in_the_gantt():
     timeline = us_outage()
     paris = replace(timeline.vantage_points[1], normal_region="eu", expected_region="eu")
     timeline = replace(timeline, vantage_points=(timeline.vantage_points[0], paris))
-    (gantt,) = mermaid_blocks(render(make_report(timeline), "md"))
+    gantt = mermaid_blocks(render(make_report(timeline), "md"))[0]
     section = gantt.split(f"    section {paris.name}\n", 1)[1].split("    section", 1)[0]
     assert section.splitlines()[0].startswith("    unaffected (stayed on eu) :t")
     assert "to eu" not in section and "DNS on" not in section and "back to" not in section

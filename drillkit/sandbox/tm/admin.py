@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -52,9 +52,13 @@ def _duration(value: Any) -> float | None:
 
 
 def admin_app(
-    truth: GroundTruth, injectors: Mapping[str, FaultInjector], token: str
+    truth: GroundTruth,
+    injectors: Mapping[str, FaultInjector],
+    token: str,
+    shared: Sequence[FaultInjector] = (),
 ) -> web.Application:
-    """The aiohttp application of the admin endpoint."""
+    """The aiohttp application of the admin endpoint; an untargeted DELETE also clears the
+    ``shared`` injectors the targets are layered over (the start-up ``--fault-rate`` knobs)."""
 
     @web.middleware
     async def authenticate(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -109,6 +113,8 @@ def admin_app(
         names = select(injectors, target) if target else sorted(injectors)
         for name in names:
             injectors[name].clear()
+        for injector in () if target else shared:
+            injector.clear()
         return view(names)
 
     app = web.Application(middlewares=[authenticate])

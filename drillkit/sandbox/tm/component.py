@@ -54,9 +54,10 @@ class TrafficManagerComponent:
             state_dir=ctx.state_dir,
             health=healthy,
             faults={
-                **{f"kube:{region}": ctx.faults(f"kube:{region}") for region in self.world.regions},
+                **{f"kube:{region}": knobs for region, knobs in ctx.region_faults.items()},
                 "arm": arm_faults,
             },
+            shared_faults=[ctx.faults("kube")],
             arm_middlewares=[arm_faults.middleware(arm_fault_body)],
             authority=ctx.authority,
             ca_file=ctx.ca_file,

@@ -42,6 +42,7 @@ class TrafficManagerTwin:
         state_dir: Path,
         health: HealthSource,
         faults: Mapping[str, FaultInjector] | None = None,
+        shared_faults: Sequence[FaultInjector] = (),
         arm_middlewares: Sequence[Middleware] = (),
         tls: bool = True,
         token: str | None = None,
@@ -59,6 +60,7 @@ class TrafficManagerTwin:
         # Per-component fault knobs: kube:<region> and arm come from the sandbox; the DNS
         # servers, the ingresses and the prober are the twin's own.
         self.faults: dict[str, FaultInjector] = dict(faults or {})
+        self.shared_faults = list(shared_faults)
         for name in (
             *(f"dns:{s.name}" for s in realism.name_servers),
             *(f"ingress:{region}" for region in world.regions),
@@ -144,7 +146,7 @@ class TrafficManagerTwin:
             self.arm.seed_profile(tm.subscription_id, tm.resource_group, profile.name, body)
         self.arm_port = await self._serve(self.arm.app(), context)
         self.admin_port = await self._serve(
-            admin_app(self.truth, self.faults, self.admin_token), None
+            admin_app(self.truth, self.faults, self.admin_token, self.shared_faults), None
         )
         self.truth.follow_statuses()
         for replica in self.nameservers.replicas:

@@ -182,3 +182,16 @@ def test_prober_blackout_fails_every_probe(
             assert _answers(twin)
         finally:
             client.delete("/faults", params={"target": "prober"})
+
+
+def test_untargeted_delete_also_clears_the_start_up_knobs(
+    fast_world: World, tmp_path: Path
+) -> None:
+    """`sandbox up --fault-rate` primes the shared kube injector the kube:<region> knobs are
+    layered over; DELETE /faults without a target clears it too, as it did before targets."""
+    shared = FaultInjector(rate=1.0)
+    with TwinThread(fast_world, tmp_path, shared_faults=[shared]) as twin, _admin(twin) as client:
+        client.delete("/faults", params={"target": "arm"})
+        assert shared.rate == 1.0
+        client.delete("/faults")
+        assert shared.rate == 0.0
