@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODULES = [
     "bench.load",
     "bench.cli",
+    "bench.inspect",
     "bench.kube",
     "bench.contention",
     "bench.drain",

@@ -22,9 +22,7 @@ _LABEL_SELECTOR = re.compile(
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, use_attribute_docstrings=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 def _dns_label(value: str) -> str:

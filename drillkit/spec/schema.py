@@ -13,6 +13,9 @@ SCHEMA_ID = "https://drillkit.dev/schemas/drill-v1.json"
 
 def model_schema(model: type[BaseModel], schema_id: str) -> dict[str, Any]:
     """A draft 2020-12 JSON Schema of ``model`` that YAML language servers can use."""
+    from drillkit.spec.docstrings import document
+
+    document(model)
     schema = model.model_json_schema(by_alias=True, mode="validation")
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": schema_id, **schema}
 

@@ -39,3 +39,19 @@ def test_every_field_is_documented() -> None:
     """Every property carries a description, which editors show on hover."""
     undocumented = [name for name, prop in _properties(drill_schema()) if "description" not in prop]
     assert undocumented == []
+
+
+def test_field_docs_are_read_only_for_the_schema() -> None:
+    """Models are built without reading their source; the schema still has the docstrings."""
+    from drillkit.spec.docstrings import attribute_docstrings
+    from drillkit.spec.model import Drill
+
+    assert not Drill.model_config.get("use_attribute_docstrings")
+    docs = attribute_docstrings(Drill)
+    assert docs, "Drill's attribute docstrings are readable from its source"
+    described = drill_schema()["properties"]
+    assert all(
+        "description" in described[field.alias or name]
+        for name, field in Drill.model_fields.items()
+        if name in docs
+    )

@@ -11,10 +11,7 @@ class KubeBudgets(KubeConnection):
 
     def list_pdbs(self) -> list[PdbState]:
         """Every policy/v1 PodDisruptionBudget (matchLabels selectors only)."""
-        from kubernetes import client
-
-        policy = client.PolicyV1Api(self._api)
-        pdbs = self._call("list pdbs", policy.list_pod_disruption_budget_for_all_namespaces)
+        pdbs = self.read_json("list pdbs", "/apis/policy/v1/poddisruptionbudgets")
         result = []
         for pdb in pdbs.items:
             meta, spec, status = pdb.metadata, pdb.spec, pdb.status

@@ -58,9 +58,6 @@ class KubeConnection:
                 "nothing was changed: check the context name with `kubectl config get-contexts`"
             ) from e
         self._default_timeout()
-        self.core = client.CoreV1Api(self._api)
-        self.coordination = client.CoordinationV1Api(self._api)
-        self.authz = client.AuthorizationV1Api(self._api)
         self._eviction_version: str | None = None
 
     def _default_timeout(self) -> None:
@@ -73,6 +70,33 @@ class KubeConnection:
             return call_api(*args, **kwargs)
 
         self._api.call_api = with_timeout  # type: ignore[method-assign]
+
+    @cached_property
+    def core(self) -> Any:
+        """CoreV1Api, imported on first write or read-with-models (it alone costs about 2.5x
+        ``import kubernetes``; the read-only lists go through ``get`` instead)."""
+        from kubernetes import client
+
+        return client.CoreV1Api(self._api)
+
+    @cached_property
+    def coordination(self) -> Any:
+        from kubernetes import client
+
+        return client.CoordinationV1Api(self._api)
+
+    @cached_property
+    def authz(self) -> Any:
+        from kubernetes import client
+
+        return client.AuthorizationV1Api(self._api)
+
+    def read_json(self, what: str, path: str, **query: str) -> Any:
+        """GET ``path`` as JSON (a ``rawread.View``), with retries and drillkit's errors."""
+        from drillkit.adapters.kube.rawread import get_json
+
+        params = [(k, v) for k, v in query.items() if v]
+        return self._call(what, lambda: get_json(self._api, what, path, params))
 
     @cached_property
     def apps(self) -> Any:

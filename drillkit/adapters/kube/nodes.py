@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from drillkit.adapters.kube.connection import FIELD_MANAGER, KubeConnection
 from drillkit.adapters.ports import NodeState
@@ -14,12 +15,14 @@ class KubeNodes(KubeConnection):
 
     def list_nodes(self, selector: dict[str, str]) -> list[NodeState]:
         label_selector = ",".join(f"{k}={v}" for k, v in sorted(selector.items()))
-        nodes = self._call("list nodes", lambda: self.core.list_node(label_selector=label_selector))
+        nodes = self.read_json("list nodes", "/api/v1/nodes", labelSelector=label_selector)
         return [_node(n) for n in nodes.items]
 
     def get_node(self, name: str) -> NodeState | None:
         try:
-            return _node(self._call(f"read node {name}", lambda: self.core.read_node(name)))
+            return _node(
+                self.read_json(f"read node {name}", f"/api/v1/nodes/{quote(name, safe='')}")
+            )
         except PermanentAdapterError as e:
             if e.status == 404:
                 return None

@@ -23,9 +23,8 @@ class KubePods(KubeConnection):
     """``Pods``: evictions speak policy/v1, or policy/v1beta1 on servers without it."""
 
     def pods_on_node(self, node: str) -> list[PodRef]:
-        pods = self._call(
-            f"list pods on {node}",
-            lambda: self.core.list_pod_for_all_namespaces(field_selector=f"spec.nodeName={node}"),
+        pods = self.read_json(
+            f"list pods on {node}", "/api/v1/pods", fieldSelector=f"spec.nodeName={node}"
         )
         result = []
         for pod in pods.items:
