@@ -220,16 +220,7 @@ class Runner:
                 except (PreflightRefused, Interrupted) as e:
                     self._note(Refused(reason=str(e)))
                     self.mark("ended")
-                    self._note(RunFinished(verdict="refused"))
-                    self.guards.notice(
-                        end_notice(
-                            self.drill,
-                            self.run_id,
-                            self.clock.wall(),
-                            outcome="refused",
-                            summary=str(e),
-                        )
-                    )
+                    self._refused(e)
                     if isinstance(e, Interrupted):
                         raise DrillInterrupted(
                             f"interrupted by {e.signal_name} before any change; nothing was changed"
@@ -238,19 +229,17 @@ class Runner:
                 self.mark("lock_acquired")
                 self.guards.notice(start_notice(self.drill, self.run_id, self.clock.wall()))
                 try:
-                    try:
-                        self._lifecycle(signals)
-                    except Interrupted as e:  # a second signal between the shielded sections
-                        if not self._aborted():
-                            self._abort(f"interrupted by {e.signal_name}", interrupted=True)
-                    with signals.shield():  # the world is restored: record it to the end
-                        result = self._conclude()
+                    outcome = self._lifecycle_and_conclude(signals)
                 finally:
                     # Unlock comes last: no other drill starts before this one's verdict and
                     # evidence are journalled (and on any error, the leases still go).
                     with signals.shield():
                         self.lock.release()
                         self.phase(Phase.UNLOCK)
+            if isinstance(outcome, PreflightRefused):  # finished: it never holds up the next run
+                self._refused(outcome)
+                raise outcome
+            result = outcome
             self._note(RunFinished(verdict=result.report.verdict.outcome.value))
             if not self.journal.durable:
                 # The verdict or run.finished itself may be what the disk refused.
@@ -273,6 +262,29 @@ class Runner:
                 time_scale=self.conns.time_scale,
                 fqdn=self.conns.fqdn,
                 connection=self.conns.info,
+            )
+        )
+
+    def _lifecycle_and_conclude(self, signals: SignalState) -> RunResult | PreflightRefused:
+        """The drill from baseline to evidence; the snapshot's refusal (nothing was changed) is
+        journalled and returned."""
+        try:
+            self._lifecycle(signals)
+        except Interrupted as e:  # a second signal between the shielded sections
+            if not self._aborted():
+                self._abort(f"interrupted by {e.signal_name}", interrupted=True)
+        except PreflightRefused as e:
+            self._note(Refused(reason=str(e)))
+            return e
+        with signals.shield():  # the world is restored: record it to the end
+            return self._conclude()
+
+    def _refused(self, e: BaseException) -> None:
+        """A refused run is finished (nothing was changed): journal it and say so."""
+        self._note(RunFinished(verdict="refused"))
+        self.guards.notice(
+            end_notice(
+                self.drill, self.run_id, self.clock.wall(), outcome="refused", summary=str(e)
             )
         )
 

@@ -73,7 +73,9 @@ def test_a_revert_preflight_cannot_see_is_named_and_aborts(tmp_path: Path) -> No
     assert code == 4, err[-3000:]
     doc = json.loads(out)
     assert doc["restored"] is True
-    assert doc["reason"].startswith("Aborted (fault did not hold: us/deployment/shop/web")
+    assert doc["reason"].startswith(
+        "Aborted during observe (fault did not hold: us/deployment/shop/web"
+    )
     assert "argocd-application-controller" in doc["reason"]
 
 
