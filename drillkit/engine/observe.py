@@ -141,6 +141,15 @@ class Observer:
         self._thread.start()
         self._ready.wait(10)
 
+    async def _wait_until(self, at: float) -> bool:
+        """Sleep until loop time ``at``, or until the observer stops; False when it stops."""
+        assert self._loop is not None and self._stopping is not None
+        delay = at - self._loop.time()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), delay)
+        return not self._stopping.is_set()
+
     def stop(self) -> None:
         if self._loop is not None and self._stopping is not None:
             with contextlib.suppress(RuntimeError):
@@ -206,12 +215,8 @@ class Observer:
             while not self._stopping.is_set():
                 if duration_s is not None and scheduled - start >= duration_s:
                     break
-                delay = scheduled - self._loop.time()
-                if delay > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), delay)
-                    if self._stopping.is_set():
-                        break
+                if not await self._wait_until(scheduled):
+                    break
                 now = self._loop.time()
                 lag = now - scheduled
                 interval = self.dns_cadence.next_interval(
@@ -367,12 +372,8 @@ class Observer:
         scheduled = self._loop.time()
         try:
             while not self._stopping.is_set():
-                delay = scheduled - self._loop.time()
-                if delay > 0:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stopping.wait(), delay)
-                    if self._stopping.is_set():
-                        break
+                if not await self._wait_until(scheduled):
+                    break
                 now = self._loop.time()
                 pending = self.tracker.status_pending(self.phases.fault_at, self.phases.restored_at)
                 interval = self.status_cadence.next_interval(now, self._since_fault(), pending)
