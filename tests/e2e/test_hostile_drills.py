@@ -27,7 +27,11 @@ POLL_S = 0.25  # the hostile drills' observe.pollInterval
 
 
 def _run(name: str, cwd: Path) -> tuple[int, str, str]:
-    proc = drillkit("run", str(HOSTILE / f"{name}.yaml"), "--yes", "--output", "json", cwd=cwd)
+    # Explicit dirs: the drill's project is the clone, and runs left there would leak between
+    # tests (a run left unfinished makes every later run refuse).
+    proc = drillkit("run", str(HOSTILE / f"{name}.yaml"), "--yes", "--output", "json",
+                    "--runs-dir", str(cwd / "runs"), "--evidence-dir", str(cwd / "evidence"),
+                    cwd=cwd)  # fmt: skip
     out, err = proc.communicate(timeout=150)
     return proc.returncode, out, err
 
@@ -164,7 +168,8 @@ def test_draining_the_default_world_evicts_no_kube_system_pod(tmp_path: Path) ->
     """us-outage.yaml (nodeSelector: {}) on the AKS-realistic default world cordons the system
     pool too but evicts nothing in kube-system; every eviction and deletion is in evidence."""
     proc = drillkit("run", str(ROOT / "drills" / "sandbox" / "us-outage.yaml"), "--yes",
-                    "--output", "json", cwd=tmp_path)  # fmt: skip
+                    "--output", "json", "--runs-dir", str(tmp_path / "runs"),
+                    "--evidence-dir", str(tmp_path / "evidence"), cwd=tmp_path)  # fmt: skip
     out, err = proc.communicate(timeout=150)
     assert proc.returncode == 0, err[-3000:]
     doc = json.loads(out)

@@ -86,7 +86,9 @@ def test_a_drill_over_ip_address_endpoints_passes(tmp_path: Path) -> None:
     """Problem 7: over the IP-endpoint world (Traffic Manager answers A records), the drill maps
     answers to regions by address, passes and restores (round 1 refused: it matched CNAMEs
     only, so the survivor looked unreachable)."""
-    proc = drillkit("run", str(IP_DRILL), "--yes", "--output", "json", cwd=tmp_path)
+    proc = drillkit("run", str(IP_DRILL), "--yes", "--output", "json", "--runs-dir",
+                    str(tmp_path / "runs"), "--evidence-dir", str(tmp_path / "evidence"),
+                    cwd=tmp_path)  # fmt: skip
     out, err = proc.communicate(timeout=110)
     assert proc.returncode == 0, err[-3000:]
     doc = json.loads(out)
