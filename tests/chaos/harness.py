@@ -38,6 +38,15 @@ def write_world(folder: Path, time_scale: float) -> Path:
     # The longest probe timeout Traffic Manager allows at a 10 s interval: a loaded CI machine
     # must not flap endpoints at compressed time scales.
     data["trafficManager"]["monitor"]["timeoutInSeconds"] = 9
+    # These tests are about API faults: Traffic Manager's realistic timing (several probe agents,
+    # name servers that apply changes 1-20 s late) would spend the RTO objective's margin before
+    # the retries do. One agent, one server, no propagation delay (sandbox/realism.py Realism.off).
+    data["trafficManager"]["realism"] = {
+        "probeAgents": 1,
+        "probeJitter": 0,
+        "nameServers": [{"name": "tm1.msft.net", "address": "127.0.0.1"}],
+        "propagation": {"minDelay": "0s", "maxDelay": "0s"},
+    }
     # The twin refuses a TTL that timeScale does not turn into whole seconds: round it up to the
     # next multiple of 1/timeScale (30 s at 0.05 -> 40 s, served as 2 s).
     step = round(1 / time_scale)
