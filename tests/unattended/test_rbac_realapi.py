@@ -105,18 +105,10 @@ def _rules(rbac: dict[str, dict[str, Any]]) -> Iterator[tuple[str, int, int]]:
                     yield region, index, rule
 
 
-_KEDA_RULE_UNCHECKABLE = pytest.mark.xfail(
-    strict=True,
-    reason="scale-down now declares its read of KEDA ScaledObjects (required_access), but the "
-    "harness's `kubectl auth can-i list scaledobjects.keda.sh` never answers yes for the "
-    "generated rule on kube-apiserver 1.20, which serves no keda.sh group (not investigated)",
-)
-
-
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize(
     "fault_type",
-    ["drain", pytest.param("scale-down", marks=_KEDA_RULE_UNCHECKABLE), "disable-endpoint"],
+    ["drain", "scale-down", "disable-endpoint"],
 )
 def test_generated_rbac_is_enough_and_every_rule_is_needed(
     tier: RealCluster,
