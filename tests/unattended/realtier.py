@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,7 +98,7 @@ def attach_dir(world_info: dict[str, Any], kubeconfig: Path, state_dir: Path) ->
 
 
 def can_i(
-    cluster: RealCluster, region: str, verb: str, group: str, resource: str, namespace: str
+    cluster: RealCluster, region: str, *, verb: str, group: str, resource: str, namespace: str
 ) -> bool:
     """Ask the authorizer directly (a SubjectAccessReview, as the operator) whether the
     ServiceAccount may ``verb`` ``resource`` in ``group``.
@@ -119,7 +120,9 @@ def can_i(
             "resourceAttributes": attributes,
         },
     }
-    out = must(kubectl(cluster, region, "create", "-o", "json", "-f", "-", stdin=json.dumps(review)))
+    out = must(
+        kubectl(cluster, region, "create", "-o", "json", "-f", "-", stdin=json.dumps(review))
+    )
     return bool(json.loads(out)["status"].get("allowed", False))
 
 
@@ -136,7 +139,11 @@ def wait_can_i(
     group = rule["apiGroups"][0]
     deadline = time.monotonic() + timeout
     for resource in rule["resources"]:
-        while can_i(cluster, region, rule["verbs"][0], group, resource, namespace) != expected:
+        allowed = partial(
+            can_i, cluster, region,
+            verb=rule["verbs"][0], group=group, resource=resource, namespace=namespace,
+        )  # fmt: skip
+        while allowed() != expected:
             assert time.monotonic() < deadline, f"RBAC for {resource} never became {expected}"
             time.sleep(0.2)
 
