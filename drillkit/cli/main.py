@@ -131,6 +131,48 @@ def _json_fallback(ctx: click.Context, wants_json: bool, code: int, message: str
     ctx.meta[JSON_PRINTED] = True
 
 
+_BACKGROUND = frozenset({"drill-lock", "drillkit-hold", "drill-observe", "drillkit-alert-watch"})
+"""The engine's own daemon threads: lock renewal, fault hold, observer, alert watch."""
+_BACKGROUND_GRACE_S = 30.0
+
+
+def _leave_past_background_threads(code: object) -> None:
+    """Exit without interpreter finalization if an engine thread outlives the command.
+
+    A daemon thread still inside an API call with retries (a lock renewal during a 503 storm
+    outlives ``release``'s 5 s join) is still running when the interpreter finalizes. A chaos
+    drill under 60 % API faults ended that way with SIGABRT (exit -6) and no message, after its
+    verdict was printed: the exit code was lost. (The likeliest mechanism: CPython 3.11 ends a
+    daemon thread that wakes during finalization with ``pthread_exit``, and glibc aborts when the
+    forced unwind cannot pass a C frame.) The threads get ``_BACKGROUND_GRACE_S`` (the adapters'
+    retry deadline) to finish; if one is still running after that, the process leaves through
+    ``os._exit`` with the command's own exit code, once stdout and stderr are flushed (the
+    journal is fsynced per record and the evidence is written; nothing else is pending).
+    """
+    import contextlib
+    import os
+    import sys
+    import threading
+    import time
+
+    deadline = time.monotonic() + _BACKGROUND_GRACE_S
+    lingering = [
+        t for t in threading.enumerate()
+        if t.daemon and t.is_alive() and t.name in _BACKGROUND
+    ]  # fmt: skip
+    for thread in lingering:
+        thread.join(max(deadline - time.monotonic(), 0.0))
+    if any(t.is_alive() for t in lingering):
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code if isinstance(code, int) else (0 if code is None else 1))
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
-    return cli.main(args=argv, prog_name="drillkit")
+    try:
+        return cli.main(args=argv, prog_name="drillkit")
+    except SystemExit as done:
+        _leave_past_background_threads(done.code)
+        raise
