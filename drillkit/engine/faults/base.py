@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.guard_ports import Alerts
@@ -175,4 +175,15 @@ class FaultType(Protocol[F_contra]):
 
     def undo(self, item: Item, world: World) -> None:
         """Put a changed item back to its snapshot value; delete (or revert) a created one."""
+        ...
+
+
+@runtime_checkable
+class Watcher(Protocol):
+    """A fault type that waits for changes made by someone else (``manual``) instead of
+    making them: its ``inject`` returns at the first change (the fault), and the holder calls
+    ``watch`` every poll until restore, so that each later change is journalled too."""
+
+    def watch(self, fault: Any, drill: Drill, items: Sequence[Item], ctx: FaultContext) -> None:
+        """Journal every item whose value changed since it was last seen."""
         ...
