@@ -129,6 +129,7 @@ def run(
     changed), 4 aborted and restored, 5 restore incomplete, 130 interrupted and restored.
     """
     from drillkit.cli.run_display import LiveProgress, Progress
+    from drillkit.core.faults import describe
     from drillkit.engine.runner import Runner, RunOptions
     from drillkit.spec.loader import load_drill
 
@@ -150,6 +151,7 @@ def run(
     )
     live = output == "text" and sys.stdout.isatty() and not step
     progress: Progress = LiveProgress() if live else Progress(_progress_stream(output))
+    progress.ask = describe(drill).ask
     wiring = wiring_of(ctx)
     with wiring.connect(drill, drill_path, attach) as conns, wiring.guards(drill) as guards:
         options = RunOptions(

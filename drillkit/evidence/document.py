@@ -300,6 +300,8 @@ def run_summary(
         "journal": str(journal),
         "reason": document["verdict"]["reason"],
     }
+    if document["human"] is not None:  # a manual drill: the person's time to act
+        summary["timeToActS"] = document["human"]["timeToActS"]
     if report.data.canaries:  # the canaries' figures, without the per-write series
         data = document["data"]
         summary["data"] = {

@@ -64,7 +64,7 @@ def test_manual_plan_says_what_the_person_does_and_what_is_watched() -> None:
     text = render_text(build_plan(drill))
     assert "drillkit changes nothing" in text
     assert "you are asked to: Disable the us endpoint" in text
-    assert "spec.unschedulable of every node in us" in text
+    assert "spec.unschedulable of every node in us\n" in text
     assert "replicas of the Deployments and StatefulSets in shop in us" in text
     assert "profileStatus of every profile under myapp" in text
     assert "the time to act is measured from the page" in text

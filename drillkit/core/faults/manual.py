@@ -9,10 +9,10 @@ from drillkit.spec.model import Drill, ManualFault
 def watched(fault: ManualFault, drill: Drill) -> tuple[str, ...]:
     """What the snapshot records and the watch reads back, one line per kind of object."""
     selector = f" matching {fault.selector}" if fault.selector else ""
-    regions = ", ".join(drill.regions)
+    target = drill.target
     return (
-        f"spec.unschedulable of every node in {regions}",
-        f"replicas of the Deployments and StatefulSets in {fault.namespace}{selector} in {regions}",
+        f"spec.unschedulable of every node in {target}",
+        f"replicas of the Deployments and StatefulSets in {fault.namespace}{selector} in {target}",
         f"endpointStatus of every endpoint and profileStatus of every profile under "
         f"{drill.traffic_manager.profile}",
     )
@@ -40,6 +40,12 @@ def describe(fault: ManualFault, drill: Drill) -> FaultText:
             "ends, aborted, with nothing changed",
         ),
         snapshot=watched(fault, drill),
+        ask=(
+            *((f"PAGE: {fault.page}",) if fault.page else ()),
+            f"YOUR TURN: {fault.instructions}",
+            f"drillkit changes nothing and is watching; the first change it sees is the fault "
+            f"(it waits at most abort.maxDuration, {drill.abort.max_duration}).",
+        ),
         notes=(
             "Restore puts back whatever changed from the snapshot, with the usual drift rules: "
             "a value someone changed again after drillkit saw it is left alone.",
