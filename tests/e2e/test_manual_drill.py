@@ -193,3 +193,52 @@ def test_a_change_outside_the_snapshot_is_not_touched(
         assert not any("cart" in c["what"] for c in document["restoreChecks"])
     finally:
         _kubectl(healthy_twin, tmp_path, *scale, f"--replicas={before['eu/StatefulSet/cart']}")
+
+
+def test_step_gates_tell_the_person_what_to_do_and_wait_for_them(
+    healthy_twin: Twin, tmp_path: Path
+) -> None:
+    """`run --step` on a manual drill: the inject gate says it is the person's turn, the run
+    shows the page and instructions, waits for their change, then passes every later gate."""
+    import sys
+
+    import pexpect
+    import yaml
+
+    from tests.conftest import ROOT, US_OUTAGE
+
+    (tmp_path / "runbooks").mkdir()
+    shutil.copy(ROOT / "runbooks" / "regional-failover.md", tmp_path / "runbooks")
+    drills = tmp_path / "drills" / "sandbox"
+    drills.mkdir(parents=True)
+    shutil.copy(US_OUTAGE.parent / "world.yaml", drills)
+    data = yaml.safe_load(US_OUTAGE.read_text())
+    data["fault"] = MANUAL
+    (drills / "manual.yaml").write_text(yaml.safe_dump(data))
+    before = healthy_twin.state()
+    child = pexpect.spawn(
+        sys.executable,
+        ["-c", "from drillkit.cli.main import main; main()", "run", str(drills / "manual.yaml"),
+         "--yes", "--step", "--attach", str(healthy_twin.state_dir)],
+        cwd=str(tmp_path), encoding="utf-8", timeout=60, dimensions=(60, 250),
+    )  # fmt: skip
+    try:
+        child.expect("=== step gate: Before inject ===")
+        child.expect("runbook section > ")
+        assert "you cause the outage of us by hand" in child.before
+        assert f"YOUR TURN: {MANUAL['instructions']}" in child.before
+        child.sendline("")
+        child.expect("PAGE: CRITICAL StorefrontUSDown")
+        _set_endpoint(healthy_twin, "Disabled")
+        gates = ["Before inject"]
+        while child.expect([r"=== step gate: ([A-Za-z ]+) ===", pexpect.EOF]) == 0:
+            gates.append(child.match.group(1))
+            child.expect("runbook section > ")
+            child.sendline("")
+        child.close()
+    finally:
+        if child.isalive():
+            child.terminate(force=True)
+    assert child.exitstatus == 0, child.before[-2000:]
+    assert gates[0] == "Before inject" and gates[-2:] == ["RTO reached", "Before restore"]
+    assert healthy_twin.state() == before
