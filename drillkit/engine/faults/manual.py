@@ -12,6 +12,7 @@ same for a killed run.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 
 import structlog
@@ -23,7 +24,9 @@ from drillkit.core.faults import FaultText
 from drillkit.core.faults import manual as text
 from drillkit.core.human import HUMAN_ACTION
 from drillkit.core.reverts import last_writer
+from drillkit.core.sampling import status_interval
 from drillkit.engine.faults.base import FaultContext, Preview, RequiredAccess, World
+from drillkit.engine.journal import Journal
 from drillkit.engine.records import Intent, Item, JsonScalar, Mark
 from drillkit.errors import AdapterError, DrillAborted, PreflightRefused
 from drillkit.spec.model import Drill, ManualFault
@@ -57,6 +60,8 @@ class Manual:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # inject's wait and the holder both call watch
+        self._arm_read: weakref.WeakKeyDictionary[Journal, float] = weakref.WeakKeyDictionary()
+        """When each run (by its journal) last read the profile tree."""
 
     def describe(self, fault: ManualFault, drill: Drill) -> FaultText:
         return text.describe(fault, drill)
@@ -134,13 +139,20 @@ class Manual:
     def watch(
         self, fault: ManualFault, drill: Drill, items: Sequence[Item], ctx: FaultContext
     ) -> None:
-        """Journal every watched item whose value differs from the last one seen."""
+        """Journal every watched item whose value differs from the last one seen. The profile
+        tree is read at most once per status interval (ARM's read budget, as the observer's)."""
         with self._lock:
             seen = {i.what: i.value for i in items}
             for record in ctx.mutator.journal.records():
                 if isinstance(record, Intent) and record.action == HUMAN and record.item in seen:
                     seen[record.item] = record.value
-            now = read_all(items, ctx.world)
+            profiles = sum(1 for i in items if i.kind == PROFILE)
+            every = status_interval(drill.observe, max(profiles, 1))
+            clock = ctx.clock.monotonic()
+            arm = clock - self._arm_read.get(ctx.mutator.journal, -every) >= every
+            if arm:
+                self._arm_read[ctx.mutator.journal] = clock
+            now = read_all(items, ctx.world, arm=arm)
             for item in items:
                 if item.what in now and now[item.what] != seen[item.what]:
                     self._record(item, now[item.what], ctx)
@@ -215,9 +227,10 @@ class Manual:
 FAULT = Manual()
 
 
-def read_all(items: Sequence[Item], world: World) -> dict[str, JsonScalar]:
-    """The current value of every item, with one list per cluster and one read of the tree."""
-    kinds = {i.kind for i in items}
+def read_all(items: Sequence[Item], world: World, *, arm: bool = True) -> dict[str, JsonScalar]:
+    """The current value of every item, with one list per cluster and one read of the tree
+    (without ``arm``, only the Kubernetes items)."""
+    kinds = {i.kind for i in items} - (set() if arm else {ENDPOINT, PROFILE})
     now: dict[str, JsonScalar] = {}
     for region in sorted({i.region for i in items if i.kind in (NODE, WORKLOAD)}):
         cluster = world.clusters[region]
@@ -232,8 +245,8 @@ def read_all(items: Sequence[Item], world: World) -> dict[str, JsonScalar]:
             now[_profile(profile.name, None).what] = profile.status
             for e in profile.endpoints:
                 now[_endpoint(profile.name, e.type, e.name, None, "").what] = e.endpoint_status
-    # An object that went away reads None (a change); one never listed stays absent.
-    return {i.what: now.get(i.what) for i in items}
+    # An object that went away reads None (a change).
+    return {i.what: now.get(i.what) for i in items if i.kind in kinds}
 
 
 def modified_by(item: Item, world: World) -> str | None:
