@@ -56,8 +56,10 @@ def human_timeline(drill: Drill, timeline: Timeline, metrics: Metrics) -> HumanT
     for index, c in enumerate(changes):
         value = "" if c.value is None else f" to {c.value}"
         by = f" ({c.reason})" if c.reason else ""
+        # The first change is the fault: its instant is the middle of the watch's bracket.
+        first_at = timeline.fault_injected_at if index == 0 else None
         event = "first action" if index == 0 else "change"
-        steps.append(HumanStep(c.at, event, f"{c.target}{value}{by}"))
+        steps.append(HumanStep(first_at or c.at, event, f"{c.target}{value}{by}"))
     if metrics.rto_at is not None:
         steps.append(
             HumanStep(metrics.rto_at, "traffic moved", "every vantage point served by a survivor")

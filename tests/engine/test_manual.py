@@ -82,7 +82,8 @@ def test_a_person_disabling_the_endpoint_is_the_fault_and_is_put_back(
         ("set_endpoint_status", "us", "Disabled"),  # the person
         ("set_endpoint_status", "us", "Enabled"),  # restore
     ]
-    assert any(isinstance(r, Mark) and r.name == "fault_injected" for r in records)
+    (mark,) = [r for r in records if isinstance(r, Mark) and r.name == "fault_injected"]
+    assert mark.at is not None and mark.at <= human.wall, "the middle of the bracket: earlier"
     assert result.report.verdict.outcome is Outcome.PASS, result.report.verdict.reason
     assert result.report.metrics.rto is not None
     timeline = result.report.human

@@ -33,7 +33,8 @@ def describe(fault: ManualFault, drill: Drill) -> FaultText:
             f"you are asked to: {fault.instructions}",
             f"drillkit watches every {drill.observe.poll_interval}: "
             + "; ".join(watched(fault, drill)),
-            f"the first change is the fault; the time to act is measured from {since}",
+            f"the first change is the fault, timed at the middle between the last look that saw "
+            f"nothing and the look that saw it; the time to act is measured from {since}",
             "every later change is recorded too, with who made it (managedFields; ARM's "
             "systemData.lastModifiedBy where Azure returns it)",
             f"nobody acts within abort.maxDuration ({drill.abort.max_duration}): the drill "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import structlog
 
@@ -49,6 +50,16 @@ WRITE_ACTIONS = (
 )
 
 
+@dataclass
+class _Looks:
+    """When one run last looked: at the profile tree (monotonic, for its budget; and wall) and
+    at the clusters (wall)."""
+
+    arm_mono: float | None = None
+    arm_wall: float | None = None
+    kube_wall: float | None = None
+
+
 class NobodyActed(DrillAborted):
     """Nothing watched changed within the drill's bound: the drill ends, nothing changed."""
 
@@ -60,8 +71,8 @@ class Manual:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()  # inject's wait and the holder both call watch
-        self._arm_read: weakref.WeakKeyDictionary[Journal, float] = weakref.WeakKeyDictionary()
-        """When each run (by its journal) last read the profile tree."""
+        self._looks: weakref.WeakKeyDictionary[Journal, _Looks] = weakref.WeakKeyDictionary()
+        """When each run (by its journal) last looked at the clusters and at the tree."""
 
     def describe(self, fault: ManualFault, drill: Drill) -> FaultText:
         return text.describe(fault, drill)
@@ -148,16 +159,21 @@ class Manual:
                     seen[record.item] = record.value
             profiles = sum(1 for i in items if i.kind == PROFILE)
             every = status_interval(drill.observe, max(profiles, 1))
-            clock = ctx.clock.monotonic()
-            arm = clock - self._arm_read.get(ctx.mutator.journal, -every) >= every
-            if arm:
-                self._arm_read[ctx.mutator.journal] = clock
+            looks = self._looks.setdefault(ctx.mutator.journal, _Looks())
+            mono, wall = ctx.clock.monotonic(), ctx.clock.wall()
+            arm = looks.arm_mono is None or mono - looks.arm_mono >= every
             now = read_all(items, ctx.world, arm=arm)
             for item in items:
                 if item.what in now and now[item.what] != seen[item.what]:
-                    self._record(item, now[item.what], ctx)
+                    since = looks.arm_wall if item.kind in (ENDPOINT, PROFILE) else looks.kube_wall
+                    self._record(item, now[item.what], ctx, wall if since is None else since)
+            looks.kube_wall = wall
+            if arm:
+                looks.arm_mono, looks.arm_wall = mono, wall
 
-    def _record(self, item: Item, value: JsonScalar, ctx: FaultContext) -> None:
+    def _record(self, item: Item, value: JsonScalar, ctx: FaultContext, since: float) -> None:
+        """Journal a change seen now that was not there at ``since`` (the previous look): the
+        fault instant is the middle of that bracket."""
         try:
             by = self.reverted_by(item, ctx.world)
         except AdapterError:
@@ -169,7 +185,7 @@ class Manual:
         log.info("drill.manual.changed", what=item.what, value=value, by=by)
         ctx.changed.add(item.what)
         if ctx.injected_at is None:
-            ctx.injected_at = ctx.clock.wall()
+            ctx.injected_at = (since + ctx.clock.wall()) / 2
             ctx.mutator.journal.append(Mark(name="fault_injected", at=ctx.injected_at))
 
     def read(self, item: Item, world: World) -> JsonScalar:
