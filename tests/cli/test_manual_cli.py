@@ -34,21 +34,28 @@ def test_the_manual_plan_explains_the_persons_part() -> None:
 
 
 def test_manual_rbac_reads_to_watch_and_writes_to_restore() -> None:
-    """The target may patch nodes and /scale, never evict or delete pods; the Azure role may
-    write endpoints (restore) in every endpoint type, nested included."""
+    """The target may patch nodes and /scale, never evict or delete pods; the survivor may
+    patch /scale only (a runbook may scale it up); the Azure role may write endpoints (restore)
+    in every endpoint type, nested included."""
     result = CliRunner().invoke(cli, ["rbac", str(MANUAL_DRILL), "--format", "json"])
     assert result.exit_code == 0, result.output
     doc = json.loads(result.output)
-    rules = [
-        (resource, verb)
-        for obj in doc["kubernetes"]["us"]["items"]
-        for rule in obj.get("rules", [])
-        for resource in rule["resources"]
-        for verb in rule["verbs"]
-    ]
+
+    def rules_of(region: str) -> list[tuple[str, str]]:
+        return [
+            (resource, verb)
+            for obj in doc["kubernetes"][region]["items"]
+            for rule in obj.get("rules", [])
+            for resource in rule["resources"]
+            for verb in rule["verbs"]
+        ]
+
+    rules = rules_of("us")
     assert ("nodes", "patch") in rules
     assert ("deployments/scale", "patch") in rules and ("statefulsets/scale", "patch") in rules
     assert not any(resource.startswith("pods") for resource, _ in rules)
+    survivor = rules_of("eu")
+    assert ("deployments/scale", "patch") in survivor and ("nodes", "patch") not in survivor
     assert (
         "Microsoft.Network/trafficManagerProfiles/nestedEndpoints/write"
         in (doc["azure"]["Actions"])

@@ -175,24 +175,24 @@ def test_nobody_acting_ends_with_a_clear_verdict_and_nothing_changed(
 def test_a_change_outside_the_snapshot_is_not_touched(
     healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path
 ) -> None:
-    """The survivor's StatefulSet scaled by the person is outside the snapshot: restore puts
-    the endpoint back and leaves the StatefulSet as the person left it."""
+    """A survivor's node cordoned by the person is outside the snapshot: restore puts the
+    endpoint back and leaves the node as the person left it."""
     before = healthy_twin.state()
+    node = next(k.split("/")[-1] for k in before if k.startswith("eu/node/"))
     proc = _start(healthy_twin, drill_file(fault=MANUAL), tmp_path)
     wait_for_record(tmp_path / "runs", _waiting, proc)
-    scale = ("--context", "sandbox-eu", "-n", "shop", "scale", "statefulset/cart")
     try:
-        _kubectl(healthy_twin, tmp_path, *scale, "--replicas=1")
+        _kubectl(healthy_twin, tmp_path, "--context", "sandbox-eu", "cordon", node)
         _set_endpoint(healthy_twin, "Disabled")
         code, summary = _finish(proc)
         assert code == 0, summary
         after = healthy_twin.state()
-        assert after["eu/StatefulSet/cart"] == 1, "outside the snapshot: left as the person set it"
+        assert after[f"eu/node/{node}"] is True, "outside the snapshot: left as the person set it"
         assert after[f"tm/{US_ENDPOINT}"] == "Enabled"
         document = _evidence(summary)
-        assert not any("cart" in c["what"] for c in document["restoreChecks"])
+        assert not any(node in c["what"] for c in document["restoreChecks"])
     finally:
-        _kubectl(healthy_twin, tmp_path, *scale, f"--replicas={before['eu/StatefulSet/cart']}")
+        _kubectl(healthy_twin, tmp_path, "--context", "sandbox-eu", "uncordon", node)
 
 
 def test_step_gates_tell_the_person_what_to_do_and_wait_for_them(

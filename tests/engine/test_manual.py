@@ -148,6 +148,21 @@ def test_a_change_outside_the_snapshot_is_left_alone(tmp_path: Path) -> None:
     assert "set_unschedulable" not in {c[0] for c in eu.calls}
 
 
+def test_a_survivor_scaled_up_by_the_runbook_is_scaled_back(tmp_path: Path) -> None:
+    """The person disables the endpoint and scales the survivor up to absorb the traffic:
+    restore puts both back."""
+    world = _world()
+    eu = world.clusters["eu"]
+
+    def act() -> None:
+        world.tm.set_endpoint_status("myapp-child", "x", "us", "Disabled")
+        eu.set_replicas("Deployment", "shop", "web", 6)
+
+    result = _run_with_person(world, tmp_path, act)
+    assert eu.workloads["Deployment/shop/web"].replicas == 3
+    assert "eu/deployment/shop/web replicas" in {c.what for c in result.restore_checks}
+
+
 def test_a_disabled_profile_is_enabled_again(tmp_path: Path) -> None:
     """A person who disables a whole profile gets it put back by profileStatus."""
     world = _world()
@@ -183,23 +198,29 @@ def test_the_holder_journals_each_later_change(tmp_path: Path) -> None:
 
 
 def test_required_access_reads_and_writes_what_restore_needs() -> None:
-    """Manual needs no verb that injects (no evictions), but patch rights for restore."""
+    """Manual needs no verb that injects (no evictions), but patch rights for restore: nodes
+    and /scale in the target, /scale in the survivors."""
     drill: Drill = make_drill(fault=MANUAL)
     access = faults.fault_type(drill.fault).required_access(drill.fault, drill)
     shown = {str(c) for c in access.kube}
     assert "patch nodes" in shown
     assert any("deployments/scale" in s and s.startswith("patch") for s in shown)
     assert not any("eviction" in s or s.startswith("delete") for s in shown)
+    survivors = {str(c) for c in access.survivors}
+    assert "patch apps/deployments/scale in namespace shop" in survivors
+    assert not any("nodes" in s for s in survivors)
     assert "Microsoft.Network/trafficManagerProfiles/externalEndpoints/write" in access.azure
 
 
 def test_snapshot_covers_nodes_workloads_endpoints_and_profiles() -> None:
-    """The snapshot holds every target node, the watched workloads, endpoints and profiles."""
+    """The snapshot holds every target node, the watched workloads of every region (a runbook
+    may scale the survivor up), every endpoint and profile."""
     world = _world()
     drill = make_drill(fault=MANUAL)
     view = World(world.clusters, world.tm)
     items = faults.fault_type(drill.fault).snapshot(drill.fault, drill, view)
     kinds = sorted({i.kind for i in items})
     assert kinds == ["manual-endpoint", "manual-node", "manual-profile", "manual-workload"]
-    assert all(i.region != "eu" for i in items if i.kind in ("manual-node", "manual-workload"))
+    assert {i.region for i in items if i.kind == "manual-node"} == {"us"}
+    assert {i.region for i in items if i.kind == "manual-workload"} == {"us", "eu"}
     assert all(faults.owner_of(i) is faults.fault_type(drill.fault) for i in items)

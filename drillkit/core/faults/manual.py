@@ -12,7 +12,8 @@ def watched(fault: ManualFault, drill: Drill) -> tuple[str, ...]:
     target = drill.target
     return (
         f"spec.unschedulable of every node in {target}",
-        f"replicas of the Deployments and StatefulSets in {fault.namespace}{selector} in {target}",
+        f"replicas of the Deployments and StatefulSets in {fault.namespace}{selector} in "
+        + ", ".join([target, *drill.survivors]),
         f"endpointStatus of every endpoint and profileStatus of every profile under "
         f"{drill.traffic_manager.profile}",
     )

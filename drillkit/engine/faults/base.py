@@ -30,6 +30,8 @@ class RequiredAccess:
     """Kubernetes verbs on resources, in the target region's cluster."""
     azure: tuple[str, ...] = ()
     """Azure RBAC actions on the Traffic Manager profile tree."""
+    survivors: tuple[AccessCheck, ...] = ()
+    """Kubernetes verbs in every survivor's cluster (``manual`` watches their workloads)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,14 +80,15 @@ class Manual:
     def required_access(self, fault: ManualFault, drill: Drill) -> RequiredAccess:
         """Read to watch; write what restore may have to put back."""
         ns = fault.namespace
-        checks = [AccessCheck(verb, "nodes") for verb in ("list", "get", "patch")]
-        for resource in ("deployments", "statefulsets"):
-            checks += [
-                AccessCheck("list", resource, "apps", namespace=ns),
-                AccessCheck("get", resource, "apps", namespace=ns),
-                AccessCheck("patch", resource, "apps", "scale", ns),
-            ]
-        return RequiredAccess(kube=tuple(checks), azure=WRITE_ACTIONS)
+        workloads = [
+            AccessCheck(verb, resource, "apps", subresource, ns)
+            for resource in ("deployments", "statefulsets")
+            for verb, subresource in (("list", ""), ("get", ""), ("patch", "scale"))
+        ]
+        nodes = [AccessCheck(verb, "nodes") for verb in ("list", "get", "patch")]
+        return RequiredAccess(
+            kube=(*nodes, *workloads), azure=WRITE_ACTIONS, survivors=tuple(workloads)
+        )
 
     def preview(self, fault: ManualFault, drill: Drill, world: World) -> Preview:
         return Preview()
@@ -96,9 +97,10 @@ class Manual:
         target = drill.target
         cluster = world.clusters[target]
         items = [_node(target, n.name, n.unschedulable) for n in cluster.list_nodes({})]
-        items += [
-            _workload(target, w.kind, w.namespace, w.name, w.replicas)
-            for w in cluster.list_workloads(fault.namespace, fault.selector)
+        items += [  # a runbook may scale the survivors up too: restore puts them back
+            _workload(region, w.kind, w.namespace, w.name, w.replicas)
+            for region in (target, *drill.survivors)
+            for w in world.clusters[region].list_workloads(fault.namespace, fault.selector)
         ]
         ingresses = {name: r.targets for name, r in drill.regions.items()}
         for profile in _profiles(world.tm.design()):
@@ -250,7 +252,7 @@ def read_all(items: Sequence[Item], world: World, *, arm: bool = True) -> dict[s
     now: dict[str, JsonScalar] = {}
     for region in sorted({i.region for i in items if i.kind in (NODE, WORKLOAD)}):
         cluster = world.clusters[region]
-        if NODE in kinds:
+        if any(i.kind == NODE and i.region == region for i in items):
             now |= {_node(region, n.name, None).what: n.unschedulable
                     for n in cluster.list_nodes({})}  # fmt: skip
         for namespace in sorted({i.ref["namespace"] for i in items if i.kind == WORKLOAD}):
