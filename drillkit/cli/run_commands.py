@@ -230,6 +230,14 @@ def _print_result(result: Any, output: str) -> None:
             )
             mark = "held" if objective.held else "MISSED"
             click.echo(f"  {objective.name}: {got}, objective {objective.target:g}s: {mark}")
+        human = report.human
+        if human is not None:  # a manual drill: the person's part, in measured seconds
+            acted = human.time_to_act_s
+            click.echo(
+                f"  time to act: {acted:.1f}s from {human.since} (a person's time, not scaled)"
+                if acted is not None
+                else "  time to act: nobody acted"
+            )
         for kind, path in result.evidence.items():
             click.echo(f"  evidence ({kind}): {path}")
         for note in result.notes:

@@ -199,7 +199,8 @@ def test_step_gates_tell_the_person_what_to_do_and_wait_for_them(
     healthy_twin: Twin, tmp_path: Path
 ) -> None:
     """`run --step` on a manual drill: the inject gate says it is the person's turn, the run
-    shows the page and instructions, waits for their change, then passes every later gate."""
+    shows the page and instructions, waits for their change, passes every later gate, and
+    prints the time to act with the verdict."""
     import sys
 
     import pexpect
@@ -235,6 +236,7 @@ def test_step_gates_tell_the_person_what_to_do_and_wait_for_them(
             gates.append(child.match.group(1))
             child.expect("runbook section > ")
             child.sendline("")
+        assert "time to act: " in child.before and "s from the page" in child.before
         child.close()
     finally:
         if child.isalive():
