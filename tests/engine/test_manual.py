@@ -16,6 +16,7 @@ from drillkit.engine.faults import FaultContext, World
 from drillkit.engine.hold import Holder
 from drillkit.engine.mutator import Mutator
 from drillkit.engine.records import Intent, Mark, SnapshotTaken, read_journal
+from drillkit.engine.recovery import adapters_needed
 from drillkit.engine.runner import Runner, RunOptions, RunResult
 from drillkit.engine.runs import RunStore
 from drillkit.spec.model import Drill
@@ -224,3 +225,13 @@ def test_snapshot_covers_nodes_workloads_endpoints_and_profiles() -> None:
     assert {i.region for i in items if i.kind == "manual-node"} == {"us"}
     assert {i.region for i in items if i.kind == "manual-workload"} == {"us", "eu"}
     assert all(faults.owner_of(i) is faults.fault_type(drill.fault) for i in items)
+
+
+def test_a_restore_of_a_manual_run_connects_traffic_manager() -> None:
+    """A killed manual run's restore connects ARM (its snapshot holds endpoints and profiles),
+    so a person's endpoint disable can be put back on real Azure too."""
+    world = _world()
+    drill = make_drill(fault=MANUAL)
+    view = World(world.clusters, world.tm)
+    items = faults.fault_type(drill.fault).snapshot(drill.fault, drill, view)
+    assert adapters_needed([SnapshotTaken(items=tuple(items))]) == {"kube", "arm"}

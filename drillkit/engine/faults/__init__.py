@@ -31,6 +31,7 @@ from drillkit.spec.model import (
 )
 
 __all__ = [
+    "ARM_ITEM_KINDS",
     "FAULT_TYPES",
     "BlockPrediction",
     "FaultContext",
@@ -54,6 +55,8 @@ FAULT_TYPES: tuple[FaultType[Any], ...] = (
 ITEM_OWNERS: tuple[ItemOwner, ...] = (*FAULT_TYPES, silence.OWNER)
 """Whatever a run journals as an item: the faults' items, and the guard rails' silence."""
 _BY_ITEM_KIND = {kind: f for f in ITEM_OWNERS for kind in f.item_kinds}
+ARM_ITEM_KINDS = frozenset({disable_endpoint.ENDPOINT, manual.ENDPOINT, manual.PROFILE})
+"""Item kinds that live in Traffic Manager: a restore of them must connect ARM."""
 
 
 def fault_type(fault: Fault) -> FaultType[Any]:
