@@ -113,6 +113,7 @@ def test_a_person_disables_the_us_endpoint_and_drillkit_puts_it_back(
     assert document["human"]["since"] == "the page"
     markdown = Path(summary["evidence"]["markdown"]).read_text()
     assert "## The human timeline" in markdown and "**Time to act**" in markdown
+    assert "section On call" in markdown and "paged :milestone" in markdown
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
