@@ -73,6 +73,8 @@ class TerminalGate:
         self._echo(f"Next: {describe(self.drill).inject_summary if ask else step.next}")
         for line in ask:
             self._echo(f"  {line}")
+        if ask:  # acting before Enter would be timed from Enter, not from the act
+            self._echo("  Press Enter first: the page is shown and the watch begins; then act.")
         self._echo("See what drillkit sees, by hand:")
         for line in self.commands:
             self._echo(f"  {line}")

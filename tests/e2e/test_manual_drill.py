@@ -229,6 +229,7 @@ def test_step_gates_tell_the_person_what_to_do_and_wait_for_them(
         child.expect("runbook section > ")
         assert "you cause the outage of us by hand" in child.before
         assert f"YOUR TURN: {MANUAL['instructions']}" in child.before
+        assert "Press Enter first: the page is shown and the watch begins" in child.before
         child.sendline("")
         child.expect("PAGE: CRITICAL StorefrontUSDown")
         _set_endpoint(healthy_twin, "Disabled")
