@@ -361,7 +361,7 @@ class Runner:
                 self.guards.watch()
                 ctx = FaultContext(
                     self.world, mutator, self.clock, waits.cancelled,
-                    mark=MarkerWriter(self.world, self.run_id).mark,
+                    mark=MarkerWriter(self.world, self.run_id).mark, check=waits.check_abort,
                 )  # fmt: skip
                 self._inject_and_observe(fault, [i for i in items if i.mutable], ctx, waits)
             except Interrupted as e:

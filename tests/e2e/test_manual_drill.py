@@ -163,7 +163,7 @@ def test_nobody_acting_ends_with_a_clear_verdict_and_nothing_changed(
 ) -> None:
     """No change within abort.maxDuration: aborted (exit 4), "nobody acted", nothing changed."""
     before = healthy_twin.state()
-    drill = drill_file(fault=MANUAL, abort={"maxDuration": "2s", "onSurvivorUnhealthy": True})
+    drill = drill_file(fault=MANUAL, abort={"maxDuration": "6s", "onSurvivorUnhealthy": True})
     code, summary = _finish(_start(healthy_twin, drill, tmp_path))
     assert code == 4, summary
     assert summary["verdict"] == "aborted"

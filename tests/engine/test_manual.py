@@ -134,6 +134,17 @@ def test_nobody_acting_ends_the_drill_with_nothing_changed(tmp_path: Path) -> No
     assert world.tm.calls == []
 
 
+def test_a_sick_survivor_stops_the_wait_with_nothing_changed(tmp_path: Path) -> None:
+    """While drillkit waits for the person, the usual abort checks run: a survivor that fails
+    its HTTP check ends the drill, nothing changed."""
+    world = _world()
+    result = _run_with_person(world, tmp_path, lambda: world.sick.add("eu"))
+    verdict = result.report.verdict
+    assert verdict.outcome is Outcome.ABORTED
+    assert "survivor eu failed its HTTP check" in verdict.reason
+    assert result.restore_checks == [] and world.tm.calls == []
+
+
 def test_a_change_outside_the_snapshot_is_left_alone(tmp_path: Path) -> None:
     """A survivor's node cordoned during the drill is not watched, so restore never touches it."""
     world = _world()

@@ -97,6 +97,9 @@ class FaultContext:
     """Items (``Item.what``) whose fault is written: the ones the hold check reads back."""
     mark: Callable[[Item, JsonScalar], None] | None = None
     """Leaves the run's marker on the object before it changes (``engine/markers.py``)."""
+    check: Callable[[], None] | None = None
+    """Raises ``DrillAborted`` when the drill must stop (the lock lost, a guard's alert, a sick
+    survivor): a fault that waits for a person (``manual``) calls it while it waits."""
 
     def change(
         self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]

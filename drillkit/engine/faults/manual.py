@@ -28,7 +28,7 @@ from drillkit.core.reverts import last_writer
 from drillkit.core.sampling import status_interval
 from drillkit.engine.faults.base import FaultContext, Preview, RequiredAccess, World
 from drillkit.engine.journal import Journal
-from drillkit.engine.records import Intent, Item, JsonScalar, Mark
+from drillkit.engine.records import Intent, Item, JsonScalar, Mark, RunStarted
 from drillkit.errors import AdapterError, DrillAborted, PreflightRefused
 from drillkit.spec.model import Drill, ManualFault
 
@@ -132,7 +132,9 @@ class Manual:
         log.info("drill.manual.waiting", instructions=fault.instructions, page=fault.page)
         limit = float(drill.abort.max_duration)
         interval = float(drill.observe.poll_interval)
-        started = ctx.clock.monotonic()
+        started = next(
+            (r.mono for r in journal.records() if isinstance(r, RunStarted)), ctx.clock.monotonic()
+        )  # abort.maxDuration bounds the whole drill: the wait is counted from its start
         while True:
             try:
                 self.watch(fault, drill, items, ctx)
@@ -147,6 +149,8 @@ class Manual:
                     f"nobody acted: no change to the {len(items)} watched objects within "
                     f"abort.maxDuration ({drill.abort.max_duration}); nothing was changed"
                 )
+            if ctx.check is not None:
+                ctx.check()  # the lock, the guards' alerts, the survivors' health
             ctx.clock.sleep(interval)
 
     def watch(
