@@ -1,7 +1,8 @@
 """The manual fault: drillkit changes nothing; a person causes the outage.
 
-The snapshot records every object an outage runbook could touch (the target's nodes and the
-watched workloads, every endpoint and profile of the Traffic Manager tree). ``inject`` waits for
+The snapshot records every object an outage runbook could touch (the target's nodes, the
+workloads of ``fault.namespace`` in every region, every endpoint and profile of the Traffic
+Manager tree). ``inject`` waits for
 the first change to any of them (that change is the fault); from then until restore the holder
 calls ``watch`` every poll, so each later change is journalled too. Each change is journalled
 as an intent (action ``human-change``, the value seen, who made it) and a result, so restore
