@@ -63,6 +63,17 @@ def _translate(what: str, fn: Callable[[], T]) -> T:
         raise from_status(what, None, short(e.message)) from e
 
 
+def _modified_by(resource: Any) -> str:
+    """``systemData.lastModifiedBy (lastModifiedByType)`` of an ARM resource, '' without it.
+    The SDK's models keep the JSON they were read from (``Mapping``), systemData included."""
+    get = getattr(resource, "get", None)
+    data = get("systemData") if callable(get) else None
+    if not isinstance(data, dict) or not data.get("lastModifiedBy"):
+        return ""
+    kind = data.get("lastModifiedByType")
+    return f"{data['lastModifiedBy']} ({kind})" if kind else str(data["lastModifiedBy"])
+
+
 class AzureTrafficManager:
     """``TrafficManager`` for one profile and its nested children."""
 
@@ -197,6 +208,7 @@ class AzureTrafficManager:
                     weight=e.weight,
                     geo_mapping=tuple(e.geo_mapping or ()),
                     child=child,
+                    modified_by=_modified_by(e),
                 )
             )
         m = p.monitor_config
@@ -218,6 +230,7 @@ class AzureTrafficManager:
             status=_text(p.profile_status) or "Enabled",
             fqdn=str(p.dns_config.fqdn or "").rstrip("."),
             endpoints=tuple(endpoints),
+            modified_by=_modified_by(p),
         )
 
     def profile_tags(self) -> dict[str, dict[str, str]]:
@@ -259,6 +272,23 @@ class AzureTrafficManager:
             lambda: self._client.profiles.update(
                 rg, profile, Profile(tags=merged), **self._call_kwargs
             ),
+        )
+
+    def set_profile_status(self, profile: str, status: str) -> None:
+        """Enable or disable a whole profile (restore of a ``manual`` drill), waiting out
+        throttling as restore does."""
+        from azure.mgmt.trafficmanager.models import Profile
+
+        rg = self._rg_of.get(profile, self.resource_group)
+        self._call(
+            f"set profile {profile} {status}",
+            lambda: self._client.profiles.update(
+                rg,
+                profile,
+                Profile(profile_status=status),  # type: ignore[call-overload]  # 1.1 and 2.x
+                **self._call_kwargs,
+            ),
+            deadline_s=self.restore_deadline_s,
         )
 
     def set_endpoint_status(

@@ -89,7 +89,8 @@ def rbac(
 ) -> None:
     """Print the least-privilege RBAC for DRILL: per region, a Role/ClusterRole and bindings
     with exactly the verbs its fault, its lock and its preflight need; and the Azure custom role
-    for its Traffic Manager profile (read-only unless the fault is disable-endpoint)."""
+    for its Traffic Manager profile (read-only unless the fault writes endpoints:
+    disable-endpoint, and manual, whose restore may have to)."""
     import yaml
 
     from drillkit.spec.loader import load_drill

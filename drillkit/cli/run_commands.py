@@ -129,6 +129,7 @@ def run(
     changed), 4 aborted and restored, 5 restore incomplete, 130 interrupted and restored.
     """
     from drillkit.cli.run_display import LiveProgress, Progress
+    from drillkit.core.faults import describe
     from drillkit.engine.runner import Runner, RunOptions
     from drillkit.spec.loader import load_drill
 
@@ -150,6 +151,7 @@ def run(
     )
     live = output == "text" and sys.stdout.isatty() and not step
     progress: Progress = LiveProgress() if live else Progress(_progress_stream(output))
+    progress.ask = describe(drill).ask
     wiring = wiring_of(ctx)
     with wiring.connect(drill, drill_path, attach) as conns, wiring.guards(drill) as guards:
         options = RunOptions(
@@ -228,6 +230,14 @@ def _print_result(result: Any, output: str) -> None:
             )
             mark = "held" if objective.held else "MISSED"
             click.echo(f"  {objective.name}: {got}, objective {objective.target:g}s: {mark}")
+        human = report.human
+        if human is not None:  # a manual drill: the person's part, in measured seconds
+            acted = human.time_to_act_s
+            click.echo(
+                f"  time to act: {acted:.1f}s from {human.since} (a person's time, not scaled)"
+                if acted is not None
+                else "  time to act: nobody acted"
+            )
         for kind, path in result.evidence.items():
             click.echo(f"  evidence ({kind}): {path}")
         for note in result.notes:

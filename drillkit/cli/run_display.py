@@ -27,6 +27,8 @@ class Progress:
         self.lines: list[str] = []
         self._out = out
         self._shown = 0.0
+        self.ask: tuple[str, ...] = ()
+        """What a person must do when inject begins (a manual drill's instructions)."""
 
     def _rel(self, at: float) -> str:
         """Seconds since the first event, never less than the last shown: events reach the
@@ -48,6 +50,9 @@ class Progress:
         with self.lock:
             self.phase_now = phase
             self.emit(f"{self._rel(at)}  phase {phase.value}")
+            if phase is Phase.INJECT:
+                for line in self.ask:
+                    self.emit(f"{'':9}  {line}")
         self.changed()
 
     def observed(self, observation: Observation) -> None:

@@ -10,6 +10,7 @@ from typing import TextIO
 import click
 
 from drillkit.adapters.bundle import Connections
+from drillkit.core.faults import describe
 from drillkit.core.stepgates import STEPS, Where, hand_commands, runbook_section
 from drillkit.spec.model import Drill
 
@@ -68,7 +69,12 @@ class TerminalGate:
         self._echo(f"=== step gate: {step.heading} ===")
         if key in self.explain:
             self._echo(self.explain[key])
-        self._echo(f"Next: {step.next}")
+        ask = describe(self.drill).ask if key == "inject" else ()
+        self._echo(f"Next: {describe(self.drill).inject_summary if ask else step.next}")
+        for line in ask:
+            self._echo(f"  {line}")
+        if ask:  # acting before Enter would be timed from Enter, not from the act
+            self._echo("  Press Enter first: the page is shown and the watch begins; then act.")
         self._echo("See what drillkit sees, by hand:")
         for line in self.commands:
             self._echo(f"  {line}")

@@ -53,6 +53,8 @@ class DesignEndpoint:
     weight: int | None = None
     geo_mapping: tuple[str, ...] = ()
     child: DesignProfile | None = None
+    modified_by: str = ""
+    """ARM's ``systemData.lastModifiedBy`` (and its type), where Azure returns it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,8 @@ class DesignProfile:
     status: str = "Enabled"
     fqdn: str = ""
     endpoints: tuple[DesignEndpoint, ...] = ()
+    modified_by: str = ""
+    """ARM's ``systemData.lastModifiedBy`` (and its type), where Azure returns it."""
 
 
 def normalise_target(value: str) -> str:

@@ -9,6 +9,7 @@ from drillkit.core.data import DataMetrics, data_metrics
 from drillkit.core.data_verdict import judge_data
 from drillkit.core.design import Prediction
 from drillkit.core.faults import describe
+from drillkit.core.human import HumanTimeline, human_timeline
 from drillkit.core.metrics import Metrics, compute_metrics
 from drillkit.core.predicted import Comparison, compare
 from drillkit.core.sampling import status_interval
@@ -57,6 +58,8 @@ class RunReport:
     """The replication canaries' figures (no canary: empty)."""
     guard_notes: tuple[str, ...] = ()
     """Guard rails' decisions worth a reader's eye (a window override and its reason)."""
+    human: HumanTimeline | None = None
+    """A manual drill's human timeline (paged, first action, each change, traffic moved)."""
 
     @property
     def started_at(self) -> float:
@@ -129,4 +132,5 @@ def build_report(
         comparisons=comparisons,
         data=data,
         guard_notes=guard_notes,
+        human=human_timeline(drill, timeline, metrics),
     )

@@ -250,6 +250,8 @@ class Timeline:
     Traffic Manager's probes start failing too (predictions count from there)."""
     changes: tuple[Change, ...] = field(default=())
     """Every mutation the drill made, in order (cordons, evictions, deletions, scales, ...)."""
+    paged_at: float | None = None
+    """A manual drill's simulated page (``fault.page``), when it was shown."""
 
     def __post_init__(self) -> None:
         if not self.time_scale > 0:

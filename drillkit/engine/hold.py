@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from drillkit.engine.faults import FaultContext, FaultType
+from drillkit.engine.faults import FaultContext, FaultType, Watcher
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import Held, Item, SnapshotTaken
 from drillkit.errors import AdapterError, DrillAborted
@@ -89,12 +89,14 @@ class Holder:
             if item.what not in self.ctx.changed or self.fault.hold(item, world):
                 continue
             self._reverted(item)
+        if isinstance(self.fault, Watcher):  # a person's changes, seen as they come
+            self.fault.watch(spec, self.drill, self.items, self.ctx)
 
     def _reverted(self, item: Item) -> None:
         spec, world = self.drill.fault, self.ctx.world
         value = self.fault.read(item, world)
         by = self.fault.reverted_by(item, world)
-        reassert = spec.on_revert == "reassert"
+        reassert = getattr(spec, "on_revert", "abort") == "reassert"  # manual: never reverted
         self.journal.append(
             Held(
                 event="reasserted" if reassert else "reverted",

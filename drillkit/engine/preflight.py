@@ -31,7 +31,7 @@ from drillkit.spec.model import Drill
 
 def required_access(drill: Drill) -> dict[str, list[AccessCheck]]:
     """The RBAC each region's context needs: the lock's (every region) and the fault's (its
-    target), as the fault type declares it."""
+    target, and the survivors for a fault that watches them), as the fault type declares it."""
     lease = [
         AccessCheck(verb, "leases", "coordination.k8s.io", namespace=LEASE_NAMESPACE)
         for verb in ("get", "create", "update", "delete")
@@ -45,6 +45,8 @@ def required_access(drill: Drill) -> dict[str, list[AccessCheck]]:
     result = {region: [*lease, *scan] for region in drill.regions}
     access = fault_type(drill.fault).required_access(drill.fault, drill)
     result[drill.target] += access.kube
+    for survivor in drill.survivors:
+        result[survivor] += access.survivors
     return result
 
 

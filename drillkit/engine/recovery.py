@@ -18,8 +18,7 @@ from drillkit.adapters.bundle import Connections
 from drillkit.adapters.guard_ports import Alerts
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import world_of
-from drillkit.engine.faults.disable_endpoint import ENDPOINT
+from drillkit.engine.faults import ARM_ITEM_KINDS, world_of
 from drillkit.engine.journal import Journal
 from drillkit.engine.journal_scan import LineProblem
 from drillkit.engine.records import (
@@ -39,9 +38,10 @@ log = structlog.get_logger()
 
 def adapters_needed(records: list[Record]) -> frozenset[str]:
     """What a restore must connect: the clusters always (items and the drill's leases), ARM
-    only when an item is a Traffic Manager endpoint, DNS never."""
+    only when an item lives in Traffic Manager (an endpoint, a manual drill's profile), DNS
+    never."""
     kinds = {item.kind for r in records if isinstance(r, SnapshotTaken) for item in r.items}
-    return frozenset({"kube", "arm"} if ENDPOINT in kinds else {"kube"})
+    return frozenset({"kube", "arm"} if kinds & ARM_ITEM_KINDS else {"kube"})
 
 
 @dataclass

@@ -284,6 +284,7 @@ def timeline_from(everything: list[Record]) -> Timeline:
         holds=holds_from(records),
         target_down_at=target_down,
         changes=changes_of(records),
+        paged_at=marks.get("paged"),
     )
 
 

@@ -16,7 +16,7 @@ from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.faults import FaultContext, FaultType, fault_type, world_of
+from drillkit.engine.faults import FaultContext, FaultType, Watcher, fault_type, world_of
 from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, start_notice
 from drillkit.engine.hold import Holder
 from drillkit.engine.listener import RunListener, Silent
@@ -355,13 +355,13 @@ class Runner:
                 self._check_journal_or_abort()
                 self.phase(Phase.INJECT)
                 self.injected = True
-                self.observer.phases.fault_at = self.clock.wall()
+                self._fault_begins(fault)
                 mutator = Mutator(self.journal)
                 self.guards.hold_silence(self.run_id, mutator)
                 self.guards.watch()
                 ctx = FaultContext(
                     self.world, mutator, self.clock, waits.cancelled,
-                    mark=MarkerWriter(self.world, self.run_id).mark,
+                    mark=MarkerWriter(self.world, self.run_id).mark, check=waits.check_abort,
                 )  # fmt: skip
                 self._inject_and_observe(fault, [i for i in items if i.mutable], ctx, waits)
             except Interrupted as e:
@@ -396,6 +396,12 @@ class Runner:
                 if signals.received is not None and not self._aborted():
                     self._abort(f"interrupted by {signals.received}", interrupted=True)
 
+    def _fault_begins(self, fault: FaultType[Any]) -> None:
+        """The outage starts now, or for a fault a person makes (``Watcher``), at the first
+        change seen (``_inject_and_observe``)."""
+        if self.observer is not None and not isinstance(fault, Watcher):
+            self.observer.phases.fault_at = self.clock.wall()
+
     def _inject_and_observe(
         self, fault: FaultType[Any], changed: list[Item], ctx: FaultContext, waits: Waits
     ) -> None:
@@ -412,6 +418,8 @@ class Runner:
         holder.start()
         try:
             fault.inject(self.drill.fault, self.drill, changed, ctx)
+            if self.observer is not None and self.observer.phases.fault_at is None:
+                self.observer.phases.fault_at = ctx.injected_at
             holder.raise_if_failed()
             self.phase(Phase.OBSERVE)
             waits.hold = holder.raise_if_failed

@@ -52,6 +52,10 @@ class Waits:
         seconds = float(objective) * scale * 2 if objective is not None else default_s
         return max(seconds, MIN_WAIT_S)
 
+    def check_abort(self) -> None:
+        """Raise ``DrillAborted`` when the drill must stop now (while a person is awaited too)."""
+        self._check_abort()
+
     def _check_abort(self) -> None:
         if self.hold is not None:
             self.hold()

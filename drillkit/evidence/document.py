@@ -134,6 +134,21 @@ def _changes(tl: Timeline) -> list[dict[str, Any]]:
     return out
 
 
+def _human(report: RunReport) -> dict[str, Any] | None:
+    """A manual drill's human timeline (None for the other faults)."""
+    human = report.human
+    if human is None:
+        return None
+    return {
+        "instructions": human.instructions,
+        "since": human.since,
+        "sinceAt": human.since_at,
+        "actedAt": human.acted_at,
+        "timeToActS": human.time_to_act_s,
+        "steps": [{"at": s.at, "event": s.event, "detail": s.detail} for s in human.steps],
+    }
+
+
 def evidence_document(report: RunReport) -> dict[str, Any]:
     """The whole run as JSON-ready data; instants are epoch seconds, durations carry ``S``."""
     tl, metrics, verdict = report.timeline, report.metrics, report.verdict
@@ -261,6 +276,7 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
         "rtoBracket": _bracket(metrics.rto_bracket),
         "rtoParts": _rto_parts(report),
         "guardNotes": list(report.guard_notes),
+        "human": _human(report),
     }
     redacted: dict[str, Any] = redact(document)
     return redacted
@@ -284,6 +300,8 @@ def run_summary(
         "journal": str(journal),
         "reason": document["verdict"]["reason"],
     }
+    if document["human"] is not None:  # a manual drill: the person's time to act
+        summary["timeToActS"] = document["human"]["timeToActS"]
     if report.data.canaries:  # the canaries' figures, without the per-write series
         data = document["data"]
         summary["data"] = {

@@ -1,4 +1,5 @@
-"""A Mermaid gantt chart of a run: its phases, Traffic Manager detection and each DNS flip."""
+"""A Mermaid gantt chart of a run: its phases, Traffic Manager detection, each DNS flip, and a
+manual drill's page and the person's changes."""
 
 from __future__ import annotations
 
@@ -55,6 +56,11 @@ def gantt(report: RunReport) -> str:
         chart.milestone(f"{tl.target_region} Degraded", metrics.detected_at)
     if metrics.rto_at is not None:
         chart.milestone("RTO reached", metrics.rto_at)
+    if report.human is not None:  # a manual drill: the person's part
+        chart.section("On call")
+        for step in report.human.steps:
+            if step.event in ("paged", "first action", "change"):
+                chart.milestone(step.event, step.at)
     for vantage in metrics.vantage_points:
         if injected is None:
             break  # nothing happened to DNS: no per-vantage sections

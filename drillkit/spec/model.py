@@ -247,7 +247,34 @@ class DisableEndpointFault(_Model):
     """Someone re-enables an endpoint during the drill: stop and restore, or disable it again."""
 
 
-Fault = Annotated[DrainFault | ScaleDownFault | DisableEndpointFault, Field(discriminator="type")]
+class ManualFault(_Model):
+    """Inject nothing: a person causes the outage (or follows the runbook); drillkit watches for
+    the first change, times it, and puts back whatever changed."""
+
+    type: Literal["manual"]
+    """``manual``."""
+    instructions: str
+    """What the engineer is asked to do: the outage to cause, or the runbook section to follow."""
+    page: str | None = None
+    """A simulated alert, shown when the drill is ready; the time to act is measured from it
+    (from the drill's start when not set)."""
+    namespace: str
+    """Namespace of the workloads drillkit watches (in every region)."""
+    selector: str = ""
+    """Label selector of the watched Deployments and StatefulSets (all of the namespace when
+    empty)."""
+
+    @field_validator("selector")
+    @classmethod
+    def _selector(cls, value: str) -> str:
+        if value and not _LABEL_SELECTOR.match(value):
+            raise ValueError(f"{value!r} is not a label selector such as app=web,tier!=cache")
+        return value
+
+
+Fault = Annotated[
+    DrainFault | ScaleDownFault | DisableEndpointFault | ManualFault, Field(discriminator="type")
+]
 
 
 class VantagePoint(_Model):
@@ -357,7 +384,8 @@ class Drill(_Model):
     target: str
     """The region that goes down; one of ``regions``."""
     fault: Fault
-    """How the target goes down: ``drain``, ``scale-down`` or ``disable-endpoint``."""
+    """How the target goes down: ``drain``, ``scale-down``, ``disable-endpoint`` or ``manual``
+    (a person does it)."""
     observe: Observe
     """What to watch during the drill and how often."""
     objectives: Objectives = Field(default_factory=Objectives)

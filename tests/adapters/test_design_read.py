@@ -53,3 +53,30 @@ def test_the_twin_s_name_servers_are_discovered_and_all_answer(sandbox: SandboxT
     answer, stats = asyncio.run(ask())  # type: ignore[misc]
     assert answer.rcode == "NOERROR"  # type: ignore[attr-defined]
     assert set(stats.values()) == {(1, 0)}, stats
+
+
+def test_who_last_modified_each_profile_and_endpoint_is_read_from_system_data(
+    conns: Connections,
+) -> None:
+    """ARM's systemData.lastModifiedBy (and its type) reaches the design through the SDK's
+    models, for every profile and endpoint of the tree; a profile's status can be set back."""
+    from drillkit.sandbox.tm.system_data import CALLER
+
+    tm = conns.traffic_manager
+    assert isinstance(tm, AzureTrafficManager)
+    root = tm.design()
+    children = [e.child for e in root.endpoints if e.child is not None]
+    named = [root.modified_by, *(c.modified_by for c in children)]
+    named += [e.modified_by for p in (root, *children) for e in p.endpoints]
+    assert named and set(named) == {f"{CALLER} (User)"}
+
+    def status(name: str) -> str:
+        tree = tm.design()
+        return next(e.child.status for e in tree.endpoints if e.child and e.child.name == name)
+
+    try:
+        tm.set_profile_status("myapp-eu", "Disabled")
+        assert status("myapp-eu") == "Disabled"
+    finally:
+        tm.set_profile_status("myapp-eu", "Enabled")
+    assert status("myapp-eu") == "Enabled"

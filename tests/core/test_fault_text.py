@@ -21,6 +21,7 @@ FAULTS = {
     "drain": {"type": "drain"},
     "scale-down": {"type": "scale-down", "namespace": "shop", "selector": "app=web"},
     "disable-endpoint": {"type": "disable-endpoint"},
+    "manual": {"type": "manual", "instructions": "Disable the us endpoint", "namespace": "shop"},
 }
 
 
@@ -54,3 +55,17 @@ def test_disable_endpoint_plan_names_the_endpoints_or_the_ingress() -> None:
     drill = _with_fault(FAULTS["disable-endpoint"])
     (line,) = describe(drill).inject
     assert f"every endpoint whose target is {drill.regions['us'].ingress}" in line
+
+
+def test_manual_plan_says_what_the_person_does_and_what_is_watched() -> None:
+    """A manual plan says drillkit changes nothing, what the person is asked, what is watched
+    and where the time to act counts from."""
+    drill = _with_fault({**FAULTS["manual"], "page": "CRITICAL: us is down"})
+    text = render_text(build_plan(drill))
+    assert "drillkit changes nothing" in text
+    assert "you are asked to: Disable the us endpoint" in text
+    assert "spec.unschedulable of every node in us\n" in text
+    assert "replicas of the Deployments and StatefulSets in shop in us" in text
+    assert "profileStatus of every profile under myapp" in text
+    assert "the time to act is measured from the page" in text
+    assert "abort.maxDuration (10m)" in text

@@ -225,6 +225,9 @@ class FakeTrafficManager:
     disabled: set[str] = field(default_factory=set)
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
+    profile_status: str = "Enabled"
+    modified_by: dict[str, str] = field(default_factory=dict)
+    """ARM's systemData.lastModifiedBy by endpoint name (or profile name)."""
 
     def profile_tags(self) -> dict[str, dict[str, str]]:
         return {p: dict(t) for p, t in self.tags.items()}
@@ -237,6 +240,10 @@ class FakeTrafficManager:
                 current.pop(key, None)
             else:
                 current[key] = value
+
+    def set_profile_status(self, profile: str, status: str) -> None:
+        self.calls.append(("set_profile_status", profile, status))
+        self.profile_status = status
 
     def fqdn(self) -> str:
         return "myapp.trafficmanager.net"
@@ -258,12 +265,21 @@ class FakeTrafficManager:
         """A Priority profile over one endpoint per region, probed every 10 s."""
         leaves = tuple(
             DesignEndpoint(
-                e.name, e.type, e.target, e.endpoint_status, e.monitor_status, priority=i + 1
+                e.name,
+                e.type,
+                e.target,
+                e.endpoint_status,
+                e.monitor_status,
+                priority=i + 1,
+                modified_by=self.modified_by.get(e.name, ""),
             )
             for i, e in enumerate(self.endpoints())
         )
         monitor = Monitor(interval_s=10, timeout_s=5, tolerated_failures=3)
-        return DesignProfile("myapp-child", "Priority", 30, monitor, endpoints=leaves)
+        return DesignProfile(
+            "myapp-child", "Priority", 30, monitor, status=self.profile_status, endpoints=leaves,
+            modified_by=self.modified_by.get("myapp-child", ""),
+        )  # fmt: skip
 
     def set_endpoint_status(
         self, profile: str, type_: str, name: str, status: str, *, restore: bool = False

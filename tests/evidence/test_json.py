@@ -51,6 +51,7 @@ TOP_KEYS = [
     "rtoBracket",
     "rtoParts",
     "guardNotes",
+    "human",
 ]
 
 

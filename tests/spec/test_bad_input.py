@@ -98,12 +98,12 @@ def test_bad_durations(
 
 
 def test_unknown_fault_type(write_drill: WriteDrill, us_outage_text: str) -> None:
-    """An unknown fault type lists the three that exist."""
+    """An unknown fault type lists the four that exist."""
     text = us_outage_text.replace("type: drain ", "type: meteor ")
     problem = only(problems_of(write_drill(text)))
     assert problem.message == (
         "fault.type: unknown fault type 'meteor'; expected one of: "
-        "drain, scale-down, disable-endpoint"
+        "drain, scale-down, disable-endpoint, manual"
     )
     assert problem.line == line_of(text, "type: meteor")
 

@@ -20,7 +20,11 @@ def _properties(schema: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return found
 
 
-@pytest.mark.parametrize("path", [US_OUTAGE, DRILLS / "sandbox" / "eu-outage.yaml", AKS_EXAMPLE])
+@pytest.mark.parametrize(
+    "path",
+    [US_OUTAGE, DRILLS / "sandbox" / "eu-outage.yaml", DRILLS / "sandbox" / "us-outage-manual.yaml",
+     AKS_EXAMPLE],
+)  # fmt: skip
 def test_schema_accepts_shipped_drills(path: Path) -> None:
     """What an editor's YAML language server checks agrees with drillkit on the shipped drills."""
     document = yaml.safe_load(path.read_text(encoding="utf-8"))

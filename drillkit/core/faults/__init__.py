@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from typing import assert_never
 
-from drillkit.core.faults import disable_endpoint, drain, scale_down
+from drillkit.core.faults import disable_endpoint, drain, manual, scale_down
 from drillkit.core.faults.text import FaultText, selector_text
-from drillkit.spec.model import DisableEndpointFault, DrainFault, Drill, ScaleDownFault
+from drillkit.spec.model import (
+    DisableEndpointFault,
+    DrainFault,
+    Drill,
+    ManualFault,
+    ScaleDownFault,
+)
 
 __all__ = ["FaultText", "describe", "selector_text"]
 
@@ -25,5 +31,7 @@ def describe(drill: Drill) -> FaultText:
             return scale_down.describe(fault, drill)
         case DisableEndpointFault():
             return disable_endpoint.describe(fault, drill)
+        case ManualFault():
+            return manual.describe(fault, drill)
         case _:
             assert_never(fault)

@@ -20,6 +20,8 @@ class FaultText:
     """What the snapshot step records."""
     notes: tuple[str, ...] = ()
     """What the operator should know before running it."""
+    ask: tuple[str, ...] = ()
+    """What a person must do when inject begins (``manual``): ``run`` shows it then."""
 
 
 def selector_text(selector: Mapping[str, str]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, assert_never
 
-from drillkit.engine.faults import disable_endpoint, drain, scale_down, silence
+from drillkit.engine.faults import disable_endpoint, drain, manual, scale_down, silence
 from drillkit.engine.faults.base import (
     BlockPrediction,
     FaultContext,
@@ -17,13 +17,21 @@ from drillkit.engine.faults.base import (
     ItemOwner,
     Preview,
     RequiredAccess,
+    Watcher,
     World,
     world_of,
 )
 from drillkit.engine.records import Item
-from drillkit.spec.model import DisableEndpointFault, DrainFault, Fault, ScaleDownFault
+from drillkit.spec.model import (
+    DisableEndpointFault,
+    DrainFault,
+    Fault,
+    ManualFault,
+    ScaleDownFault,
+)
 
 __all__ = [
+    "ARM_ITEM_KINDS",
     "FAULT_TYPES",
     "BlockPrediction",
     "FaultContext",
@@ -31,16 +39,24 @@ __all__ = [
     "ItemOwner",
     "Preview",
     "RequiredAccess",
+    "Watcher",
     "World",
     "fault_type",
     "owner_of",
     "world_of",
 ]
 
-FAULT_TYPES: tuple[FaultType[Any], ...] = (drain.FAULT, scale_down.FAULT, disable_endpoint.FAULT)
+FAULT_TYPES: tuple[FaultType[Any], ...] = (
+    drain.FAULT,
+    scale_down.FAULT,
+    disable_endpoint.FAULT,
+    manual.FAULT,
+)
 ITEM_OWNERS: tuple[ItemOwner, ...] = (*FAULT_TYPES, silence.OWNER)
 """Whatever a run journals as an item: the faults' items, and the guard rails' silence."""
 _BY_ITEM_KIND = {kind: f for f in ITEM_OWNERS for kind in f.item_kinds}
+ARM_ITEM_KINDS = frozenset({disable_endpoint.ENDPOINT, manual.ENDPOINT, manual.PROFILE})
+"""Item kinds that live in Traffic Manager: a restore of them must connect ARM."""
 
 
 def fault_type(fault: Fault) -> FaultType[Any]:
@@ -52,6 +68,8 @@ def fault_type(fault: Fault) -> FaultType[Any]:
             return scale_down.FAULT
         case DisableEndpointFault():
             return disable_endpoint.FAULT
+        case ManualFault():
+            return manual.FAULT
         case _:
             assert_never(fault)
 

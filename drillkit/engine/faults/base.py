@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.guard_ports import Alerts
@@ -30,6 +30,8 @@ class RequiredAccess:
     """Kubernetes verbs on resources, in the target region's cluster."""
     azure: tuple[str, ...] = ()
     """Azure RBAC actions on the Traffic Manager profile tree."""
+    survivors: tuple[AccessCheck, ...] = ()
+    """Kubernetes verbs in every survivor's cluster (``manual`` watches their workloads)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,9 @@ class FaultContext:
     """Items (``Item.what``) whose fault is written: the ones the hold check reads back."""
     mark: Callable[[Item, JsonScalar], None] | None = None
     """Leaves the run's marker on the object before it changes (``engine/markers.py``)."""
+    check: Callable[[], None] | None = None
+    """Raises ``DrillAborted`` when the drill must stop (the lock lost, a guard's alert, a sick
+    survivor): a fault that waits for a person (``manual``) calls it while it waits."""
 
     def change(
         self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]
@@ -175,4 +180,15 @@ class FaultType(Protocol[F_contra]):
 
     def undo(self, item: Item, world: World) -> None:
         """Put a changed item back to its snapshot value; delete (or revert) a created one."""
+        ...
+
+
+@runtime_checkable
+class Watcher(Protocol):
+    """A fault type that waits for changes made by someone else (``manual``) instead of
+    making them: its ``inject`` returns at the first change (the fault), and the holder calls
+    ``watch`` every poll until restore, so that each later change is journalled too."""
+
+    def watch(self, fault: Any, drill: Drill, items: Sequence[Item], ctx: FaultContext) -> None:
+        """Journal every item whose value changed since it was last seen."""
         ...

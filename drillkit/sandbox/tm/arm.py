@@ -22,6 +22,7 @@ from drillkit.sandbox.tm.arm_render import endpoint_json, merge, profile_json
 from drillkit.sandbox.tm.arm_shape import ENDPOINT, NAME_CHECK, PROFILE, Spec, check_shape
 from drillkit.sandbox.tm.state import DNS_ZONE, PROFILE_TYPE, Endpoint, Json, Profile, Store
 from drillkit.sandbox.tm.state import profile_key as pkey
+from drillkit.sandbox.tm.system_data import stamp, stamp_profile
 
 _log = structlog.get_logger("drillkit.sandbox.tm.arm")
 API_VERSIONS = ("2022-04-01", "2026-09-01")
@@ -97,7 +98,9 @@ class ArmTwin:
     def seed_profile(self, subscription: str, resource_group: str, name: str, body: Json) -> None:
         """Create a profile as a PUT would (same validation), without HTTP."""
         match = {"sub": subscription, "rg": resource_group, "profile": name}
-        self.store.put(self._build_profile(match, body, None))
+        profile = self._build_profile(match, body, None)
+        stamp_profile(profile, None)
+        self.store.put(profile)
 
     def app(self) -> web.Application:
         """A fresh aiohttp application (fault middlewares first, then auth)."""
@@ -189,6 +192,7 @@ class ArmTwin:
         body = await self._body(request, PROFILE)
         existing = self.store.profiles.get(pkey(m["sub"], m["rg"], m["profile"]))
         profile = self._build_profile(m, body, existing)
+        stamp_profile(profile, existing)
         self.store.put(profile)
         status = 200 if existing else 201
         return _json(profile_json(self.store, profile, request.query["api-version"]), status)
@@ -205,6 +209,7 @@ class ArmTwin:
         if "endpoints" in props:
             merged["properties"]["endpoints"] = props["endpoints"]
         profile = self._build_profile(m, merged, existing)
+        stamp_profile(profile, existing)
         self.store.put(profile)
         return _json(profile_json(self.store, profile, request.query["api-version"]))
 
@@ -314,6 +319,7 @@ class ArmTwin:
         existing = profile.endpoint(m["ep"])
         name = existing.name if existing else m["ep"]
         endpoint = self._build_endpoint(profile, kind, name, raw)
+        endpoint.system_data = stamp(existing.system_data if existing else None)
         endpoints = [e for e in profile.endpoints if e.name.lower() != name.lower()]
         if existing is not None:
             endpoints.insert(profile.endpoints.index(existing), endpoint)

@@ -21,12 +21,15 @@ def endpoint_json(store: Store, profile: Profile, endpoint: Endpoint) -> Json:
     props = copy.deepcopy(endpoint.properties)
     props["endpointMonitorStatus"] = monitor.endpoint_status(store, profile, endpoint)
     props.setdefault("customHeaders", [])
-    return {
+    body: Json = {
         "id": endpoint_id(profile, endpoint),
         "name": endpoint.name,
         "type": f"{PROFILE_TYPE}/{endpoint.kind}",
         "properties": props,
     }
+    if endpoint.system_data:
+        body["systemData"] = copy.deepcopy(endpoint.system_data)
+    return body
 
 
 def profile_json(store: Store, profile: Profile, api_version: str) -> Json:
@@ -41,7 +44,7 @@ def profile_json(store: Store, profile: Profile, api_version: str) -> Json:
     props["monitorConfig"].setdefault("customHeaders", [])
     props["monitorConfig"].setdefault("expectedStatusCodeRanges", [])
     props["endpoints"] = [endpoint_json(store, profile, e) for e in profile.endpoints]
-    return {
+    body: Json = {
         "id": profile.id,
         "name": profile.name,
         "type": PROFILE_TYPE,
@@ -49,6 +52,9 @@ def profile_json(store: Store, profile: Profile, api_version: str) -> Json:
         "tags": copy.deepcopy(profile.tags),
         "properties": props,
     }
+    if profile.system_data:
+        body["systemData"] = copy.deepcopy(profile.system_data)
+    return body
 
 
 def merge(base: Json, patch: Json) -> Json:

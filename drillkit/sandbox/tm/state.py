@@ -32,6 +32,8 @@ class Endpoint:
     kind: str
     name: str
     properties: Json
+    system_data: Json = field(default_factory=dict)
+    """ARM's systemData (``system_data.py``): who created and last modified it."""
 
     @property
     def enabled(self) -> bool:
@@ -53,6 +55,8 @@ class Profile:
     properties: Json
     endpoints: list[Endpoint] = field(default_factory=list)
     tags: Json = field(default_factory=dict)
+    system_data: Json = field(default_factory=dict)
+    """ARM's systemData (``system_data.py``): who created and last modified it."""
 
     @property
     def key(self) -> ProfileKey:
