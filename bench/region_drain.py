@@ -1,0 +1,280 @@
+"""How a whole-region drain and its restore cost with the region's size: drillkit's drain fault
+(through the engine: snapshot, journal, inject; then restore from the journal) against
+``kubectl drain`` of the same nodes, one process per node in parallel, and ``kubectl uncordon``.
+
+``python -m bench.run --only bench.region_drain``. Sizes: 3 nodes/50 pods and 30/500; the
+largest, 100/3,000, only with ``BENCH_REGION_LARGE=1`` (it takes about five minutes: two fresh
+twins of 6,000 pods each). Each tool gets a fresh, identical twin in its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kubernetes import client, config
+
+from bench.common import Row
+from bench.regionworld import NAMESPACE, RegionTwin, delta, wait_for, write_world
+
+SIZES = [(3, 50), (30, 500)]
+LARGE = (100, 3000)
+CONTEXT = "sandbox-us"
+SETTLE_S = 300.0
+PHASE_S = 300.0
+
+
+@dataclass
+class Phase:
+    """One tool's drain or restore: wall and CPU seconds, peak memory, API requests, twin CPU."""
+
+    wall: float = 0.0
+    returned: float = 0.0
+    cpu: float = 0.0
+    rss_kib: int = 0
+    requests: dict[str, int] = field(default_factory=dict)
+    twin_cpu: float = 0.0
+    settle: float = 0.0
+    """After restore: until every pod is Running again (the twin's own work)."""
+
+    @property
+    def total(self) -> int:
+        return sum(self.requests.values())
+
+
+@dataclass
+class Size:
+    nodes: int
+    pods: int
+    tool: dict[str, dict[str, Phase]] = field(default_factory=dict)
+
+
+class Region:
+    """Reads of the drained region through the official client, counted (they are ours, not the
+    tool's, and come off the twin's request count)."""
+
+    def __init__(self, twin: RegionTwin, nodes: int, pods: int) -> None:
+        self.api = config.new_client_from_config(twin.kubeconfig, context=CONTEXT)  # type: ignore[no-untyped-call]
+        self.core = client.CoreV1Api(self.api)
+        self.nodes = [f"us-node-{n}" for n in range(1, nodes + 1)]
+        self.pods = pods
+        self.reads = 0
+
+    def close(self) -> None:
+        self.api.close()
+
+    def _list(self, **query: Any) -> list[dict[str, Any]]:
+        self.reads += 1
+        response: Any = self.core.list_namespaced_pod(NAMESPACE, _preload_content=False, **query)
+        return list(json.loads(response.data)["items"])
+
+    def running(self) -> int:
+        """Pods Running on the user pool (web, cart, bulk: not the DaemonSet)."""
+        return sum(
+            1
+            for p in self._list()
+            if p["metadata"]["labels"].get("app") != "log-agent"
+            and p["spec"].get("nodeName") in self.nodes
+            and p["status"].get("phase") == "Running"
+            and "deletionTimestamp" not in p["metadata"]
+        )
+
+    def empty(self, node: str) -> bool:
+        pods = self._list(field_selector=f"spec.nodeName={node}")
+        return all(p["metadata"]["labels"].get("app") == "log-agent" for p in pods)
+
+    def all_empty(self, timeout: float) -> None:
+        """Node by node (a cordoned node gets no pod back, so one that was empty stays so)."""
+        deadline = time.perf_counter() + timeout
+        for node in self.nodes:
+            wait_for(lambda n=node: self.empty(n), f"{node} empty", deadline - time.perf_counter())
+
+    def settled(self) -> float:
+        return wait_for(lambda: self.running() == self.pods, f"{self.pods} pods Running", SETTLE_S)
+
+
+def _phase_start(twin: RegionTwin) -> tuple[float, dict[str, int], float]:
+    return time.perf_counter(), twin.requests(), twin.cpu()
+
+
+def _phase_end(
+    phase: Phase, twin: RegionTwin, start: tuple[float, dict[str, int], float], ours: int
+) -> None:
+    began, requests, cpu = start
+    phase.wall = time.perf_counter() - began
+    phase.twin_cpu = twin.cpu() - cpu
+    phase.requests = delta(twin.requests(), requests)
+    if ours:  # our own finish-line reads
+        phase.requests["GET pods"] = phase.requests.get("GET pods", 0) - ours
+        phase.requests = {k: v for k, v in phase.requests.items() if v}
+
+
+def _drillkit(world: Path, nodes: int, pods: int) -> dict[str, Phase]:
+    drain, back = Phase(), Phase()
+    with RegionTwin(world) as twin, (world.parent / "drillkit.log").open("w") as log:
+        region = Region(twin, nodes, pods)
+        try:
+            region.settled()
+            child = subprocess.Popen(
+                [sys.executable, "-m", "bench.region_drillkit", twin.kubeconfig, CONTEXT],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+                cwd=Path(__file__).resolve().parents[1],
+            )
+            assert child.stdin is not None and child.stdout is not None
+
+            def ask(command: str) -> dict[str, Any]:
+                assert child.stdin is not None and child.stdout is not None
+                child.stdin.write(command + "\n")
+                child.stdin.flush()
+                line = child.stdout.readline()
+                if not line:
+                    raise RuntimeError(f"drillkit's bench process ended during {command}")
+                return dict(json.loads(line))
+
+            try:
+                ready = json.loads(child.stdout.readline())
+                start, reads = _phase_start(twin), region.reads
+                injected = ask("inject")
+                region.all_empty(PHASE_S)
+                _phase_end(drain, twin, start, region.reads - reads)
+                drain.returned = injected["seconds"]
+                drain.cpu = injected["cpu"] - ready["cpu"]
+                start = _phase_start(twin)
+                restored = ask("restore")
+                _phase_end(back, twin, start, 0)
+                if not restored["restored"]:
+                    raise RuntimeError(f"drillkit's restore left something behind: {restored}")
+                back.returned = restored["seconds"]
+                back.cpu = restored["cpu"] - injected["cpu"]
+                child.stdin.close()
+                final = json.loads(child.stdout.readline())
+                drain.rss_kib = back.rss_kib = int(final["maxrssKiB"])
+                child.wait(30)
+            finally:
+                if child.poll() is None:
+                    child.kill()
+                    child.wait(10)
+            back.settle = region.settled()
+        finally:
+            region.close()
+    return {"drain": drain, "restore": back}
+
+
+def _parallel(argvs: list[list[str]], env: dict[str, str]) -> tuple[float, int]:
+    """Run every argv at once; (summed CPU seconds, summed peak RSS KiB); raise on a failure."""
+    procs = [
+        subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        for argv in argvs
+    ]
+    cpu, rss, failed = 0.0, 0, []
+    deadline = time.perf_counter() + PHASE_S
+    for proc in procs:
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                for other in procs:
+                    other.kill()
+                raise TimeoutError(f"kubectl did not finish in {PHASE_S:.0f} s")
+            time.sleep(0.01)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        cpu += usage.ru_utime + usage.ru_stime
+        rss += usage.ru_maxrss
+        assert proc.stderr is not None
+        err = proc.stderr.read().decode(errors="replace")
+        proc.stderr.close()
+        if proc.returncode != 0:
+            failed.append(err[-500:])
+    if failed:
+        raise RuntimeError(f"{len(failed)} kubectl processes failed; first: {failed[0]}")
+    return cpu, rss
+
+
+def _kubectl(world: Path, nodes: int, pods: int) -> dict[str, Phase]:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        raise RuntimeError("kubectl is not on PATH")
+    drain, back = Phase(), Phase()
+    with RegionTwin(world) as twin, tempfile.TemporaryDirectory(prefix="bench-home-") as home:
+        region = Region(twin, nodes, pods)
+        env = {**os.environ, "HOME": home}
+        base = [kubectl, "--kubeconfig", twin.kubeconfig, "--context", CONTEXT]
+        try:
+            region.settled()
+            # kubectl caches discovery under $HOME; warm it once, as on an operator's machine.
+            subprocess.run([*base, "get", "nodes"], env=env, capture_output=True, check=True,
+                           timeout=60)  # fmt: skip
+            start = _phase_start(twin)
+            drain.cpu, drain.rss_kib = _parallel(
+                [
+                    [
+                        *base,
+                        "drain",
+                        node,
+                        "--ignore-daemonsets",
+                        "--delete-emptydir-data",
+                        "--force",
+                        "--timeout",
+                        f"{PHASE_S:.0f}s",
+                    ]
+                    for node in region.nodes
+                ],
+                env,
+            )
+            _phase_end(drain, twin, start, 0)
+            drain.returned = drain.wall
+            start = _phase_start(twin)
+            back.cpu, back.rss_kib = _parallel(
+                [[*base, "uncordon", node] for node in region.nodes], env
+            )
+            _phase_end(back, twin, start, 0)
+            back.returned = back.wall
+            back.settle = region.settled()
+        finally:
+            region.close()
+    return {"drain": drain, "restore": back}
+
+
+def measure(nodes: int, pods: int) -> Size:
+    """drillkit, then kubectl, each on a fresh twin of the same world."""
+    size = Size(nodes, pods)
+    with tempfile.TemporaryDirectory(prefix="bench-region-") as tmp:
+        world = write_world(Path(tmp), nodes, pods)
+        size.tool["drillkit"] = _drillkit(world, nodes, pods)
+        size.tool["kubectl"] = _kubectl(world, nodes, pods)
+    return size
+
+
+def sizes() -> list[tuple[int, int]]:
+    return [*SIZES, LARGE] if os.environ.get("BENCH_REGION_LARGE") == "1" else list(SIZES)
+
+
+def run() -> list[Row]:
+    from bench.region_rows import rows
+
+    measured = []
+    for nodes, pods in sizes():
+        print(f"bench.region_drain: {nodes} nodes / {pods} pods", file=sys.stderr, flush=True)
+        measured.append(measure(nodes, pods))
+    return rows(measured, large=os.environ.get("BENCH_REGION_LARGE") == "1")
+
+
+if __name__ == "__main__":
+    only = [tuple(int(x) for x in a.split("/")) for a in sys.argv[1:]]
+    for n, m in only or sizes():
+        s = measure(n, m)
+        for tool, phases in s.tool.items():
+            for name, p in phases.items():
+                print(n, m, tool, name, p)
