@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import random
 import time
@@ -165,7 +166,11 @@ class ControlPlane:
         set_status(self.store, R.HPAS, hpa, status)
 
     def _schedule(self, nodes: list[Obj]) -> None:
-        """Bind pending pods to the feasible node with the fewest pods."""
+        """Bind pending pods to the feasible node with the fewest pods.
+
+        Whether a node fits depends only on the pod's nodeSelector and tolerations, which the
+        pods of one template share: each pass asks once per such signature, not once per pod
+        (a drained region's thousands of Pending pods would otherwise cost pods x nodes)."""
         load: dict[str, int] = {n["metadata"]["name"]: 0 for n in nodes}
         pending = []
         for pod in self.store.items(R.PODS.key):
@@ -174,17 +179,21 @@ class ControlPlane:
                 load[node] = load.get(node, 0) + (0 if terminating(pod) else 1)
             elif not terminating(pod):
                 pending.append(pod)
+        verdicts: dict[str, tuple[list[str], dict[str, int]]] = {}
         for pod in pending:
-            reasons: dict[str, int] = {}
-            best: str | None = None
-            for node in nodes:
-                name = node["metadata"]["name"]
-                why = fits(pod, node)
-                if why is None:
-                    if best is None or (load[name], name) < (load[best], best):
-                        best = name
-                else:
-                    reasons[why] = reasons.get(why, 0) + 1
+            signature = _signature(pod)
+            if signature not in verdicts:
+                feasible: list[str] = []
+                reasons: dict[str, int] = {}
+                for node in nodes:
+                    why = fits(pod, node)
+                    if why is None:
+                        feasible.append(node["metadata"]["name"])
+                    else:
+                        reasons[why] = reasons.get(why, 0) + 1
+                verdicts[signature] = (feasible, reasons)
+            feasible, reasons = verdicts[signature]
+            best = min(feasible, key=lambda name: (load[name], name)) if feasible else None
             new = dict(pod)
             status = dict(pod.get("status") or {})
             if best is None:
@@ -258,6 +267,12 @@ class ControlPlane:
             self._timer = asyncio.get_running_loop().call_later(
                 max(0.0, wake - now), self._dirty.set
             )
+
+
+def _signature(pod: Obj) -> str:
+    """What ``fits`` reads of a pod: its nodeSelector and tolerations."""
+    spec = pod.get("spec") or {}
+    return json.dumps([spec.get("nodeSelector"), spec.get("tolerations")], sort_keys=True)
 
 
 def _started(pod: Obj) -> Obj:
