@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import random
 import time
@@ -33,6 +32,7 @@ from drillkit.sandbox.kube.workloads import (
 log = logging.getLogger("drillkit.sandbox.kube")
 CONTROLLER_MANAGER = "kube-controller-manager"
 MAX_PASSES = 50  # a pass that keeps writing after this many rounds is a bug, not progress
+MAX_REST_S = 0.5  # the longest the loop is left to the API between two passes
 
 
 class ControlPlane:
@@ -68,19 +68,26 @@ class ControlPlane:
                 await self._task
 
     async def _run(self) -> None:
+        took = 0.0
         while True:
             await self._dirty.wait()
-            await asyncio.sleep(0.002)  # coalesce a burst of writes into one pass
+            # Coalesce a burst of writes into one pass, and leave the event loop to the API at
+            # least as long as the last pass took: a pass reads every object, so in a region
+            # of thousands of pods back-to-back passes would starve the requests that cause them.
+            await asyncio.sleep(max(0.002, min(took, MAX_REST_S)))
             for _ in range(MAX_PASSES):
                 self._dirty.clear()
+                started = time.perf_counter()
                 try:
                     self.reconcile()
                 except Exception:  # a controller bug must not stop the cluster
                     log.exception("sandbox.kube.reconcile_failed")
                     break
+                finally:
+                    took = time.perf_counter() - started
                 if not self._dirty.is_set():
                     break
-                await asyncio.sleep(0)
+                await asyncio.sleep(min(took, MAX_REST_S))
 
     def reconcile(self) -> None:
         """One pass of every controller, each writing under its own field manager."""
@@ -270,9 +277,10 @@ class ControlPlane:
 
 
 def _signature(pod: Obj) -> str:
-    """What ``fits`` reads of a pod: its nodeSelector and tolerations."""
+    """What ``fits`` reads of a pod: its nodeSelector and tolerations (``repr``: pods of one
+    template print alike; two orders of one dict only cost a second look, never a wrong one)."""
     spec = pod.get("spec") or {}
-    return json.dumps([spec.get("nodeSelector"), spec.get("tolerations")], sort_keys=True)
+    return repr((spec.get("nodeSelector"), spec.get("tolerations")))
 
 
 def _started(pod: Obj) -> Obj:
