@@ -71,10 +71,9 @@ def answer(**fields: Any) -> None:
 
 
 def main(kubeconfig: str, context: str) -> int:
-    import structlog
+    from drillkit.cli.logsetup import configure_logging
 
-    # stdout carries the answers; the engine's log lines go to stderr.
-    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
+    configure_logging()  # as `drillkit run` does: to stderr (stdout carries the answers)
     clock = SystemClock()
     drill = load_drill(ROOT / "drills" / "sandbox" / "us-outage.yaml")
     drill = drill.model_copy(update={"fault": DrainFault.model_validate(FAULT_SPEC)})
