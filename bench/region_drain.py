@@ -270,13 +270,15 @@ def sizes() -> list[tuple[int, int]]:
 
 
 def run() -> list[Row]:
-    from bench.region_rows import rows
+    from bench.region_rows import load_row, rows
 
+    before = os.getloadavg()
     measured = []
     for nodes, pods in sizes():
         print(f"bench.region_drain: {nodes} nodes / {pods} pods", file=sys.stderr, flush=True)
         measured.append(measure(nodes, pods))
-    return rows(measured, large=os.environ.get("BENCH_REGION_LARGE") == "1")
+    large = os.environ.get("BENCH_REGION_LARGE") == "1"
+    return [*rows(measured, large=large), load_row(before, os.getloadavg())]
 
 
 if __name__ == "__main__":

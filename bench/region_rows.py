@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from bench.common import Row
@@ -136,3 +137,16 @@ def rows(sizes: list[Size], *, large: bool) -> list[Row]:
             )
         )
     return out
+
+
+def load_row(before: tuple[float, float, float], after: tuple[float, float, float]) -> Row:
+    """How busy the shared machine was around these figures."""
+    return Row(
+        "machine load around the region drain bench",
+        f"1-minute load average {before[0]:.1f} before, {after[0]:.1f} after; 15-minute "
+        f"{after[2]:.1f}, on {os.cpu_count()} cores",
+        "n/a",
+        None,
+        "`os.getloadavg()`; above the core count every figure of the region rows waited for CPU "
+        "(drillkit, kubectl and the twin alike: compare the ratios)",
+    )
