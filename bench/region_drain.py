@@ -15,10 +15,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from kubernetes import client, config
 
@@ -98,7 +100,7 @@ class Region:
         """Node by node (a cordoned node gets no pod back, so one that was empty stays so)."""
         deadline = time.perf_counter() + timeout
         for node in self.nodes:
-            wait_for(lambda n=node: self.empty(n), f"{node} empty", deadline - time.perf_counter())
+            wait_for(partial(self.empty, node), f"{node} empty", deadline - time.perf_counter())
 
     def settled(self) -> float:
         return wait_for(lambda: self.running() == self.pods, f"{self.pods} pods Running", SETTLE_S)
@@ -120,54 +122,72 @@ def _phase_end(
         phase.requests = {k: v for k, v in phase.requests.items() if v}
 
 
+class Drillkit:
+    """``bench/region_drillkit.py`` in its own process: a command on stdin, a JSON line back."""
+
+    def __init__(self, kubeconfig: str, log: IO[str]) -> None:
+        self.child = subprocess.Popen(
+            [sys.executable, "-m", "bench.region_drillkit", kubeconfig, CONTEXT],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+
+    def answer(self, what: str) -> dict[str, Any]:
+        """Its next line; it is killed after PHASE_S without one (the bench never hangs)."""
+        assert self.child.stdout is not None
+        timer = threading.Timer(PHASE_S, self.child.kill)
+        timer.start()
+        try:
+            line = self.child.stdout.readline()
+        finally:
+            timer.cancel()
+        if not line:
+            raise RuntimeError(f"drillkit's bench process ended (or hung) during {what}")
+        return dict(json.loads(line))
+
+    def ask(self, command: str) -> dict[str, Any]:
+        assert self.child.stdin is not None
+        if command:
+            self.child.stdin.write(command + "\n")
+            self.child.stdin.flush()
+        else:  # end of input: it reports its peak memory and exits
+            self.child.stdin.close()
+        return self.answer(command or "its exit")
+
+    def close(self) -> None:
+        if self.child.poll() is None:
+            self.child.kill()
+        self.child.wait(30)
+
+
 def _drillkit(world: Path, nodes: int, pods: int) -> dict[str, Phase]:
     drain, back = Phase(), Phase()
     with RegionTwin(world) as twin, (world.parent / "drillkit.log").open("w") as log:
         region = Region(twin, nodes, pods)
         try:
             region.settled()
-            child = subprocess.Popen(
-                [sys.executable, "-m", "bench.region_drillkit", twin.kubeconfig, CONTEXT],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                text=True,
-                cwd=Path(__file__).resolve().parents[1],
-            )
-            assert child.stdin is not None and child.stdout is not None
-
-            def ask(command: str) -> dict[str, Any]:
-                assert child.stdin is not None and child.stdout is not None
-                child.stdin.write(command + "\n")
-                child.stdin.flush()
-                line = child.stdout.readline()
-                if not line:
-                    raise RuntimeError(f"drillkit's bench process ended during {command}")
-                return dict(json.loads(line))
-
+            tool = Drillkit(twin.kubeconfig, log)
             try:
-                ready = json.loads(child.stdout.readline())
+                ready = tool.answer("start-up")
                 start, reads = _phase_start(twin), region.reads
-                injected = ask("inject")
+                injected = tool.ask("inject")
                 region.all_empty(PHASE_S)
                 _phase_end(drain, twin, start, region.reads - reads)
                 drain.returned = injected["seconds"]
                 drain.cpu = injected["cpu"] - ready["cpu"]
                 start = _phase_start(twin)
-                restored = ask("restore")
+                restored = tool.ask("restore")
                 _phase_end(back, twin, start, 0)
                 if not restored["restored"]:
                     raise RuntimeError(f"drillkit's restore left something behind: {restored}")
                 back.returned = restored["seconds"]
                 back.cpu = restored["cpu"] - injected["cpu"]
-                child.stdin.close()
-                final = json.loads(child.stdout.readline())
-                drain.rss_kib = back.rss_kib = int(final["maxrssKiB"])
-                child.wait(30)
+                drain.rss_kib = back.rss_kib = int(tool.ask("")["maxrssKiB"])
             finally:
-                if child.poll() is None:
-                    child.kill()
-                    child.wait(10)
+                tool.close()
             back.settle = region.settled()
         finally:
             region.close()
@@ -271,6 +291,10 @@ def sizes() -> list[tuple[int, int]]:
 
 def run() -> list[Row]:
     from bench.region_rows import load_row, rows
+
+    if shutil.which("kubectl") is None:
+        return [Row("whole-region drain vs kubectl", "not measured: kubectl is not on PATH",
+                    "at most 1.0x kubectl", None, "install kubectl (1.32 here)")]  # fmt: skip
 
     before = os.getloadavg()
     measured = []

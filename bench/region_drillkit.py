@@ -76,7 +76,8 @@ def main(kubeconfig: str, context: str) -> int:
     configure_logging()  # as `drillkit run` does: to stderr (stdout carries the answers)
     clock = SystemClock()
     drill = load_drill(ROOT / "drills" / "sandbox" / "us-outage.yaml")
-    drill = drill.model_copy(update={"fault": DrainFault.model_validate(FAULT_SPEC)})
+    fault = DrainFault.model_validate(FAULT_SPEC)
+    drill = drill.model_copy(update={"fault": fault})
     cluster = KubeCluster(context, kubeconfig, retry_deadline_s=30.0)
     world = World({drill.target: cluster}, None)  # type: ignore[arg-type]
     with tempfile.TemporaryDirectory(prefix="drillkit-bench-region-") as tmp:
@@ -87,7 +88,7 @@ def main(kubeconfig: str, context: str) -> int:
             if command == "inject":
 
                 def inject() -> int:
-                    items = FAULT.snapshot(drill.fault, drill, world)
+                    items = FAULT.snapshot(fault, drill, world)
                     journal.append(SnapshotTaken(items=tuple(items)))
                     ctx = FaultContext(
                         world,
@@ -96,7 +97,7 @@ def main(kubeconfig: str, context: str) -> int:
                         threading.Event(),
                         mark=MarkerWriter(world, "bench-region").mark,
                     )
-                    FAULT.inject(drill.fault, drill, [i for i in items if i.mutable], ctx)
+                    FAULT.inject(fault, drill, [i for i in items if i.mutable], ctx)
                     return len(items)
 
                 took, nodes = timed("inject", inject)

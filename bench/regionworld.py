@@ -30,7 +30,7 @@ def region_world(nodes: int, pods: int) -> dict[str, Any]:
     so a budget would block both drillkit and kubectl until their timeouts (DESIGN.md).
     Traffic Manager's realism is off (one probe agent, no propagation): it is not measured.
     """
-    world = yaml.safe_load(DEFAULT_WORLD.read_text(encoding="utf-8"))
+    world: dict[str, Any] = yaml.safe_load(DEFAULT_WORLD.read_text(encoding="utf-8"))
     for region in world["regions"].values():
         region["nodes"] = nodes
     workloads: list[dict[str, Any]] = [
