@@ -42,6 +42,8 @@ log = structlog.get_logger()
 FIRST_BACKOFF_S = 0.5
 MAX_PARALLEL_RESTORES = 16
 """Independent items (a region's nodes) put back at once: 100 uncordons are not a queue."""
+SLOW_START = 8
+"""Items put back one by one before any run in parallel (a small region restores as before)."""
 MAX_BACKOFF_S = 5.0
 NOT_CHECKED = "(not checked)"
 
@@ -202,10 +204,11 @@ def _attempts(
 ) -> Iterator[tuple[RestoreCheck, bool] | None]:
     """``attempt`` each change, yielding the results in order (None for a change a stop kept
     from starting). A run of consecutive items whose owner undoes them independently
-    (``concurrent_undo``: a drain's nodes) goes to a pool, with a slow start: the first one
-    alone, then one more in flight per item done, up to ``MAX_PARALLEL_RESTORES``. A stop
-    starts no further item, so a stop after the first items still leaves the rest unreached,
-    and an API that refuses the first undo does not get a burst."""
+    (``concurrent_undo``: a drain's nodes) goes to a pool, with a slow start: the first
+    ``SLOW_START`` one at a time, as before, then one more in flight per item done, up to
+    ``MAX_PARALLEL_RESTORES``. A stop starts no further item, so a stop after one of the first
+    items still leaves the rest unreached, and an API that refuses the first undos gets no
+    burst."""
     index = 0
     while index < len(changes):
         if not _concurrent(changes[index]):
@@ -220,7 +223,9 @@ def _attempts(
             flight: deque[Future[tuple[RestoreCheck, bool]]] = deque()
             started = 0
             for done in range(len(batch)):
-                limit = min(done + 1, MAX_PARALLEL_RESTORES)
+                limit = (
+                    1 if done < SLOW_START else min(done - SLOW_START + 2, MAX_PARALLEL_RESTORES)
+                )
                 while started < len(batch) and len(flight) < limit and not stop.is_set():
                     flight.append(pool.submit(attempt, batch[started]))
                     started += 1

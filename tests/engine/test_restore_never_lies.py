@@ -145,8 +145,8 @@ def test_without_time_left_a_failed_item_is_reported(tmp_path: Path, world: Fake
 
 
 def test_a_stop_request_lists_the_items_not_reached(tmp_path: Path, world: FakeWorld) -> None:
-    """Stopped after the first item (parallel restores start with one): the others are reported
-    as not checked, by name."""
+    """Stopped after the first item (restore starts one item at a time): the others are
+    reported as not checked, by name."""
     journal = _cordoned(tmp_path, world)
     control = RestoreControl(stop=threading.Event(), stopped_by="SIGTERM")
     control.on_check = lambda check: control.stop.set()
@@ -173,12 +173,16 @@ def test_garbage_after_the_first_intent_hides_nothing(tmp_path: Path, world: Fak
     uncordoned, and the bad line is reported (issue 18, scenario 1)."""
     cluster = world.clusters["us"]
     real = cluster.set_unschedulable
+    once = threading.Lock()  # nodes are cordoned in parallel: the first cordon writes it
+    written: list[bool] = []
 
     def cordon(name: str, value: bool) -> None:
-        if value and not any(cluster.nodes.values()):
-            (journal,) = (tmp_path / "runs").glob("*/journal.jsonl")
-            with journal.open("ab") as f:
-                f.write(b"GARBAGE{")
+        with once:
+            if value and not written:
+                written.append(True)
+                (journal,) = (tmp_path / "runs").glob("*/journal.jsonl")
+                with journal.open("ab") as f:
+                    f.write(b"GARBAGE{")
         real(name, value)
 
     cluster.set_unschedulable = cordon  # type: ignore[method-assign]
