@@ -1,4 +1,5 @@
-"""The run journal: write-ahead, append-only JSON lines, one fsync per record.
+"""The run journal: write-ahead, append-only JSON lines, each one fsynced before ``append``
+returns (appends from several threads at once share an fsync: group commit).
 
 Records are the typed classes of ``engine/records.py``; ``append`` stamps ``seq``, ``mono`` and
 ``wall``. A journal cannot be lost silently:
@@ -74,6 +75,7 @@ class Journal:
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()  # one fsync at a time; the others wait and share it
         existed = path.exists()
         scan = scan_journal(path) if existed else None
         self.problems = scan.problems if scan is not None else []
@@ -94,6 +96,7 @@ class Journal:
         except OSError as e:
             raise JournalWriteError(f"cannot open the journal {path}: {e.strerror or e}") from e
         self._end = os.fstat(self._fd).st_size
+        self._synced = self._end
         self._needs_newline = self._tail_is_torn()
 
     @property
@@ -156,18 +159,29 @@ class Journal:
             self._seq += 1
             self._records.append(stamped)
             try:
-                self._write_durably(line.encode("utf-8"))
+                self._write(line.encode("utf-8"))
             except OSError as e:
-                self.unwritten.append(stamped)
-                failure = JournalWriteError(
-                    f"cannot write the {stamped.kind} record (seq {stamped.seq}) to "
-                    f"{self.path}: {e.strerror or e}"
-                )
-                self.failure = self.failure or failure
-                raise failure from e
-            return stamped
+                raise self._failed(stamped, e) from e
+            written = self._end
+        try:
+            self._sync(written)
+        except OSError as e:
+            with self._lock:
+                raise self._failed(stamped, e) from e
+        return stamped
 
-    def _write_durably(self, data: bytes) -> None:
+    def _failed(self, stamped: Record, e: OSError) -> JournalWriteError:
+        """Note a record that could not be made durable (under ``_lock``)."""
+        self.unwritten.append(stamped)
+        failure = JournalWriteError(
+            f"cannot write the {stamped.kind} record (seq {stamped.seq}) to "
+            f"{self.path}: {e.strerror or e}"
+        )
+        self.failure = self.failure or failure
+        return failure
+
+    def _write(self, data: bytes) -> None:
+        """Write one record (under ``_lock``); a failed write is cut off again."""
         if self._fd < 0:
             raise OSError(errno.EBADF, "the journal is closed")
         if self._needs_newline or os.fstat(self._fd).st_size != self._end:
@@ -184,11 +198,26 @@ class Journal:
                     raise
                 self._cut_back()
                 self._write_all(data)
-            fsync(self._fd)
         except OSError:
             self._cut_back()
             raise
         self._end += len(data)
+
+    def _sync(self, upto: int) -> None:
+        """Return once the file is durable up to byte ``upto``. Group commit: an append whose
+        bytes an fsync that started after them covered needs no fsync of its own, so threads
+        appending at once (a drain's evictions) wait for one fsync instead of queueing one each.
+        A failed fsync raises for every append that waited on it; their records stay in the file
+        (they may not be durable) and the changes they announce are not made."""
+        with self._sync_lock:
+            if self._synced >= upto:
+                return
+            with self._lock:
+                target, fd = self._end, self._fd
+            if fd < 0:
+                raise OSError(errno.EBADF, "the journal is closed")
+            fsync(fd)
+            self._synced = target
 
     def _write_all(self, data: bytes) -> None:
         done = 0

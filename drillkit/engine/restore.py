@@ -14,7 +14,9 @@ a journal that cannot take them never stops the world from being put back.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +40,10 @@ from drillkit.errors import AdapterError, JournalWriteError, PermanentAdapterErr
 
 log = structlog.get_logger()
 FIRST_BACKOFF_S = 0.5
+MAX_PARALLEL_RESTORES = 16
+"""Independent items (a region's nodes) put back at once: 100 uncordons are not a queue."""
+SLOW_START = 8
+"""Items put back one by one before any run in parallel (a small region restores as before)."""
 MAX_BACKOFF_S = 5.0
 NOT_CHECKED = "(not checked)"
 
@@ -150,18 +156,23 @@ def restore_changes(
     final: dict[str, RestoreCheck] = {}
     markers = MarkerWriter(world, "")
     backoff = FIRST_BACKOFF_S
+
+    def attempt(change: Change) -> tuple[RestoreCheck, bool]:
+        check, transient = _restore_one(change, world, journal, force=force)
+        if check.outcome is RestoreOutcome.RESTORED:
+            markers.clear(change.item)
+        return check, transient
+
     while True:
         retry: list[Change] = []
-        for change in pending:
-            if control.stop.is_set():
-                break
-            check, transient = _restore_one(change, world, journal, force=force)
+        for change, result in zip(pending, _attempts(pending, attempt, control.stop), strict=True):
+            if result is None:
+                continue  # stopped before this item
+            check, transient = result
             if transient and clock() - started < control.deadline_s:
                 log.warning("drill.restore.retry", what=check.what, error=check.detail)
                 retry.append(change)
                 continue
-            if check.outcome is RestoreOutcome.RESTORED:
-                markers.clear(change.item)
             _finish(check, journal, control)
             final[check.what] = check
         left = [c for c in pending if c.item.what not in final and c not in retry]
@@ -184,6 +195,45 @@ def restore_changes(
         _finish(check, journal, control)
         final[check.what] = check
     return [final[c.item.what] for c in changes if c.item.what in final]
+
+
+def _attempts(
+    changes: list[Change],
+    attempt: Callable[[Change], tuple[RestoreCheck, bool]],
+    stop: threading.Event,
+) -> Iterator[tuple[RestoreCheck, bool] | None]:
+    """``attempt`` each change, yielding the results in order (None for a change a stop kept
+    from starting). A run of consecutive items whose owner undoes them independently
+    (``concurrent_undo``: a drain's nodes) goes to a pool, with a slow start: the first
+    ``SLOW_START`` one at a time, as before, then one more in flight per item done, up to
+    ``MAX_PARALLEL_RESTORES``. A stop starts no further item, so a stop after one of the first
+    items still leaves the rest unreached, and an API that refuses the first undos gets no
+    burst."""
+    index = 0
+    while index < len(changes):
+        if not _concurrent(changes[index]):
+            yield None if stop.is_set() else attempt(changes[index])
+            index += 1
+            continue
+        end = index
+        while end < len(changes) and _concurrent(changes[end]):
+            end += 1
+        batch, index = changes[index:end], end
+        with ThreadPoolExecutor(min(MAX_PARALLEL_RESTORES, len(batch))) as pool:
+            flight: deque[Future[tuple[RestoreCheck, bool]]] = deque()
+            started = 0
+            for done in range(len(batch)):
+                limit = (
+                    1 if done < SLOW_START else min(done - SLOW_START + 2, MAX_PARALLEL_RESTORES)
+                )
+                while started < len(batch) and len(flight) < limit and not stop.is_set():
+                    flight.append(pool.submit(attempt, batch[started]))
+                    started += 1
+                yield flight.popleft().result() if flight else None
+
+
+def _concurrent(change: Change) -> bool:
+    return bool(getattr(owner_of(change.item), "concurrent_undo", False))
 
 
 def _monotonic() -> float:

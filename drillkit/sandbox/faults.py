@@ -11,6 +11,9 @@ Discovery and health paths are spared from injected errors by the kube twin (its
 predicate): kubectl and client-go treat a failed discovery as fatal for the whole command
 rather than retrying, so errors there would test kubectl, not drillkit. They still get latency.
 A blackout spares nothing: it is the component being down.
+
+The middleware also counts the requests it sees (``requests``, by a label such as
+``"GET pods"``), so that a benchmark can read an API's request count from the admin endpoint.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import asyncio
 import json
 import random
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -47,6 +51,8 @@ class FaultInjector:
         self.rng = rng or random.Random()
         self.codes = codes
         self.injected = 0
+        self.requests: Counter[str] = Counter()
+        """Requests the middleware saw, by label (served, failed or delayed alike)."""
 
     def set(
         self,
@@ -116,11 +122,14 @@ class FaultInjector:
         self,
         body: BodyFactory,
         spare: Callable[[web.Request], bool] = lambda _request: False,
+        label: Callable[[web.Request], str] = lambda request: request.method,
     ) -> Middleware:
-        """An aiohttp middleware applying these knobs; ``spare`` requests never fail."""
+        """An aiohttp middleware applying these knobs; ``spare`` requests never fail; every
+        request is counted in ``requests`` under its ``label``."""
 
         @web.middleware
         async def inject(request: web.Request, handler: Handler) -> web.StreamResponse:
+            self.requests[label(request)] += 1
             pause = self.delay()
             if pause:
                 await asyncio.sleep(pause)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
 from drillkit.adapters.clock import SystemClock
+from drillkit.engine import journal as journal_module
 from drillkit.engine.journal import Journal
 from drillkit.engine.journal_scan import scan_journal
 from drillkit.engine.records import (
@@ -118,3 +121,40 @@ def test_an_intent_keeps_only_the_fields_it_has(tmp_path: Path) -> None:
     assert set(line) == {"seq", "kind", "mono", "wall", "id", "action", "region", "pod"}
     (intent,) = read_journal(journal.path)
     assert isinstance(intent, Intent) and intent.item is None and intent.pod == "shop/web-1"
+
+
+def test_appends_from_many_threads_share_fsyncs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """16 threads appending at once (a drain's evictions) wait for shared fsyncs, not one each
+    in a queue, and each append returns only once an fsync begun after its write has ended."""
+    journal = _journal(tmp_path)
+    path = tmp_path / "run-1" / "journal.jsonl"
+    synced_up_to: list[int] = []  # file size when each fsync began, in completion order
+
+    def slow_fsync(fd: int) -> None:
+        size = os.fstat(fd).st_size
+        time.sleep(0.05)
+        os.fsync(fd)
+        synced_up_to.append(size)
+
+    monkeypatch.setattr(journal_module, "fsync", slow_fsync)
+    gate = threading.Barrier(16, timeout=5)
+    durable: list[bool] = []
+
+    def one(n: int) -> None:
+        gate.wait()
+        journal.append(Mark(name=f"m{n}"))
+        data = path.read_bytes()
+        end = data.index(b"\n", data.index(f'"m{n}"'.encode()))
+        durable.append(any(size > end for size in synced_up_to))
+
+    with journal:
+        threads = [threading.Thread(target=one, args=(n,)) for n in range(16)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    assert durable == [True] * 16
+    assert len(synced_up_to) < 16
+    assert sorted(r.name for r in read_journal(path)) == sorted(f"m{n}" for n in range(16))  # type: ignore[attr-defined]

@@ -4,8 +4,10 @@ a run whose journal is damaged or refuses records still restores everything and 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from drillkit.adapters.clock import SystemClock
 from drillkit.core.timeline import RestoreOutcome
 from drillkit.core.verdict import Outcome
 from drillkit.engine import journal as journal_module
+from drillkit.engine import restore as restore_module
 from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
 from drillkit.engine.journal_scan import scan_journal
@@ -45,6 +48,51 @@ def _cordoned(tmp_path: Path, world: FakeWorld, n: int = 3) -> Journal:
         journal.append(Intent(id=f"m{i}", action="cordon", item=item.what, region="us", value=True))
         world.clusters["us"].nodes[f"us-node-{i}"] = True
     return journal
+
+
+def test_a_regions_nodes_are_put_back_in_parallel(tmp_path: Path, world: FakeWorld) -> None:
+    """A drain's 20 nodes are uncordoned several at a time, not one after the other (a
+    100-node region restores in seconds), and every one is put back."""
+    journal = _cordoned(tmp_path, world, 20)
+    cluster = world.clusters["us"]
+    lock, flying, most = threading.Lock(), [0], [0]
+    real = cluster.set_unschedulable
+
+    def set_unschedulable(name: str, value: bool) -> None:
+        with lock:
+            flying[0] += 1
+            most[0] = max(most[0], flying[0])
+        time.sleep(0.02)
+        real(name, value)
+        with lock:
+            flying[0] -= 1
+
+    cluster.set_unschedulable = set_unschedulable  # type: ignore[method-assign]
+    checks = restore(journal.records(), _world(world), journal)
+    assert [c.outcome for c in checks] == [RestoreOutcome.RESTORED] * 20
+    assert not any(cluster.nodes.values())
+    assert 4 <= most[0] <= restore_module.MAX_PARALLEL_RESTORES
+
+
+def test_a_stop_keeps_parallel_restores_from_starting(tmp_path: Path, world: FakeWorld) -> None:
+    """With nodes put back in parallel, a stop during an undo lets the started ones end and
+    starts no other: every node is restored or named as not checked, none is lost."""
+    journal = _cordoned(tmp_path, world, 20)
+    cluster = world.clusters["us"]
+    control = RestoreControl(stop=threading.Event(), stopped_by="SIGTERM")
+    real = cluster.set_unschedulable
+
+    def set_unschedulable(name: str, value: bool) -> None:
+        control.stop.set()
+        real(name, value)
+
+    cluster.set_unschedulable = set_unschedulable  # type: ignore[method-assign]
+    checks = restore(journal.records(), _world(world), journal, control=control)
+    restored = [c for c in checks if c.outcome is RestoreOutcome.RESTORED]
+    skipped = [c for c in checks if c.actual == NOT_CHECKED and "SIGTERM" in c.detail]
+    assert len(checks) == 20 and len(restored) + len(skipped) == 20
+    assert 1 <= len(restored) <= restore_module.MAX_PARALLEL_RESTORES and skipped
+    assert sum(cluster.nodes.values()) == len(skipped)
 
 
 def test_a_restored_item_changed_later_is_drift(tmp_path: Path, world: FakeWorld) -> None:
@@ -97,7 +145,8 @@ def test_without_time_left_a_failed_item_is_reported(tmp_path: Path, world: Fake
 
 
 def test_a_stop_request_lists_the_items_not_reached(tmp_path: Path, world: FakeWorld) -> None:
-    """Stopped after the first item: the others are reported as not checked, by name."""
+    """Stopped after the first item (restore starts one item at a time): the others are
+    reported as not checked, by name."""
     journal = _cordoned(tmp_path, world)
     control = RestoreControl(stop=threading.Event(), stopped_by="SIGTERM")
     control.on_check = lambda check: control.stop.set()
@@ -124,12 +173,16 @@ def test_garbage_after_the_first_intent_hides_nothing(tmp_path: Path, world: Fak
     uncordoned, and the bad line is reported (issue 18, scenario 1)."""
     cluster = world.clusters["us"]
     real = cluster.set_unschedulable
+    once = threading.Lock()  # nodes are cordoned in parallel: the first cordon writes it
+    written: list[bool] = []
 
     def cordon(name: str, value: bool) -> None:
-        if value and not any(cluster.nodes.values()):
-            (journal,) = (tmp_path / "runs").glob("*/journal.jsonl")
-            with journal.open("ab") as f:
-                f.write(b"GARBAGE{")
+        with once:
+            if value and not written:
+                written.append(True)
+                (journal,) = (tmp_path / "runs").glob("*/journal.jsonl")
+                with journal.open("ab") as f:
+                    f.write(b"GARBAGE{")
         real(name, value)
 
     cluster.set_unschedulable = cordon  # type: ignore[method-assign]
@@ -153,8 +206,10 @@ def _fail_writes(monkeypatch: pytest.MonkeyPatch, when: Any) -> None:
 def test_an_intent_that_cannot_be_written_is_not_carried_out(
     tmp_path: Path, world: FakeWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The disk refuses the second cordon's intent: that node is never cordoned, the first is
-    put back, and the run ends aborted (exit 4), not pass (issue 18, scenario 2)."""
+    """The disk refuses the second cordon's intent (and every later one): only the node whose
+    intent was written is ever cordoned (the nodes are cordoned in parallel, so which one is
+    first varies), it is put back, and the run ends aborted (exit 4), not pass (issue 18,
+    scenario 2)."""
     seen: list[bytes] = []
     cluster = world.clusters["us"]
 
@@ -168,7 +223,8 @@ def test_an_intent_that_cannot_be_written_is_not_carried_out(
     result = _run(world, tmp_path)
     assert not any(cluster.nodes.values())
     cordoned = {c[1] for c in cluster.calls if c[0] == "set_unschedulable" and c[2]}
-    assert cordoned == {"us-node-1"}
+    first = json.loads(seen[0])["item"].split("/")[2].split()[0]
+    assert cordoned == {first}
     assert result.report.verdict.outcome is Outcome.ABORTED
     assert result.report.verdict.exit_code is ExitCode.ABORTED
     assert "could not record" in result.report.verdict.reason

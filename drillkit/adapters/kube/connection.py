@@ -16,6 +16,11 @@ IN_CLUSTER = "in-cluster"
 FIELD_MANAGER = "drillkit"
 """Every write names drillkit in managedFields, so a revert is told apart from drillkit's own."""
 REQUEST_TIMEOUT_S = (5.0, 30.0)  # connect, read
+STRATEGIC_MERGE = "application/strategic-merge-patch+json"
+"""What the SDK sends for a patch with an object body (drillkit's writes keep sending it)."""
+POOL_SIZE = 32
+"""Kept-alive connections per context: at least the drain's concurrent evictions and restores
+(the SDK's default of 10 made every further thread open, and drop, a TLS connection per call)."""
 
 
 def _translate(what: str, fn: Callable[[], T]) -> T:
@@ -46,11 +51,18 @@ class KubeConnection:
             if context == IN_CLUSTER:
                 configuration = client.Configuration()
                 config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
+                configuration.connection_pool_maxsize = POOL_SIZE
                 self._api = client.ApiClient(configuration)
             else:
-                self._api = config.new_client_from_config(  # type: ignore[no-untyped-call]
-                    config_file=kubeconfig, context=context, persist_config=False
+                configuration = client.Configuration()
+                config.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=kubeconfig,
+                    context=context,
+                    client_configuration=configuration,
+                    persist_config=False,
                 )
+                configuration.connection_pool_maxsize = POOL_SIZE
+                self._api = client.ApiClient(configuration)
         except (config.ConfigException, OSError, ValueError) as e:
             where = kubeconfig or "the default kubeconfig"
             raise PreflightRefused(
@@ -97,6 +109,45 @@ class KubeConnection:
 
         params = [(k, v) for k, v in query.items() if v]
         return self._call(what, lambda: get_json(self._api, what, path, params))
+
+    def send_json(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        content_type: str = "application/json",
+        **query: str,
+    ) -> tuple[int, bytes, Any]:
+        """A write as plain JSON (no SDK models): (status, body, headers) whatever the status;
+        transport errors are retried and translated; the caller judges the status."""
+        from drillkit.adapters.kube.rawread import send_json
+
+        params = [(k, v) for k, v in query.items() if v]
+        return _translate(
+            what,
+            lambda: send_json(
+                self._api, method, path, body, query=params, content_type=content_type
+            ),
+        )
+
+    def write_json(
+        self,
+        what: str,
+        method: str,
+        path: str,
+        body: Any = None,
+        content_type: str = "application/json",
+        **query: str,
+    ) -> None:
+        """``send_json`` with retries; any status but 2xx becomes drillkit's error."""
+
+        def once() -> None:
+            status, data, headers = self.send_json(what, method, path, body, content_type, **query)
+            if not 200 <= status < 300:
+                raise from_status(what, status, status_message(data), headers)
+
+        retry.call(f"kube.{what}", once, deadline_s=self._deadline)
 
     @cached_property
     def apps(self) -> Any:

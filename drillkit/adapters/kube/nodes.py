@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from drillkit.adapters.kube.connection import FIELD_MANAGER, KubeConnection
+from drillkit.adapters.kube.connection import FIELD_MANAGER, STRATEGIC_MERGE, KubeConnection
 from drillkit.adapters.ports import NodeState
 from drillkit.errors import PermanentAdapterError
 
@@ -29,10 +29,13 @@ class KubeNodes(KubeConnection):
             raise
 
     def set_unschedulable(self, name: str, value: bool) -> None:
-        body = {"spec": {"unschedulable": value}}
-        self._call(
-            f"cordon node {name}",
-            lambda: self.core.patch_node(name, body, field_manager=FIELD_MANAGER),
+        self.write_json(
+            f"{'cordon' if value else 'uncordon'} node {name}",
+            "PATCH",
+            f"/api/v1/nodes/{quote(name, safe='')}",
+            {"spec": {"unschedulable": value}},
+            STRATEGIC_MERGE,
+            fieldManager=FIELD_MANAGER,
         )
 
 

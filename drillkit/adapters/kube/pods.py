@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import Any
+from urllib.parse import quote
 
 from drillkit.adapters import retry
 from drillkit.adapters.errors import (
     from_status,
     retry_after,
-    short,
     status_causes,
     status_message,
 )
-from drillkit.adapters.kube.connection import KubeConnection, _translate
+from drillkit.adapters.kube.connection import KubeConnection
 from drillkit.adapters.ports import Eviction, EvictionResult, PodRef
 from drillkit.errors import PermanentAdapterError
 
@@ -49,12 +50,8 @@ class KubePods(KubeConnection):
 
     def _policy_version(self) -> str:
         if self._eviction_version is None:
-            from kubernetes import client
-
             try:
-                group = _translate(
-                    "discover policy", lambda: client.PolicyApi(self._api).get_api_group()
-                )
+                group = self.read_json("discover policy", "/apis/policy")
                 versions = [v.version for v in group.versions or []]
             except PermanentAdapterError as e:
                 if e.status != 404:
@@ -72,53 +69,49 @@ class KubePods(KubeConnection):
         )
 
     def _evict_once(self, pod: PodRef, grace_period_s: int | None) -> EvictionResult:
-        from kubernetes import client
-        from kubernetes.client.exceptions import ApiException
-        from urllib3.exceptions import HTTPError
-
+        """POST the Eviction as plain JSON: a region's drain sends thousands, and the SDK's
+        models cost more CPU than the request itself."""
         version = self._policy_version()
-        body = client.V1Eviction(
-            api_version=f"policy/{version}",
-            kind="Eviction",
-            metadata=client.V1ObjectMeta(name=pod.name, namespace=pod.namespace),
-            delete_options=(
-                client.V1DeleteOptions(grace_period_seconds=grace_period_s)
-                if grace_period_s is not None
-                else None
-            ),
-        )
-        try:
-            self.core.create_namespaced_pod_eviction(pod.name, pod.namespace, body)
-        except ApiException as e:
-            message = status_message(e.body)
-            if e.status == 404 and version == "v1" and "eviction" in message.lower():
-                self._eviction_version = "v1beta1"  # the group is there but not this version
-                return self._evict_once(pod, grace_period_s)
-            if e.status == 404:
-                return EvictionResult(Eviction.GONE, message=message)
-            if e.status == 429:
-                why = " ".join([message, *status_causes(e.body)])
-                return EvictionResult(
-                    Eviction.BLOCKED, retry_after(e.headers), why, _budget(pod, e.body)
-                )
-            raise from_status(f"evict pod {pod.key}", e.status, message, e.headers) from e
-        except HTTPError as e:
-            raise from_status(f"evict pod {pod.key}", None, short(e)) from e
-        return EvictionResult(Eviction.EVICTED)
+        body: dict[str, Any] = {
+            "apiVersion": f"policy/{version}",
+            "kind": "Eviction",
+            "metadata": {"name": pod.name, "namespace": pod.namespace},
+        }
+        if grace_period_s is not None:
+            body["deleteOptions"] = {"gracePeriodSeconds": grace_period_s}
+        what = f"evict pod {pod.key}"
+        status, data, headers = self.send_json(what, "POST", _path(pod) + "/eviction", body)
+        if 200 <= status < 300:
+            return EvictionResult(Eviction.EVICTED)
+        message = status_message(data)
+        if status == 404 and version == "v1" and "eviction" in message.lower():
+            self._eviction_version = "v1beta1"  # the group is there but not this version
+            return self._evict_once(pod, grace_period_s)
+        if status == 404:
+            return EvictionResult(Eviction.GONE, message=message)
+        if status == 429:
+            why = " ".join([message, *status_causes(data)])
+            return EvictionResult(Eviction.BLOCKED, retry_after(headers), why, _budget(pod, data))
+        raise from_status(what, status, message, headers)
 
     def delete_pod(self, pod: PodRef, grace_period_s: int | None = None) -> bool:
+        query = {} if grace_period_s is None else {"gracePeriodSeconds": str(grace_period_s)}
         try:
-            self._call(
+            self.write_json(
                 f"delete pod {pod.key}",
-                lambda: self.core.delete_namespaced_pod(
-                    pod.name, pod.namespace, grace_period_seconds=grace_period_s
-                ),
+                "DELETE",
+                _path(pod),
+                **query,
             )
         except PermanentAdapterError as e:
             if e.status == 404:
                 return False
             raise
         return True
+
+
+def _path(pod: PodRef) -> str:
+    return f"/api/v1/namespaces/{quote(pod.namespace, safe='')}/pods/{quote(pod.name, safe='')}"
 
 
 _BUDGET = re.compile(r"disruption budget (\S+) needs")

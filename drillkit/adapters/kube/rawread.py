@@ -77,3 +77,41 @@ def get_json(api: Any, what: str, path: str, query: list[tuple[str, str]]) -> An
     if not 200 <= status < 300:
         raise from_status(what, status, status_message(data), getattr(response, "headers", None))
     return wrap(json.loads(data))
+
+
+def send_json(
+    api: Any,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    query: list[tuple[str, str]] | None = None,
+    content_type: str = "application/json",
+) -> tuple[int, bytes, Any]:
+    """A write (POST, PATCH, DELETE) through the ``ApiClient``, without the SDK's API classes
+    and models: (status, body bytes, headers), whatever the status. Transport errors raise
+    urllib3's ``HTTPError`` (``connection._translate`` turns them into drillkit's)."""
+    headers = {"Accept": "application/json", "Content-Type": content_type}
+    if hasattr(api, "param_serialize"):  # kubernetes >= 31
+        method, url, headers, payload, post = api.param_serialize(
+            method, path, query_params=query or [], header_params=headers, body=body,
+            auth_settings=["BearerToken"],
+        )  # fmt: skip
+        response = api.call_api(method, url, headers, payload, post)
+        response.read()
+        return int(response.status), bytes(response.data or b""), response.getheaders()
+    from kubernetes.client.exceptions import ApiException  # pragma: no cover - older SDKs
+
+    try:  # pragma: no cover - older SDKs (nox -s sdk) raise on any status but 2xx
+        response = api.call_api(
+            path, method, query_params=query or [], header_params=headers, body=body,
+            auth_settings=["BearerToken"], _preload_content=False, _return_http_data_only=True,
+        )  # fmt: skip
+    except ApiException as e:  # pragma: no cover
+        body = e.body.encode() if isinstance(e.body, str) else bytes(e.body or b"")
+        return int(e.status or 0), body, e.headers
+    return (
+        int(response.status),
+        bytes(response.data or b""),
+        response.getheaders(),
+    )  # pragma: no cover

@@ -100,19 +100,22 @@ class FaultContext:
     check: Callable[[], None] | None = None
     """Raises ``DrillAborted`` when the drill must stop (the lock lost, a guard's alert, a sick
     survivor): a fault that waits for a person (``manual``) calls it while it waits."""
+    _first: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def change(
         self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]
     ) -> None:
         """Set ``item`` to ``value`` through ``apply``, journalled; the first change marks the
-        moment the fault was injected."""
+        moment the fault was injected. Safe to call from several threads (a drain cordons its
+        nodes in parallel), each item's marker, intent and change staying in that order."""
         if self.mark is not None:
             self.mark(item, value)
         self.mutator.do(action, apply, item=item.what, region=item.region, value=value)
-        self.changed.add(item.what)
-        if self.injected_at is None:
-            self.injected_at = self.clock.wall()
-            self.mutator.journal.append(Mark(name="fault_injected", at=self.injected_at))
+        with self._first:
+            self.changed.add(item.what)
+            if self.injected_at is None:
+                self.injected_at = self.clock.wall()
+                self.mutator.journal.append(Mark(name="fault_injected", at=self.injected_at))
 
 
 class ItemOwner(Protocol):

@@ -3,9 +3,11 @@ PodDisruptionBudgets; a pod blocked past evictionTimeout is deleted or aborts th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import TypeVar
 
 import structlog
 
@@ -33,7 +35,11 @@ from drillkit.errors import AdapterError, DrillAborted, PreflightRefused
 from drillkit.spec.model import DrainFault, Drill
 
 log = structlog.get_logger()
+T = TypeVar("T")
+R = TypeVar("R")
 MAX_PARALLEL_EVICTIONS = 16
+MAX_PARALLEL_NODES = 16
+"""Nodes cordoned (or listed) at once: a region of 100 nodes is not cordoned one by one."""
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0)
 NODE = "node"
 LOST = "lost: no controller"
@@ -43,6 +49,8 @@ class Drain:
     """``type: drain``: items are nodes' ``spec.unschedulable`` (``Item.kind`` ``node``)."""
 
     item_kinds = frozenset({NODE})
+    concurrent_undo = True
+    """Each node's uncordon is independent of the others: restore puts them back in parallel."""
 
     def describe(self, fault: DrainFault, drill: Drill) -> FaultText:
         return text.describe(fault, drill)
@@ -82,7 +90,8 @@ class Drain:
                 f"no node in region {target} matches nodeSelector {dict(fault.node_selector)}; "
                 "nothing was changed"
             )
-        pods = [pod for node in nodes for pod in cluster.pods_on_node(node.name)]
+        listed = each(threading.Event(), cluster.pods_on_node, [n.name for n in nodes])
+        pods = [pod for on_node in listed for pod in on_node]
         plan = plan_drain([facts(p, world.own_pod) for p in pods], policy(fault))
         if plan.refused:
             raise PreflightRefused(plan.refusal())
@@ -92,9 +101,14 @@ class Drain:
         self, fault: DrainFault, drill: Drill, items: Sequence[Item], ctx: FaultContext
     ) -> None:
         cluster = ctx.world.clusters[drill.target]
-        for item in items:
+
+        def cordon(item: Item) -> None:  # marker, intent, then the change: per node, in order
             name = item.ref["name"]
             ctx.change(item, "cordon", True, partial(cluster.set_unschedulable, name, True))
+
+        # Every node is cordoned before the first eviction, so no pod moves to a node that the
+        # drain empties next.
+        each(ctx.cancelled, cordon, list(items))
         drain_pods(ctx, drill.target, [item.ref["name"] for item in items], fault)
 
     def read(self, item: Item, world: World) -> JsonScalar:
@@ -163,7 +177,10 @@ def drain_pods(ctx: FaultContext, region: str, nodes: list[str], fault: DrainFau
     """Evict, concurrently, every pod on ``nodes`` the drain plan evicts (never DaemonSet or
     mirror pods, nor the excluded namespaces; refused pods stay and are logged)."""
     cluster = ctx.world.clusters[region]
-    found = {p.key: p for node in nodes for p in cluster.pods_on_node(node)}
+    listed = each(ctx.cancelled, cluster.pods_on_node, nodes)
+    if ctx.cancelled.is_set():
+        return
+    found = {p.key: p for on_node in listed for p in on_node}
     plan = plan_drain([facts(p, ctx.world.own_pod) for p in found.values()], policy(fault))
     for pod, why in plan.refused:  # a node that joined mid-drill may bring them
         log.warning("drill.inject.pod_refused", pod=pod.key, node=pod.node, why=why)
@@ -187,6 +204,37 @@ def drain_pods(ctx: FaultContext, region: str, nodes: list[str], fault: DrainFau
             raise
     if errors:
         raise errors[0]
+
+
+def each(cancelled: threading.Event, fn: Callable[[T], R], args: Sequence[T]) -> list[R]:
+    """``fn`` over ``args`` on up to ``MAX_PARALLEL_NODES`` threads; the results of the calls
+    made, in ``args`` order. Once one call fails, or ``cancelled`` is set, the calls not yet
+    started are skipped; the first error is raised after the started ones have ended."""
+    if len(args) <= 1:
+        return [fn(arg) for arg in args if not cancelled.is_set()]
+    failed = threading.Event()
+    skipped = object()
+
+    def one(arg: T) -> R | object:
+        if failed.is_set() or cancelled.is_set():
+            return skipped
+        try:
+            return fn(arg)
+        except BaseException:
+            failed.set()
+            raise
+
+    with ThreadPoolExecutor(min(MAX_PARALLEL_NODES, len(args))) as pool:
+        futures = [pool.submit(one, arg) for arg in args]
+        try:
+            errors = [e for e in (f.exception() for f in futures) if e is not None]
+        except BaseException:
+            failed.set()  # a signal: the calls not started are skipped
+            cancelled.set()
+            raise
+    if errors:
+        raise errors[0]
+    return [r for r in (f.result() for f in futures) if r is not skipped]  # type: ignore[misc]
 
 
 def _evict_one(

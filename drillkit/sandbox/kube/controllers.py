@@ -32,6 +32,7 @@ from drillkit.sandbox.kube.workloads import (
 log = logging.getLogger("drillkit.sandbox.kube")
 CONTROLLER_MANAGER = "kube-controller-manager"
 MAX_PASSES = 50  # a pass that keeps writing after this many rounds is a bug, not progress
+MAX_REST_S = 0.5  # the longest the loop is left to the API between two passes
 
 
 class ControlPlane:
@@ -67,19 +68,26 @@ class ControlPlane:
                 await self._task
 
     async def _run(self) -> None:
+        took = 0.0
         while True:
             await self._dirty.wait()
-            await asyncio.sleep(0.002)  # coalesce a burst of writes into one pass
+            # Coalesce a burst of writes into one pass, and leave the event loop to the API at
+            # least as long as the last pass took: a pass reads every object, so in a region
+            # of thousands of pods back-to-back passes would starve the requests that cause them.
+            await asyncio.sleep(max(0.002, min(took, MAX_REST_S)))
             for _ in range(MAX_PASSES):
                 self._dirty.clear()
+                started = time.perf_counter()
                 try:
                     self.reconcile()
                 except Exception:  # a controller bug must not stop the cluster
                     log.exception("sandbox.kube.reconcile_failed")
                     break
+                finally:
+                    took = time.perf_counter() - started
                 if not self._dirty.is_set():
                     break
-                await asyncio.sleep(0)
+                await asyncio.sleep(min(took, MAX_REST_S))
 
     def reconcile(self) -> None:
         """One pass of every controller, each writing under its own field manager."""
@@ -165,7 +173,11 @@ class ControlPlane:
         set_status(self.store, R.HPAS, hpa, status)
 
     def _schedule(self, nodes: list[Obj]) -> None:
-        """Bind pending pods to the feasible node with the fewest pods."""
+        """Bind pending pods to the feasible node with the fewest pods.
+
+        Whether a node fits depends only on the pod's nodeSelector and tolerations, which the
+        pods of one template share: each pass asks once per such signature, not once per pod
+        (a drained region's thousands of Pending pods would otherwise cost pods x nodes)."""
         load: dict[str, int] = {n["metadata"]["name"]: 0 for n in nodes}
         pending = []
         for pod in self.store.items(R.PODS.key):
@@ -174,17 +186,21 @@ class ControlPlane:
                 load[node] = load.get(node, 0) + (0 if terminating(pod) else 1)
             elif not terminating(pod):
                 pending.append(pod)
+        verdicts: dict[str, tuple[list[str], dict[str, int]]] = {}
         for pod in pending:
-            reasons: dict[str, int] = {}
-            best: str | None = None
-            for node in nodes:
-                name = node["metadata"]["name"]
-                why = fits(pod, node)
-                if why is None:
-                    if best is None or (load[name], name) < (load[best], best):
-                        best = name
-                else:
-                    reasons[why] = reasons.get(why, 0) + 1
+            signature = _signature(pod)
+            if signature not in verdicts:
+                feasible: list[str] = []
+                reasons: dict[str, int] = {}
+                for node in nodes:
+                    why = fits(pod, node)
+                    if why is None:
+                        feasible.append(node["metadata"]["name"])
+                    else:
+                        reasons[why] = reasons.get(why, 0) + 1
+                verdicts[signature] = (feasible, reasons)
+            feasible, reasons = verdicts[signature]
+            best = min(feasible, key=lambda name: (load[name], name)) if feasible else None
             new = dict(pod)
             status = dict(pod.get("status") or {})
             if best is None:
@@ -258,6 +274,13 @@ class ControlPlane:
             self._timer = asyncio.get_running_loop().call_later(
                 max(0.0, wake - now), self._dirty.set
             )
+
+
+def _signature(pod: Obj) -> str:
+    """What ``fits`` reads of a pod: its nodeSelector and tolerations (``repr``: pods of one
+    template print alike; two orders of one dict only cost a second look, never a wrong one)."""
+    spec = pod.get("spec") or {}
+    return repr((spec.get("nodeSelector"), spec.get("tolerations")))
 
 
 def _started(pod: Obj) -> Obj:

@@ -100,3 +100,17 @@ def target(path: str) -> Target:
     if res.namespaced and name and not namespace:
         raise page_not_found()
     return Target(res, version, namespace, name, sub)
+
+
+def request_label(method: str, path: str) -> str:
+    """How the admin request count names a request: ``"GET pods"``, ``"POST pods/eviction"``,
+    ``"GET discovery"`` (cheap: no lookup, names only)."""
+    if is_discovery(path):
+        return f"{method} discovery"
+    parts = [p for p in path.split("/") if p]
+    rest = parts[2:] if parts[:1] == ["api"] else parts[3:]
+    if len(rest) >= 3 and rest[0] == "namespaces":
+        rest = rest[2:]
+    if not rest:
+        return f"{method} other"
+    return f"{method} {rest[0]}" + (f"/{rest[2]}" if len(rest) > 2 else "")

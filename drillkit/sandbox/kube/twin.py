@@ -16,7 +16,7 @@ from drillkit.sandbox.kube.auth import Tokens
 from drillkit.sandbox.kube.controllers import ControlPlane
 from drillkit.sandbox.kube.managed import writing
 from drillkit.sandbox.kube.reconcilers import ReconcilerLoop, reconcilers_for
-from drillkit.sandbox.kube.routing import is_discovery
+from drillkit.sandbox.kube.routing import is_discovery, request_label
 from drillkit.sandbox.kube.seed import seed
 from drillkit.sandbox.kube.status import status_body
 from drillkit.sandbox.kube.store import Store
@@ -79,7 +79,13 @@ class KubeTwin:
             seed(self.store, self.world, self.region)
             self.reconcilers.seed()
         app = web.Application(
-            middlewares=[self.faults.middleware(kube_fault_body, lambda r: is_discovery(r.path))],
+            middlewares=[
+                self.faults.middleware(
+                    kube_fault_body,
+                    lambda r: is_discovery(r.path),
+                    lambda r: request_label(r.method, r.path),
+                )
+            ],
             client_max_size=8 * 1024 * 1024,
         )
         app.router.add_route("*", "/{tail:.*}", self.api.handle)

@@ -6,6 +6,10 @@
 ``arm``, ``dns[:<server>]`` (a server by its name or its first label: ``dns:tm2``),
 ``ingress[:<region>]``, ``prober``. Without a target a POST turns every kube twin and ARM, as
 before targets existed. ``duration`` ("30s" or seconds) makes the knobs lapse on their own.
+
+``GET /requests[?target=...]`` counts the HTTP requests each API has seen since start-up (or
+since ``DELETE /requests[?target=...]``), in total and by label (``"GET pods"``,
+``"POST pods/eviction"`` for a kube twin; the method elsewhere).
 """
 
 from __future__ import annotations
@@ -117,9 +121,26 @@ def admin_app(
             injector.clear()
         return view(names)
 
+    def _targets(request: web.Request) -> list[str]:
+        target = request.query.get("target")
+        return select(injectors, target) if target else sorted(injectors)
+
+    async def get_requests(request: web.Request) -> web.Response:
+        counts = {n: injectors[n].requests for n in _targets(request)}
+        return web.json_response(
+            {"targets": {n: {"total": sum(c.values()), "by": dict(c)} for n, c in counts.items()}}
+        )
+
+    async def delete_requests(request: web.Request) -> web.Response:
+        for name in _targets(request):
+            injectors[name].requests.clear()
+        return await get_requests(request)
+
     app = web.Application(middlewares=[authenticate])
     app.router.add_get("/events", events)
     app.router.add_get("/faults", get_faults)
     app.router.add_post("/faults", post_faults)
     app.router.add_delete("/faults", delete_faults)
+    app.router.add_get("/requests", get_requests)
+    app.router.add_delete("/requests", delete_requests)
     return app
