@@ -11,6 +11,7 @@ Each tick becomes one journal record (one fsync), so the rate holds with hundred
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from drillkit.adapters.bundle import Connections
-from drillkit.adapters.ports import DnsAnswer, HttpProbe, Target, region_of
+from drillkit.adapters.ports import HttpProbe, Target, region_of
 from drillkit.core.sampling import (
     ARM_READ_BUCKET,
     ARM_SHARE,
@@ -30,14 +31,13 @@ from drillkit.core.sampling import (
 )
 from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
+from drillkit.engine.observe_dns import VantageSampler
 from drillkit.engine.records import (
     EndpointObservation,
     Observation,
     ObservationError,
     RegionCheck,
-    ServerAnswer,
     StatusObservation,
-    VantageSample,
 )
 from drillkit.engine.sampling import ChangeTracker, PartCallback
 from drillkit.spec.model import Drill
@@ -121,6 +121,9 @@ class Observer:
         self.run_id = ""
         self.canaries: CanaryLoop | None = None
         self.tracker = ChangeTracker(drill, on_part)
+        self.sampler = VantageSampler(conns.resolver, conns.fqdn, self.ingresses, conns.clock.wall)
+        self._subnets = [(v.name, v.client_subnet) for v in drill.observe.vantage_points]
+        self._writer: concurrent.futures.ThreadPoolExecutor | None = None
         observe = drill.observe
         poll = float(observe.poll_interval) or 0.25
         self.dns_cadence = Cadence(
@@ -172,6 +175,9 @@ class Observer:
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
         http = self.conns.http_factory()
+        # Records are encoded and fsynced on one writer thread, in order, so that a tick of
+        # 1,000 vantage points never holds up the loop that starts the next one.
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="drill-journal")
         self._ready.set()
         canary_http = None
         if self.drill.observe.data and self.conns.canary_factory is not None:
@@ -202,7 +208,18 @@ class Observer:
                 closer = getattr(resource, "aclose", None)
                 if closer is not None:
                     await closer()
+            writer, self._writer = self._writer, None
+            await asyncio.to_thread(writer.shutdown, wait=True)
         return self.state
+
+    def _journal(self, record: Observation | StatusObservation | ObservationError) -> None:
+        """Append ``record`` on the writer thread (in order), or at once without one."""
+        if self.journal is None:
+            return
+        if self._writer is None:
+            self.journal.append(record)
+        else:
+            self._writer.submit(self.journal.append, record)
 
     # ------------------------------------------------------------- polling
 
@@ -266,18 +283,18 @@ class Observer:
         The HTTP check depends only on the region answered, so it runs once per region (the
         survivor's doubles as the abort signal) rather than once per vantage point.
         """
-        vps = self.drill.observe.vantage_points
         regions = list(self.ingresses) if self.drill.observe.http is not None else []
-        answers, checks = await asyncio.gather(
-            asyncio.gather(*(self._vantage(v.name, v.client_subnet) for v in vps)),
+        previous = {name: v.region for name, v in self.state.vantage.items()}
+        (answers, asked), checks = await asyncio.gather(
+            self.sampler.ask(self._subnets, previous),
             asyncio.gather(*(self._region_check(http, r) for r in regions)),
         )
+        self._count(self.state.dns_queries, asked)
         self.state.ticks += 1
         record = Observation(
             vantage=tuple(answers), regions=dict(zip(regions, checks, strict=True))
         )
-        if self.journal is not None:
-            self.journal.append(record)
+        self._journal(record)
         self._update(record)
         for sample in record.vantage:
             self.tracker.sample(sample, self.phases.fault_at, dict(record.regions))
@@ -286,48 +303,6 @@ class Observer:
 
     def _target(self, region: str) -> Target | None:
         return http_target(self.drill, region, self.conns.fqdn)
-
-    async def _vantage(self, name: str, subnet: str) -> VantageSample:
-        each = getattr(self.conns.resolver, "resolve_each", None)
-        if each is None:
-            self._count(self.state.dns_queries, 1)
-            return self._sample(name, await self.conns.resolver.resolve(self.conns.fqdn, subnet))
-        answers: list[tuple[str, DnsAnswer]] = await each(self.conns.fqdn, subnet)
-        self._count(self.state.dns_queries, len(answers))
-        servers = tuple(
-            ServerAnswer(
-                server=server,
-                at=round(a.received_at or self.conns.clock.wall(), 6),
-                region=region_of(a.targets + a.addresses, self.ingresses),
-                rcode=a.rcode,
-            )
-            for server, a in answers
-        )
-        # The vantage point's own answer is what a client may get: its resolver can reach any
-        # server, so it keeps the previous region while any server still answers it, and moves
-        # when every server has (its flip is the "all servers flipped" instant).
-        previous = self.state.vantage[name].region
-        good = sorted(
-            ((a.received_at or 0.0, s, a) for (_, a), s in zip(answers, servers, strict=True)),
-            key=lambda t: t[0],
-        )
-        good = [t for t in good if t[2].error is None]
-        held = [t for t in good if previous is not None and t[1].region == previous]
-        chosen = (held or good or [(0.0, servers[0], answers[0][1])])[0][2]
-        return self._sample(name, chosen, servers)
-
-    def _sample(
-        self, name: str, answer: DnsAnswer, servers: tuple[ServerAnswer, ...] = ()
-    ) -> VantageSample:
-        return VantageSample(
-            name=name,
-            at=round(answer.received_at or self.conns.clock.wall(), 6),
-            region=region_of(answer.targets + answer.addresses, self.ingresses),
-            rcode=answer.rcode,
-            answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
-            ttl=answer.ttl,
-            servers=servers,
-        )
 
     async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
         target = self._target(region)
@@ -395,8 +370,7 @@ class Observer:
         try:
             endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
         except Exception as e:
-            if self.journal is not None:
-                self.journal.append(ObservationError(source="arm", error=str(e)[:300]))
+            self._journal(ObservationError(source="arm", error=str(e)[:300]))
             return
         statuses = tuple(
             EndpointObservation(
@@ -408,8 +382,7 @@ class Observer:
             for e in endpoints
         )
         at = round((sent + self.conns.clock.wall()) / 2, 6)
-        if self.journal is not None:
-            self.journal.append(StatusObservation(at=at, endpoints=statuses))
+        self._journal(StatusObservation(at=at, endpoints=statuses))
         for observed in statuses:
             self.state.statuses[observed.endpoint] = (observed.region, observed.status)
         self.tracker.statuses(at, statuses, self.phases.fault_at)

@@ -87,12 +87,17 @@ def test_observer_asks_every_server_and_holds_the_old_answer() -> None:
     conns.fqdn = "myapp.trafficmanager.net"
     conns.clock = type("Clock", (), {"wall": staticmethod(lambda: T0)})()
     observer = Observer(drill, conns, None)  # type: ignore[arg-type]
-    observer.ingresses = {"us": ["us.ingress.sandbox.test"], "eu": ["eu.ingress.sandbox.test"]}
+    observer.sampler.ingresses = {
+        "us": ["us.ingress.sandbox.test"],
+        "eu": ["eu.ingress.sandbox.test"],
+    }
     observer.state.vantage["new-york"].region = "us"
 
     async def ask() -> VantageSample:
-        observer._loop = asyncio.get_running_loop()
-        return await observer._vantage("new-york", "24.1.2.0/24")
+        previous = {"new-york": observer.state.vantage["new-york"].region}
+        samples, asked = await observer.sampler.ask([("new-york", "24.1.2.0/24")], previous)
+        assert asked == 2
+        return samples[0]
 
     sample = asyncio.run(ask())
     assert [(s.server, s.region) for s in sample.servers] == [("tm1", "eu"), ("tm2", "us")]
