@@ -180,14 +180,6 @@ class EcsResolver:
     ) -> None:
         if not nameservers:
             raise PreflightRefused("no name server to ask; set observe.nameservers in the drill")
-        # Imported here, not at the first question, so that no import stalls the polling loop.
-        import dns.asyncquery
-        import dns.edns
-        import dns.flags
-        import dns.message
-        import dns.rcode
-        import dns.rdatatype  # noqa: F401
-
         self.servers = [
             ns if isinstance(ns, NameServer) else NameServer(ns[0], ns[0], int(ns[1]))
             for ns in nameservers
@@ -198,6 +190,17 @@ class EcsResolver:
         self._endpoints: dict[tuple[int, str, int], asyncio.Task[UdpEndpoint]] = {}
         self._wires: dict[tuple[str, str], bytes] = {}
         self._parsed: OrderedDict[bytes, _Summary] = OrderedDict()
+
+    @staticmethod
+    def prepare() -> None:
+        """Import dnspython now, before the polling loop starts, so that no import stalls it
+        (and not at construction: ``plan --inspect`` connects but never asks DNS)."""
+        import dns.asyncquery
+        import dns.edns
+        import dns.flags
+        import dns.message
+        import dns.rcode
+        import dns.rdatatype  # noqa: F401
 
     def _wire(self, qname: str, client_subnet: str) -> bytes:
         key = (qname, client_subnet)
