@@ -13,7 +13,7 @@ from typing import Any
 import structlog
 
 from drillkit.adapters.clock import anchored_wall
-from drillkit.adapters.dns_udp import UdpEndpoint, answer_key
+from drillkit.adapters.dns_udp import Answer, UdpEndpoint, answer_key
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
 from drillkit.errors import PreflightRefused
@@ -185,7 +185,7 @@ class EcsResolver:
             for ns in nameservers
         ]
         self.stats = {ns.key: ServerStats() for ns in self.servers}
-        self._background: set[asyncio.Future[tuple[_Summary, float] | str]] = set()
+        self._background: set[asyncio.Future[tuple[_Summary, float, float] | str]] = set()
         self._timeout = timeout_s
         self._endpoints: dict[tuple[int, str, int], asyncio.Task[UdpEndpoint]] = {}
         self._wires: dict[tuple[str, str], bytes] = {}
@@ -269,7 +269,9 @@ class EcsResolver:
                 self._parsed.popitem(last=False)
         return summary
 
-    async def _ask_one(self, wire: bytes, server: NameServer) -> tuple[_Summary, float] | str:
+    async def _ask_one(
+        self, wire: bytes, server: NameServer
+    ) -> tuple[_Summary, float, float] | str:
         """One server's summary and arrival time, or the error text; counted in ``stats``."""
         try:
             endpoint = await self._endpoint(server.address, server.port)
@@ -286,15 +288,15 @@ class EcsResolver:
         return stats.last_error
 
     async def _settle(
-        self, wire: bytes, server: NameServer, asked: asyncio.Future[tuple[bytes, float]]
-    ) -> tuple[_Summary, float] | str:
+        self, wire: bytes, server: NameServer, asked: asyncio.Future[Answer]
+    ) -> tuple[_Summary, float, float] | str:
         """The outcome of a finished UDP question (over TCP again when truncated)."""
         import dns.asyncquery
         import dns.exception
         import dns.message
 
         try:
-            data, received_at = asked.result()
+            data, received_at, sent_at = asked.result()
             summary = self._parse_udp(data)
             if summary is None:  # truncated: ask again over TCP
                 message = await dns.asyncquery.tcp(
@@ -306,7 +308,7 @@ class EcsResolver:
         except (dns.exception.DNSException, OSError, TimeoutError, asyncio.CancelledError) as e:
             return self._failed(server, e)
         self.stats[server.key].answered += 1
-        return summary, received_at
+        return summary, received_at, sent_at
 
     async def resolve_each(self, qname: str, client_subnet: str) -> list[tuple[str, DnsAnswer]]:
         """Ask every server the same question separately (issue #17: each server flips on its
@@ -349,9 +351,12 @@ class EcsResolver:
                         (server.name, DnsAnswer("TIMEOUT", latency_s=latency, error=result))
                     )
                     continue
-                (rcode, targets, addresses, ttl), received_at = result
+                (rcode, targets, addresses, ttl), received_at, sent_at = result
                 latency = max(0.0, received_at - anchored_wall() + time.monotonic() - started)
-                answer = DnsAnswer(rcode, targets, addresses, ttl, latency, received_at=received_at)
+                answer = DnsAnswer(
+                    rcode, targets, addresses, ttl, latency, received_at=received_at,
+                    sent_at=sent_at,
+                )  # fmt: skip
                 answers.append((server.name, answer))
             out.append(answers)
         return out
@@ -369,7 +374,7 @@ class EcsResolver:
                 if isinstance(result, str):
                     last_error = result
                     continue
-                (rcode, targets, addresses, ttl), received_at = result
+                (rcode, targets, addresses, ttl), received_at, _ = result
                 _log.debug(
                     "dns.answer",
                     qname=qname,

@@ -30,12 +30,13 @@ WINDOW = 256
 RETRY_S = 0.25
 """Re-send a question unanswered this long at least (a lost datagram, not a slow server)."""
 
-Answer = tuple[bytes, float]
-"""The answer's bytes and the anchored wall time it arrived."""
+Answer = tuple[bytes, float, float]
+"""The answer's bytes, the anchored wall time it arrived and the one its question was first
+sent: the server produced it somewhere between the two."""
 
 
 class _Question:
-    __slots__ = ("deadline", "future", "handle", "qid", "sent_at", "tries", "wire")
+    __slots__ = ("asked_at", "deadline", "future", "handle", "qid", "sent_at", "tries", "wire")
 
     def __init__(self, qid: int, wire: bytes, future: asyncio.Future[Answer], deadline: float):
         self.qid = qid
@@ -44,6 +45,7 @@ class _Question:
         self.deadline = deadline
         self.handle: asyncio.TimerHandle | None = None
         self.sent_at = 0.0
+        self.asked_at: float | None = None
         self.tries = 0
 
 
@@ -81,7 +83,9 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         if question.handle is not None:
             question.handle.cancel()
         if not question.future.done():
-            question.future.set_result((data, anchored_wall()))
+            asked = question.asked_at
+            received = anchored_wall()
+            question.future.set_result((data, received, received if asked is None else asked))
         if question.tries == 1:
             self._sample_rtt(self._loop.time() - question.sent_at)
         self._send_waiting()
@@ -152,6 +156,8 @@ class UdpEndpoint(asyncio.DatagramProtocol):
         self.sent += 1
         question.tries += 1
         question.sent_at = self._loop.time()
+        if question.asked_at is None:
+            question.asked_at = anchored_wall()
         self.transport.sendto(question.wire)
         retry_at = min(question.sent_at + self.rto * question.tries, question.deadline)
         question.handle = self._loop.call_at(retry_at, self._retry, question)

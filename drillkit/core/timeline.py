@@ -24,6 +24,9 @@ class DnsSample:
     """The region whose ingress was answered; None for no answer, an error or an unknown target."""
     answer: str = ""
     """The raw answer (e.g. ``myapp.trafficmanager.net CNAME eu.ingress...``) or the error text."""
+    sent: float | None = None
+    """When its question was sent, when known: the server produced the answer between ``sent``
+    and ``at`` (they differ by the round trip, or by a stalled loop on a loaded machine)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,7 @@ class VantageSampler:
                 at=round(a.received_at or self.wall(), 6),
                 region=self.region(a),
                 rcode=a.rcode,
+                sent=None if a.sent_at is None else round(a.sent_at, 6),
             )
             for server, a in answers
         )

@@ -104,6 +104,9 @@ class ServerAnswer:
     at: float
     region: str | None = None
     rcode: str = ""
+    sent: float | None = None
+    """When the question was first sent (the answer was produced between ``sent`` and ``at``;
+    absent in journals before issue #17's precision work, and for TCP-only resolvers)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

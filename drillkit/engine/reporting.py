@@ -219,7 +219,7 @@ def timeline_from(everything: list[Record]) -> Timeline:
                 dns[s.name].append(DnsSample(float(s.at), s.region, s.answer))
                 for a in s.servers:
                     samples = per_server[s.name].setdefault(a.server, [])
-                    samples.append(DnsSample(float(a.at), a.region, a.rcode))
+                    samples.append(DnsSample(float(a.at), a.region, a.rcode, sent=a.sent))
                 if ttl is None and s.ttl is not None:
                     ttl = float(s.ttl)
                 h = s.http or r.regions.get(s.region or "")

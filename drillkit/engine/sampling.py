@@ -84,14 +84,14 @@ class ChangeTracker:
             self.ttl = float(sample.ttl)
         if fault_at is None or sample.at < fault_at:
             state.normal = sample.region
-        answers = [(a.server, a.at, a.region) for a in sample.servers] or [
-            ("", sample.at, sample.region)
-        ]
-        for server, at, region in answers:
+        answers = [
+            (a.server, a.at, a.region, min(a.at, a.sent or a.at)) for a in sample.servers
+        ] or [("", sample.at, sample.region, sample.at)]
+        for server, at, region, asked in answers:
             before = state.servers.get(server)
             state.servers[server] = region
             last = state.last_at.get(server, at)
-            state.last_at[server] = at
+            state.last_at[server] = asked  # the next change came after this answer's question
             if fault_at is None or at < fault_at or state.normal == state.expected:
                 continue
             if region == state.expected and before != state.expected:

@@ -11,7 +11,7 @@ import dns.message
 import pytest
 
 from drillkit.adapters.dns import EcsResolver
-from drillkit.adapters.dns_udp import UdpEndpoint, answer_key
+from drillkit.adapters.dns_udp import RETRY_S, UdpEndpoint, answer_key
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -64,9 +64,10 @@ def _query(name: str = "myapp.trafficmanager.net.", subnet: str = "24.1.2.0") ->
 
 def test_a_lost_question_is_sent_again_and_answered() -> None:
     """A server that drops the first copy of every question still answers each one: the
-    transport re-sends after its retry delay instead of giving up or opening a new socket."""
+    transport re-sends after its retry delay instead of giving up or opening a new socket; each
+    answer carries when its question was first sent (the server answered after that)."""
 
-    async def ask() -> tuple[list[str], int, int]:
+    async def ask() -> tuple[list[str], int, int, list[float]]:
         server = _Server(lossy=True)
         transport, port = await _serve(server)
         resolver = EcsResolver([("127.0.0.1", port)], timeout_s=5.0)
@@ -76,13 +77,20 @@ def test_a_lost_question_is_sent_again_and_answered() -> None:
                   for i in range(20))
             )  # fmt: skip
             endpoint = await resolver._endpoint("127.0.0.1", port)
-            return [a.addresses[0] for [(_, a)] in answers], endpoint.resent, server.received
+            waited = [(a.received_at or 0.0) - (a.sent_at or 0.0) for [(_, a)] in answers]
+            return (
+                [a.addresses[0] for [(_, a)] in answers],
+                endpoint.resent,
+                server.received,
+                waited,
+            )
         finally:
             await resolver.aclose()
             transport.close()
 
-    addresses, resent, received = asyncio.run(ask())
+    addresses, resent, received, waited = asyncio.run(ask())
     assert addresses == ["192.0.2.1"] * 20
+    assert min(waited) >= RETRY_S  # counted from the first copy, which was lost
     assert resent >= 20
     assert received >= 40
 
@@ -141,7 +149,7 @@ def _answer(query: bytes, qid: int, address: str, scope: int = 24) -> bytes:
     response = dns.message.make_response(message)
     response.id = qid
     option = message.options[0]
-    echo = dns.edns.ECSOption(option.address, option.srclen, scope)  # type: ignore[attr-defined]
+    echo = dns.edns.ECSOption(option.address, option.srclen, scope)
     response.use_edns(0, 0, 1232, options=[echo])
     response.answer.append(dns.rrset.from_text(message.question[0].name, 3, "IN", "A", address))
     return response.to_wire()
