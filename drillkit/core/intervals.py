@@ -109,7 +109,9 @@ def _is(status: str, wanted: str) -> bool:
 def detection_bracket(timeline: Timeline) -> Bracket | None:
     """When Traffic Manager took a target-region endpoint out of service, within the outage.
 
-    A Degraded read is bracketed by the previous read of the same endpoint (or the injection).
+    A Degraded read is bracketed by the previous read of the same endpoint (or the injection):
+    from when that read was sent to when the Degraded one was received, where known (ARM read
+    each status somewhere within its request; under load a request can take a while).
     A Disabled endpoint was disabled by the drill's own write, which ARM confirmed in its
     response before the fault was marked injected: detection is that instant, with no width.
     """
@@ -126,9 +128,10 @@ def detection_bracket(timeline: Timeline) -> Bracket | None:
             if _disabled(sample):
                 return Bracket.at(injected)
             if _is(sample.status, DEGRADED):
+                hi = max(sample.at, sample.received or sample.at)
                 lo = max(injected, previous.get(sample.endpoint, injected))
-                return Bracket(lo, sample.at)
-        previous[sample.endpoint] = sample.at
+                return Bracket(min(lo, hi), hi)
+        previous[sample.endpoint] = min(sample.at, sample.sent or sample.at)
     return None
 
 

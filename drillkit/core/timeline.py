@@ -82,6 +82,10 @@ class EndpointStatusSample:
     """endpointMonitorStatus as ARM reports it: Online, Degraded, CheckingEndpoint, Stopped..."""
     endpoint_status: str = ""
     """endpointStatus as ARM reports it (Enabled, Disabled); empty when not recorded."""
+    sent: float | None = None
+    """When the read was sent, when known (``at`` is the middle of the request)."""
+    received: float | None = None
+    """When its response was read, when known: ARM read the status between the two."""
 
 
 class RestoreOutcome(StrEnum):

@@ -392,11 +392,13 @@ class Observer:
             )
             for e in endpoints
         )
-        at = round((sent + self.conns.clock.wall()) / 2, 6)
-        self._journal(StatusObservation(at=at, endpoints=statuses))
+        received = self.conns.clock.wall()
+        at = round((sent + received) / 2, 6)
+        sent, received = round(sent, 6), round(received, 6)
+        self._journal(StatusObservation(at=at, endpoints=statuses, sent=sent, received=received))
         for observed in statuses:
             self.state.statuses[observed.endpoint] = (observed.region, observed.status)
         detected = self.tracker.detection
-        self.tracker.statuses(at, statuses, self.phases.fault_at)
+        self.tracker.statuses((sent, received), statuses, self.phases.fault_at)
         if detected is None and self.tracker.detection is not None:
             self._wake_all()  # the name servers follow detection: ask them fast from now

@@ -283,7 +283,13 @@ class StatusObservation(Record):
 
     KIND: ClassVar[str] = "obs.status"
     at: float
+    """The middle of the request (for display)."""
     endpoints: tuple[EndpointObservation, ...]
+    sent: float | None = None
+    """When the request was sent and its response read: ARM read the statuses in between, so
+    a change it shows came before ``received``, one it does not show after ``sent`` (absent in
+    journals before issue #17's precision work)."""
+    received: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -227,7 +227,15 @@ def timeline_from(everything: list[Record]) -> Timeline:
                     http[s.name].append(HttpSample(float(h.at), h.ok, h.status, s.region))
         elif isinstance(r, StatusObservation):
             statuses.extend(
-                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status, e.endpoint_status)
+                EndpointStatusSample(
+                    float(r.at),
+                    e.endpoint,
+                    e.region,
+                    e.status,
+                    e.endpoint_status,
+                    sent=r.sent,
+                    received=r.received,
+                )
                 for e in r.endpoints
             )
     abort = last(records, Aborted)

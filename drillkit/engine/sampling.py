@@ -51,12 +51,17 @@ class ChangeTracker:
     # ------------------------------------------------------------- inputs
 
     def statuses(
-        self, at: float, endpoints: Iterable[EndpointObservation], fault_at: float | None
+        self,
+        read: tuple[float, float],
+        endpoints: Iterable[EndpointObservation],
+        fault_at: float | None,
     ) -> None:
-        """One ARM read of every endpoint at ``at``."""
+        """One ARM read of every endpoint, sent and received at ``read``: a change it shows
+        came before it was received, one it does not show after it was sent."""
+        sent, at = read
         for e in endpoints:
             previous = self._last_read.get(e.endpoint)
-            self._last_read[e.endpoint] = at
+            self._last_read[e.endpoint] = sent
             if fault_at is None or self.detection is not None or at < fault_at:
                 continue
             if e.region != self.drill.target:

@@ -149,3 +149,16 @@ def test_an_answer_that_arrived_late_counts_from_when_it_was_asked() -> None:
     ]
     bracket = stable_bracket(samples, T0, lambda s: s.region == "eu")
     assert bracket == Bracket(T0 + 1.0, T0 + 1.9)
+
+
+def test_a_slow_status_read_brackets_detection_from_send_to_receipt() -> None:
+    """ARM read each status somewhere within its request: an Online read sent at +2.0 s and a
+    Degraded read received at +3.3 s (stamped +3.0 s, mid-request) bracket detection from +2.0 s
+    to +3.3 s, so a change at +3.2 s lies inside."""
+    key = "myapp-na/ExternalEndpoints/us"
+    online = EndpointStatusSample(T0 + 2.2, key, "us", "Online", sent=T0 + 2.0, received=T0 + 2.4)
+    degraded = EndpointStatusSample(
+        T0 + 3.0, key, "us", "Degraded", sent=T0 + 2.7, received=T0 + 3.3
+    )
+    tl = replace(us_outage(detect=None), endpoint_statuses=(online, degraded))
+    assert detection_bracket(tl) == Bracket(T0 + 2.0, T0 + 3.3)

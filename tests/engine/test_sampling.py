@@ -34,8 +34,8 @@ def test_parts_complete_in_order_and_only_once() -> None:
     tracker = ChangeTracker(load_drill(US_OUTAGE), lambda *a: heard.append(a))
     tracker.sample(_sample(T0 - 1, "us", "us"), None)
     assert not tracker.dns_pending(T0, None)
-    tracker.statuses(T0 + 2.9, _status("Online"), T0)
-    tracker.statuses(T0 + 3.0, _status("Degraded"), T0)
+    tracker.statuses((T0 + 2.9, T0 + 2.9), _status("Online"), T0)
+    tracker.statuses((T0 + 3.0, T0 + 3.0), _status("Degraded"), T0)
     assert tracker.dns_pending(T0, None)  # detected: flips are due, sample fast
     tracker.sample(_sample(T0 + 3.1, "us", "us"), T0)
     tracker.sample(_sample(T0 + 3.2, "eu", "us"), T0)
@@ -60,7 +60,7 @@ def test_status_pending_until_detection() -> None:
     tracker = ChangeTracker(load_drill(US_OUTAGE))
     assert not tracker.status_pending(None, None)
     assert tracker.status_pending(T0, None)
-    tracker.statuses(T0 + 0.2, _status("Disabled"), T0)
+    tracker.statuses((T0 + 0.2, T0 + 0.2), _status("Disabled"), T0)
     assert not tracker.status_pending(T0, None)
     assert tracker.detection is not None and tracker.detection.mid == T0
 
