@@ -132,15 +132,22 @@ class Cadence:
     def reserve(self) -> float:
         return self.reserve_s / self.fast_s if self.fast_s < self.poll_s else 0.0
 
+    @property
+    def floor(self) -> float:
+        """Tokens a fast sample leaves in a strict bucket: one, so that the average holds
+        counted from the first question to the last (a slow sample may still be paid on
+        credit, and the last one asked is often slow)."""
+        return 1.0 if self.burst is None else 0.0
+
     def next_interval(self, now: float, since_fault: float | None, pending: bool) -> float:
         """The interval to the next sample, spending one token for it."""
         self.samples += 1
         if self.fast_s < self.poll_s:
-            if pending and self.bucket.take(now):
+            if pending and self.bucket.take(now, keep=self.floor):
                 self.fast_samples += 1
                 return self.fast_s
             window = not pending and self.in_window(since_fault)
-            if window and self.bucket.take(now, keep=self.reserve):
+            if window and self.bucket.take(now, keep=self.floor + self.reserve):
                 self.fast_samples += 1
                 self.window_samples += 1
                 return self.fast_s
@@ -153,8 +160,9 @@ class Cadence:
         if self.fast_s >= self.poll_s:
             return False
         if pending:
-            return self.bucket.peek(now) >= 1.0
-        return self.in_window(since_fault) and self.bucket.peek(now) - 1.0 >= self.reserve
+            return self.bucket.peek(now) - 1.0 >= self.floor
+        spare = self.bucket.peek(now) - 1.0 - self.floor
+        return self.in_window(since_fault) and spare >= self.reserve
 
     def opens_in(self, since_fault: float | None) -> float | None:
         """Seconds until the next window opens (with its margin), None when none is ahead."""
