@@ -1,11 +1,13 @@
 """Observation: DNS (with ECS) and HTTP for every vantage point each pollInterval, concurrently,
 plus Traffic Manager monitor statuses, in one asyncio loop on its own thread.
 
-Both cadences adapt (issue #17, :mod:`drillkit.core.sampling`): faster while a change is expected,
-within the ARM read budget and the per-server DNS query budget. Every name server is asked
-separately when the resolver can (``resolve_each``).
+Both cadences adapt (issue #17, :mod:`drillkit.core.sampling`): faster inside the predicted
+windows and while a change is expected, within the ARM read budget and the per-server DNS query
+budget, and they wake as soon as a change becomes pending (:mod:`.observe_pace`). Every name
+server is asked separately when the resolver can (:mod:`.observe_dns`).
 
-Each tick becomes one journal record (one fsync), so the rate holds with hundreds of vantage points.
+Each tick becomes one journal record (one fsync, on a writer thread), so the rate holds with a
+thousand vantage points.
 """
 
 from __future__ import annotations
