@@ -116,9 +116,11 @@ def errors(doc: dict[str, Any], events: list[dict[str, Any]]) -> dict[str, list[
             return times[0] if times else None
 
         servers = {s["server"]: s["flip"] for s in vantage.get("servers", [])}
-        primary = next(iter(servers), None)
+        # The primary is the server the twin names in its dns-answer-changed events (world.json's
+        # dns.host), matched by name, not by its place in the evidence.
+        primary = next((e.get("server") for e in events if e["kind"] == "dns-answer-changed"), None)
         truth = first("dns-answer-changed")
-        measured = servers.get(primary) if primary else vantage["flip"]
+        measured = servers.get(primary) if primary in servers else vantage["flip"]
         if truth is not None and measured:
             out["flip"].append(measured["mid"] - truth)
         for server, flip in servers.items():
@@ -196,13 +198,17 @@ def _stats(values: list[float]) -> str:
     )
 
 
-def rows(found: dict[str, dict[str, list[float]]], runs: int) -> list[Row]:
+def rows(
+    found: dict[str, dict[str, list[float]]], runs: int, load: tuple[float, float] | None = None
+) -> list[Row]:
     """The table rows: per mode, each metric's absolute error and the query rates."""
     out = []
     how = (
         f"python -m bench.precision --runs {runs}: {runs} drills per mode, alternating, attached "
         "to one `drillkit sandbox up`; |measured midpoint - twin event| from admin GET /events"
     )
+    if load is not None:
+        how += f"; load average {load[0]:.1f} before, {load[1]:.1f} after (2 shared cores)"
     for mode, found_mode in found.items():
         for key, title in (
             ("detection", "detection"),
@@ -243,7 +249,9 @@ def rows(found: dict[str, dict[str, list[float]]], runs: int) -> list[Row]:
 
 def run() -> list[Row]:
     runs = int(os.environ.get("BENCH_PRECISION_RUNS", "10"))
-    return rows(measure(runs), runs)
+    before = os.getloadavg()[0]
+    found = measure(runs)
+    return rows(found, runs, (before, os.getloadavg()[0]))
 
 
 def main() -> int:
@@ -251,10 +259,11 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--raw", type=Path, help="also write the raw figures here (JSON)")
     args = parser.parse_args()
+    before = os.getloadavg()[0]
     found = measure(args.runs)
     if args.raw:
         args.raw.write_text(json.dumps(found, indent=1), encoding="utf-8")
-    for row in rows(found, args.runs):
+    for row in rows(found, args.runs, (before, os.getloadavg()[0])):
         print(f"| {row.what} | {row.result} | {row.goal} | {row.met} |")
     return 0
 

@@ -26,6 +26,32 @@ POLL_S = 1.0
 ON_TIME_S = 0.1
 
 
+def udp_drops(port: int) -> tuple[int, int]:
+    """Datagrams the kernel dropped (receive buffer full) on loopback UDP sockets: those bound
+    to ``port`` (the twin's name servers) and those connected to it (the observer's)."""
+    server = client = 0
+    for path in ("/proc/net/udp", "/proc/net/udp6"):
+        if not os.path.exists(path):
+            continue
+        with open(path, encoding="ascii") as f:
+            for line in f.read().splitlines()[1:]:
+                fields = line.split()
+                local = int(fields[1].rsplit(":", 1)[1], 16)
+                remote = int(fields[2].rsplit(":", 1)[1], 16)
+                if local == port:
+                    server += int(fields[-1])
+                elif remote == port:
+                    client += int(fields[-1])
+    return server, client
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(vantage: int = 1000, seconds: float = 20.0) -> dict[str, float]:
     """Observe for ``seconds``; ticks on time, their share, CPU time and query rate."""
     from drillkit.adapters.clock import SystemClock
@@ -45,12 +71,18 @@ def measure(vantage: int = 1000, seconds: float = 20.0) -> dict[str, float]:
             info = json.loads((Path(tmp) / "state" / "world.json").read_text(encoding="utf-8"))
             conns = connect_sandbox(drill, info)
             servers = len(getattr(conns.resolver, "servers", [None]))
+            port = int(info["dns"]["port"])
             journal = Journal(Path(tmp) / "run" / "journal.jsonl", SystemClock())
             try:
                 observer = Observer(drill, conns, journal)
+                twin_cpu = cpu_seconds(twin.pid)
                 cpu = time.process_time()
                 state = asyncio.run(observer.run_async(duration_s=seconds))
                 cpu = time.process_time() - cpu
+                twin_cpu = cpu_seconds(twin.pid) - twin_cpu
+                server_drops, client_drops = udp_drops(port)
+                stats = getattr(conns.resolver, "stats", {})
+                failed = sum(s.failed for s in stats.values())
             finally:
                 conns.close()
         finally:
@@ -69,7 +101,15 @@ def measure(vantage: int = 1000, seconds: float = 20.0) -> dict[str, float]:
         "missed": state.missed,
         "errors": state.errors,
         "cpu_share": cpu / seconds,
+        "twin_cpu_share": twin_cpu / seconds,
         "dns_per_s": queries / seconds,
+        "dns_failed": failed,
+        "twin_drops": server_drops,
+        "observer_drops": client_drops,
+        "lag_p99_ms": sorted(state.lags)[int(0.99 * (len(state.lags) - 1))] * 1000
+        if state.lags
+        else 0.0,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -80,8 +120,11 @@ def run() -> list[Row]:
             f"observation at scale: {m['vantage']} vantage points x {m['servers']} name servers"
             " at 1 s, one core",
             f"{m['share'] * 100:.0f} % of ticks on time ({m['on_time']:.0f}/{m['expected']:.0f},"
-            f" {m['missed']:.0f} skipped), {m['dns_per_s']:.0f} DNS questions/s, observer CPU "
-            f"{m['cpu_share'] * 100:.0f} % of one core",
+            f" {m['missed']:.0f} skipped, start lag p99 {m['lag_p99_ms']:.0f} ms), "
+            f"{m['dns_per_s']:.0f} DNS questions/s, {m['dns_failed']:.0f} unanswered; "
+            f"datagrams dropped: {m['twin_drops']:.0f} by the twin, {m['observer_drops']:.0f} "
+            f"by the observer; CPU: observer {m['cpu_share'] * 100:.0f} %, twin "
+            f"{m['twin_cpu_share'] * 100:.0f} % of one core; load average {m['load']:.1f}",
             ">= 95 % of ticks on time (started within 100 ms of schedule)",
             m["share"] >= 0.95,
             "python -m bench.scale_observe (observer pinned to one core, journalling every tick; "

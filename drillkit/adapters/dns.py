@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import structlog
 
 from drillkit.adapters.clock import anchored_wall
+from drillkit.adapters.dns_udp import Answer, UdpEndpoint, answer_key
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import DnsAnswer
 from drillkit.errors import PreflightRefused
@@ -170,66 +170,37 @@ def _summary(message: Any) -> _Summary:
     return dns.rcode.to_text(message.rcode()), tuple(targets), tuple(addresses), ttl
 
 
-class _Endpoint(asyncio.DatagramProtocol):
-    """One UDP socket to one name server; answers are matched to questions by message id."""
-
-    def __init__(self) -> None:
-        self.transport: asyncio.DatagramTransport | None = None
-        self.pending: dict[int, asyncio.Future[tuple[bytes, float]]] = {}
-        self._next = secrets.randbelow(0x10000)
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = cast(asyncio.DatagramTransport, transport)
-
-    def datagram_received(self, data: bytes, addr: tuple[str | Any, int]) -> None:
-        if len(data) < 2:
-            return
-        future = self.pending.pop(int.from_bytes(data[:2], "big"), None)
-        if future is not None and not future.done():
-            future.set_result((data, anchored_wall()))
-
-    def error_received(self, exc: Exception) -> None:
-        for future in self.pending.values():
-            if not future.done():
-                future.set_exception(exc)
-        self.pending.clear()
-
-    def new_id(self) -> int:
-        for _ in range(0x10000):
-            self._next = (self._next + 1) & 0xFFFF
-            if self._next not in self.pending:
-                return self._next
-        raise RuntimeError("65536 DNS questions in flight")
-
-
 class EcsResolver:
-    """``Resolver`` over one shared UDP socket per name server (TCP on truncation), one ECS
-    option per question. Questions are built once per subnet; only the id changes."""
+    """``Resolver`` over one shared UDP socket per name server (:mod:`dns_udp`: pipelined,
+    matched by id, re-sent when lost; TCP on truncation), one ECS option per question.
+    Questions are built once per subnet; only the id changes."""
 
     def __init__(
         self, nameservers: Sequence[tuple[str, int] | NameServer], timeout_s: float = 2.0
     ) -> None:
         if not nameservers:
             raise PreflightRefused("no name server to ask; set observe.nameservers in the drill")
-        # Imported here, not at the first question, so that no import stalls the polling loop.
+        self.servers = [
+            ns if isinstance(ns, NameServer) else NameServer(ns[0], ns[0], int(ns[1]))
+            for ns in nameservers
+        ]
+        self.stats = {ns.key: ServerStats() for ns in self.servers}
+        self._background: set[asyncio.Future[tuple[_Summary, float, float] | str]] = set()
+        self._timeout = timeout_s
+        self._endpoints: dict[tuple[int, str, int], asyncio.Task[UdpEndpoint]] = {}
+        self._wires: dict[tuple[str, str], bytes] = {}
+        self._parsed: OrderedDict[bytes, _Summary] = OrderedDict()
+
+    @staticmethod
+    def prepare() -> None:
+        """Import dnspython now, before the polling loop starts, so that no import stalls it
+        (and not at construction: ``plan --inspect`` connects but never asks DNS)."""
         import dns.asyncquery
         import dns.edns
         import dns.flags
         import dns.message
         import dns.rcode
         import dns.rdatatype  # noqa: F401
-
-        self.servers = [
-            ns if isinstance(ns, NameServer) else NameServer(ns[0], ns[0], int(ns[1]))
-            for ns in nameservers
-        ]
-        self.stats = {ns.key: ServerStats() for ns in self.servers}
-        self._background: set[asyncio.Future[tuple[_Summary, float] | str]] = set()
-        self._timeout = timeout_s
-        self._endpoints: dict[tuple[int, str, int], asyncio.Task[_Endpoint]] = {}
-        self._wires: dict[tuple[str, str], bytes] = {}
-        self._retired: list[_Endpoint] = []
-        self._parsed: OrderedDict[bytes, _Summary] = OrderedDict()
 
     def _wire(self, qname: str, client_subnet: str) -> bytes:
         key = (qname, client_subnet)
@@ -243,7 +214,7 @@ class EcsResolver:
             self._wires[key] = query.to_wire()
         return self._wires[key]
 
-    async def _endpoint(self, host: str, port: int) -> _Endpoint:
+    async def _endpoint(self, host: str, port: int) -> UdpEndpoint:
         """This loop's socket to ``host:port``, created once even under concurrent first use."""
         loop = asyncio.get_running_loop()
         key = (id(loop), host, port)
@@ -254,9 +225,9 @@ class EcsResolver:
         return await asyncio.shield(task)
 
     @staticmethod
-    async def _open(host: str, port: int) -> _Endpoint:
+    async def _open(host: str, port: int) -> UdpEndpoint:
         loop = asyncio.get_running_loop()
-        _, endpoint = await loop.create_datagram_endpoint(_Endpoint, remote_addr=(host, port))
+        _, endpoint = await loop.create_datagram_endpoint(UdpEndpoint, remote_addr=(host, port))
         return endpoint
 
     async def aclose(self) -> None:
@@ -274,100 +245,120 @@ class EcsResolver:
                 continue
             if endpoint.transport is not None:
                 endpoint.transport.close()
-        for endpoint in self._retired:
-            if endpoint.transport is not None:
-                endpoint.transport.close()
-        self._retired.clear()
         await asyncio.sleep(0)  # let the transports finish closing
 
     def _parse_udp(self, data: bytes) -> _Summary | None:
-        """The answer's summary (None when truncated). Answers that differ only in their id
-        are parsed once: hundreds of vantage points mostly get a handful of distinct answers."""
+        """The answer's summary (None when truncated). Answers that differ only in their id and
+        their echoed client subnet are parsed once: hundreds of vantage points mostly get a
+        handful of distinct answers."""
         import dns.flags
         import dns.message
 
-        key = data[2:]
-        cached = self._parsed.get(key)
+        key = answer_key(data)
+        cached = self._parsed.get(key) if key is not None else None
         if cached is not None:
-            self._parsed.move_to_end(key)
+            self._parsed.move_to_end(key)  # type: ignore[arg-type]
             return cached
         message = dns.message.from_wire(data)
         if message.flags & dns.flags.TC:
             return None
         summary = _summary(message)
-        self._parsed[key] = summary
-        if len(self._parsed) > PARSED_CACHE:
-            self._parsed.popitem(last=False)
+        if key is not None:
+            self._parsed[key] = summary
+            if len(self._parsed) > PARSED_CACHE:
+                self._parsed.popitem(last=False)
         return summary
 
-    async def _ask(self, wire: bytes, host: str, port: int) -> tuple[bytes, float]:
-        endpoint = await self._endpoint(host, port)
-        qid = endpoint.new_id()
-        future: asyncio.Future[tuple[bytes, float]] = asyncio.get_running_loop().create_future()
-        endpoint.pending[qid] = future
-        assert endpoint.transport is not None
-        endpoint.transport.sendto(qid.to_bytes(2, "big") + wire[2:])
-        try:
-            return await asyncio.wait_for(future, self._timeout / 2)
-        except TimeoutError:
-            self._drop(host, port, endpoint)
-            raise
-        finally:
-            endpoint.pending.pop(qid, None)
-
-    def _drop(self, host: str, port: int, endpoint: _Endpoint) -> None:
-        """Forget a socket whose question went unanswered: the next one opens a fresh socket."""
-        key = (id(asyncio.get_running_loop()), host, port)
-        task = self._endpoints.get(key)
-        if task is not None and task.done() and not task.exception() and task.result() is endpoint:
-            del self._endpoints[key]
-            if endpoint.transport is not None and not endpoint.pending:
-                endpoint.transport.close()
-            else:
-                self._retired.append(endpoint)
-
-    async def _ask_one(self, wire: bytes, server: NameServer) -> tuple[_Summary, float] | str:
+    async def _ask_one(
+        self, wire: bytes, server: NameServer
+    ) -> tuple[_Summary, float, float] | str:
         """One server's summary and arrival time, or the error text; counted in ``stats``."""
+        try:
+            endpoint = await self._endpoint(server.address, server.port)
+            asked = endpoint.ask(wire, self._timeout)
+            await asyncio.wait([asked])
+        except OSError as e:
+            return self._failed(server, e)
+        return await self._settle(wire, server, asked)
+
+    def _failed(self, server: NameServer, error: BaseException) -> str:
+        stats = self.stats[server.key]
+        stats.failed += 1
+        stats.last_error = short(f"{server.key}: {error!r}", 200)
+        return stats.last_error
+
+    async def _settle(
+        self, wire: bytes, server: NameServer, asked: asyncio.Future[Answer]
+    ) -> tuple[_Summary, float, float] | str:
+        """The outcome of a finished UDP question (over TCP again when truncated)."""
         import dns.asyncquery
         import dns.exception
         import dns.message
 
-        host, port = server.address, server.port
-        stats = self.stats[server.key]
         try:
-            try:
-                data, received_at = await self._ask(wire, host, port)
-                summary = self._parse_udp(data)
-            except TimeoutError:
-                summary = None  # a lost datagram: ask once more, over TCP
-            if summary is None:
+            data, received_at, sent_at = asked.result()
+            summary = self._parse_udp(data)
+            if summary is None:  # truncated: ask again over TCP
                 message = await dns.asyncquery.tcp(
-                    dns.message.from_wire(wire), host, port=port, timeout=self._timeout / 2
-                )
+                    dns.message.from_wire(wire), server.address, port=server.port,
+                    timeout=self._timeout,
+                )  # fmt: skip
                 received_at = anchored_wall()
                 summary = _summary(message)
-        except (dns.exception.DNSException, OSError, TimeoutError) as e:
-            stats.failed += 1
-            stats.last_error = short(f"{server.key}: {e!r}", 200)
-            return stats.last_error
-        stats.answered += 1
-        return summary, received_at
+        except (dns.exception.DNSException, OSError, TimeoutError, asyncio.CancelledError) as e:
+            return self._failed(server, e)
+        self.stats[server.key].answered += 1
+        return summary, received_at, sent_at
 
     async def resolve_each(self, qname: str, client_subnet: str) -> list[tuple[str, DnsAnswer]]:
         """Ask every server the same question separately (issue #17: each server flips on its
         own): each server's name and its answer (or error), in server order."""
-        wire = self._wire(qname, client_subnet)
+        return (await self.resolve_many(qname, [client_subnet]))[0]
+
+    async def resolve_many(
+        self, qname: str, client_subnets: Sequence[str]
+    ) -> list[list[tuple[str, DnsAnswer]]]:
+        """:meth:`resolve_each` for many subnets at once: every question is handed to its
+        server's socket at once (each socket keeps its own window in flight), with no task per
+        question, so that a tick of 1,000 vantage points x 2 servers stays cheap."""
         started = time.monotonic()
-        results = await asyncio.gather(*(self._ask_one(wire, ns) for ns in self.servers))
-        latency = time.monotonic() - started
-        out: list[tuple[str, DnsAnswer]] = []
-        for server, result in zip(self.servers, results, strict=True):
-            if isinstance(result, str):
-                out.append((server.name, DnsAnswer("TIMEOUT", latency_s=latency, error=result)))
-                continue
-            (rcode, targets, addresses, ttl), received_at = result
-            answer = DnsAnswer(rcode, targets, addresses, ttl, latency, received_at=received_at)
-            out.append((server.name, answer))
+        endpoints: list[UdpEndpoint | OSError] = []
+        for ns in self.servers:
+            try:
+                endpoints.append(await self._endpoint(ns.address, ns.port))
+            except OSError as e:
+                endpoints.append(e)
+        wires = [self._wire(qname, subnet) for subnet in client_subnets]
+        asked = [
+            [e if isinstance(e, OSError) else e.ask(wire, self._timeout) for e in endpoints]
+            for wire in wires
+        ]
+        flat = [f for row in asked for f in row if not isinstance(f, OSError)]
+        if flat:
+            await asyncio.wait(flat)
+        out: list[list[tuple[str, DnsAnswer]]] = []
+        for wire, row in zip(wires, asked, strict=True):
+            answers: list[tuple[str, DnsAnswer]] = []
+            for server, future in zip(self.servers, row, strict=True):
+                result = (
+                    self._failed(server, future)
+                    if isinstance(future, OSError)
+                    else await self._settle(wire, server, future)
+                )
+                if isinstance(result, str):
+                    latency = time.monotonic() - started
+                    answers.append(
+                        (server.name, DnsAnswer("TIMEOUT", latency_s=latency, error=result))
+                    )
+                    continue
+                (rcode, targets, addresses, ttl), received_at, sent_at = result
+                latency = max(0.0, received_at - anchored_wall() + time.monotonic() - started)
+                answer = DnsAnswer(
+                    rcode, targets, addresses, ttl, latency, received_at=received_at,
+                    sent_at=sent_at,
+                )  # fmt: skip
+                answers.append((server.name, answer))
+            out.append(answers)
         return out
 
     async def resolve(self, qname: str, client_subnet: str) -> DnsAnswer:
@@ -383,7 +374,7 @@ class EcsResolver:
                 if isinstance(result, str):
                     last_error = result
                     continue
-                (rcode, targets, addresses, ttl), received_at = result
+                (rcode, targets, addresses, ttl), received_at, _ = result
                 _log.debug(
                     "dns.answer",
                     qname=qname,

@@ -8,12 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from drillkit.core.export import Sample
-from drillkit.core.guards import FiringAlert
-from drillkit.core.notices import Notice
-from drillkit.spec.matchers import Matcher
+if TYPE_CHECKING:  # annotations only: a read-only command imports these ports, not the exports
+    from drillkit.core.export import Sample
+    from drillkit.core.guards import FiringAlert
+    from drillkit.core.notices import Notice
+    from drillkit.spec.matchers import Matcher
 
 
 @dataclass(frozen=True, slots=True)

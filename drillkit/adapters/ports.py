@@ -157,6 +157,9 @@ class DnsAnswer:
     error: str | None = None
     received_at: float | None = None
     """Epoch seconds when the answer's datagram arrived (before parsing), when known."""
+    sent_at: float | None = None
+    """Epoch seconds when its question was first sent, when known: the server answered in
+    between, so a change it shows happened after ``sent_at`` of the previous answer."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -81,7 +81,9 @@ def stable_bracket(
 ) -> Bracket | None:
     """The bracket of the start of the final run of good samples (sorted ``samples`` of one
     window starting at ``start``): from the bad sample before it (or ``start``) to its first
-    sample. None when the last sample is bad (or there is none)."""
+    sample. None when the last sample is bad (or there is none). The bad sample counts from
+    when its question was sent, where known: its answer may have been produced any time
+    between sending and arrival, and the change came after it."""
     first = None
     for index in range(len(samples) - 1, -1, -1):
         if not good(samples[index]):
@@ -89,8 +91,15 @@ def stable_bracket(
         first = index
     if first is None:
         return None
-    lo = samples[first - 1].at if first > 0 else start
+    lo = _asked(samples[first - 1]) if first > 0 else start
     return Bracket(min(lo, samples[first].at), samples[first].at)
+
+
+def _asked(sample: DnsSample | HttpSample) -> float:
+    """The earliest instant a sample's answer may describe: when its question was sent, where
+    known (a DNS answer), else when it arrived. The change it precedes came after that."""
+    sent = sample.sent if isinstance(sample, DnsSample) else None
+    return sample.at if sent is None else min(sent, sample.at)
 
 
 def _is(status: str, wanted: str) -> bool:
@@ -100,7 +109,9 @@ def _is(status: str, wanted: str) -> bool:
 def detection_bracket(timeline: Timeline) -> Bracket | None:
     """When Traffic Manager took a target-region endpoint out of service, within the outage.
 
-    A Degraded read is bracketed by the previous read of the same endpoint (or the injection).
+    A Degraded read is bracketed by the previous read of the same endpoint (or the injection):
+    from when that read was sent to when the Degraded one was received, where known (ARM read
+    each status somewhere within its request; under load a request can take a while).
     A Disabled endpoint was disabled by the drill's own write, which ARM confirmed in its
     response before the fault was marked injected: detection is that instant, with no width.
     """
@@ -117,9 +128,10 @@ def detection_bracket(timeline: Timeline) -> Bracket | None:
             if _disabled(sample):
                 return Bracket.at(injected)
             if _is(sample.status, DEGRADED):
+                hi = max(sample.at, sample.received or sample.at)
                 lo = max(injected, previous.get(sample.endpoint, injected))
-                return Bracket(lo, sample.at)
-        previous[sample.endpoint] = sample.at
+                return Bracket(min(lo, hi), hi)
+        previous[sample.endpoint] = min(sample.at, sample.sent or sample.at)
     return None
 
 

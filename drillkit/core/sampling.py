@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from drillkit.core.design import Prediction, Window
 from drillkit.spec.model import Observe
 
 ARM_READ_BUCKET = 250.0
@@ -72,15 +73,20 @@ class TokenBucket:
         if self.tokens < 0:
             self.tokens = self.capacity
 
-    def take(self, now: float, cost: float = 1.0) -> bool:
-        """Spend ``cost`` tokens at ``now`` (monotonic seconds) if there are enough."""
-        if self.last is not None:
-            self.tokens = min(self.capacity, self.tokens + (now - self.last) * self.rate)
+    def take(self, now: float, cost: float = 1.0, keep: float = 0.0) -> bool:
+        """Spend ``cost`` tokens at ``now`` (monotonic seconds) if ``keep`` would remain."""
+        self.tokens = self.peek(now)
         self.last = now
-        if self.tokens >= cost:
+        if self.tokens - cost >= keep:
             self.tokens -= cost
             return True
         return False
+
+    def peek(self, now: float) -> float:
+        """The tokens there would be at ``now``."""
+        if self.last is None:
+            return self.tokens
+        return min(self.capacity, self.tokens + max(0.0, now - self.last) * self.rate)
 
     def charge(self, now: float, cost: float = 1.0) -> None:
         """Spend ``cost`` tokens whatever the balance (a sample at the base cadence)."""
@@ -100,8 +106,13 @@ class Cadence:
     burst: float | None = None
     """Tokens the bucket starts with and holds at most (ARM's documented bucket); None for a
     strict average (starts empty, holds ``DNS_SAVINGS_S`` seconds of budget)."""
+    reserve_s: float = 0.0
+    """Seconds of fast sampling kept in the bucket for a change that is pending: a sample that
+    is fast only because it falls in a predicted window spends only above this reserve, so a
+    long window never leaves nothing for the change itself."""
     bucket: TokenBucket = field(init=False)
     fast_samples: int = 0
+    window_samples: int = 0
     samples: int = 0
 
     def __post_init__(self) -> None:
@@ -117,15 +128,76 @@ class Cadence:
         margin = self.poll_s
         return any(lo - margin <= since_fault <= hi + margin for lo, hi in self.windows)
 
+    @property
+    def reserve(self) -> float:
+        return self.reserve_s / self.fast_s if self.fast_s < self.poll_s else 0.0
+
+    @property
+    def floor(self) -> float:
+        """Tokens a fast sample leaves in a strict bucket: one, so that the average holds
+        counted from the first question to the last (a slow sample may still be paid on
+        credit, and the last one asked is often slow)."""
+        return 1.0 if self.burst is None else 0.0
+
     def next_interval(self, now: float, since_fault: float | None, pending: bool) -> float:
         """The interval to the next sample, spending one token for it."""
         self.samples += 1
-        wanted = pending or self.in_window(since_fault)
-        if wanted and self.fast_s < self.poll_s and self.bucket.take(now):
-            self.fast_samples += 1
-            return self.fast_s
+        if self.fast_s < self.poll_s:
+            if pending and self.bucket.take(now, keep=self.floor):
+                self.fast_samples += 1
+                return self.fast_s
+            window = not pending and self.in_window(since_fault)
+            if window and self.bucket.take(now, keep=self.floor + self.reserve):
+                self.fast_samples += 1
+                self.window_samples += 1
+                return self.fast_s
         self.bucket.charge(now)
         return self.poll_s
+
+    def hurry(self, now: float, since_fault: float | None, pending: bool) -> bool:
+        """Whether a sample due at the slow cadence should come sooner: a change has just
+        become pending, or a window has just opened, and the budget allows a fast sample."""
+        if self.fast_s >= self.poll_s:
+            return False
+        if pending:
+            return self.bucket.peek(now) - 1.0 >= self.floor
+        spare = self.bucket.peek(now) - 1.0 - self.floor
+        return self.in_window(since_fault) and spare >= self.reserve
+
+    def opens_in(self, since_fault: float | None) -> float | None:
+        """Seconds until the next window opens (with its margin), None when none is ahead."""
+        if since_fault is None:
+            return None
+        starts = [lo - self.poll_s - since_fault for lo, _ in self.windows]
+        ahead = [s for s in starts if s > 0]
+        return min(ahead) if ahead else None
+
+
+@dataclass(frozen=True, slots=True)
+class Windows:
+    """Predicted windows in measured seconds after the target stopped serving: when to read
+    monitor status fast (detection) and when to ask DNS fast (the flip)."""
+
+    detection: tuple[tuple[float, float], ...] = ()
+    flip: tuple[tuple[float, float], ...] = ()
+    from_target_down: bool = True
+    """Count from the target's first failing HTTP check after the fault (the prediction's time
+    0); False, or no HTTP check, counts from the fault's injection."""
+
+
+def sampling_windows(prediction: Prediction, time_scale: float, fault: str) -> Windows:
+    """A prediction's real-world windows in measured seconds (x ``time_scale``). They count
+    from the target's first failing check, except for a disable-endpoint fault, which is a
+    configuration change that its own write starts (its target keeps serving)."""
+
+    def scaled(window: Window) -> tuple[tuple[float, float], ...]:
+        return ((window.earliest_s * time_scale, window.latest_s * time_scale),)
+
+    return Windows(
+        scaled(prediction.detection),
+        scaled(prediction.dns_flip),
+        from_target_down=fault != "disable-endpoint",
+    )
 
 
 def budget_lines(observe: Observe, servers: int) -> tuple[str, ...]:

@@ -24,6 +24,9 @@ class DnsSample:
     """The region whose ingress was answered; None for no answer, an error or an unknown target."""
     answer: str = ""
     """The raw answer (e.g. ``myapp.trafficmanager.net CNAME eu.ingress...``) or the error text."""
+    sent: float | None = None
+    """When its question was sent, when known: the server produced the answer between ``sent``
+    and ``at`` (they differ by the round trip, or by a stalled loop on a loaded machine)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,10 @@ class EndpointStatusSample:
     """endpointMonitorStatus as ARM reports it: Online, Degraded, CheckingEndpoint, Stopped..."""
     endpoint_status: str = ""
     """endpointStatus as ARM reports it (Enabled, Disabled); empty when not recorded."""
+    sent: float | None = None
+    """When the read was sent, when known (``at`` is the middle of the request)."""
+    received: float | None = None
+    """When its response was read, when known: ARM read the status between the two."""
 
 
 class RestoreOutcome(StrEnum):

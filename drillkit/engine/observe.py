@@ -1,43 +1,48 @@
 """Observation: DNS (with ECS) and HTTP for every vantage point each pollInterval, concurrently,
 plus Traffic Manager monitor statuses, in one asyncio loop on its own thread.
 
-Both cadences adapt (issue #17, :mod:`drillkit.core.sampling`): faster while a change is expected,
-within the ARM read budget and the per-server DNS query budget. Every name server is asked
-separately when the resolver can (``resolve_each``).
+Both cadences adapt (issue #17, :mod:`drillkit.core.sampling`): faster inside the predicted
+windows and while a change is expected, within the ARM read budget and the per-server DNS query
+budget, and they wake as soon as a change becomes pending (:mod:`.observe_pace`). Every name
+server is asked separately when the resolver can (:mod:`.observe_dns`).
 
-Each tick becomes one journal record (one fsync), so the rate holds with hundreds of vantage points.
+Each tick becomes one journal record (one fsync, on a writer thread), so the rate holds with a
+thousand vantage points.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Literal
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
-from drillkit.adapters.ports import DnsAnswer, HttpProbe, Target, region_of
+from drillkit.adapters.ports import HttpProbe, Target, region_of
 from drillkit.core.sampling import (
     ARM_READ_BUCKET,
     ARM_SHARE,
     Cadence,
+    Windows,
     arm_read_rate,
     fast_interval,
     status_interval,
 )
 from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
+from drillkit.engine.observe_dns import VantageSampler
+from drillkit.engine.observe_pace import Pacer
+from drillkit.engine.observe_state import ObservedState, VantageState
 from drillkit.engine.records import (
     EndpointObservation,
     Observation,
     ObservationError,
     RegionCheck,
-    ServerAnswer,
     StatusObservation,
-    VantageSample,
 )
 from drillkit.engine.sampling import ChangeTracker, PartCallback
 from drillkit.spec.model import Drill
@@ -46,34 +51,11 @@ log = structlog.get_logger()
 MAX_TICKS_IN_FLIGHT = 4
 MAX_READS_IN_FLIGHT = 2
 SURVIVOR_FAILURES_TO_ABORT = 3
-
-
-@dataclass
-class VantageState:
-    """The latest answer of one vantage point and how many ticks in a row it held."""
-
-    region: str | None = None
-    http_ok: bool | None = None
-    streak: int = 0
-    samples: int = 0
-
-
-@dataclass
-class ObservedState:
-    """What the runner's wait conditions read (written by the loop thread only)."""
-
-    vantage: dict[str, VantageState] = field(default_factory=dict)
-    survivor_failures: dict[str, int] = field(default_factory=dict)
-    statuses: dict[str, tuple[str | None, str]] = field(default_factory=dict)
-    dns_ttl: int | None = None
-    ticks: int = 0
-    missed: int = 0
-    errors: int = 0
-    lags: list[float] = field(default_factory=list)
-    dns_queries: dict[int, int] = field(default_factory=dict)
-    """DNS questions sent per second of the loop's monotonic clock."""
-    arm_reads: dict[int, int] = field(default_factory=dict)
-    """ARM status reads per second of the loop's monotonic clock."""
+RESERVE_S = 3.0
+"""Seconds of fast DNS sampling a predicted window leaves in the budget for the change itself
+(:attr:`drillkit.core.sampling.Cadence.reserve_s`): name servers flip only after detection,
+which the status reads see within their fast cadence, and then each server takes its own
+propagation delay; a window spent before detection must not starve those seconds."""
 
 
 def http_target(drill: Drill, region: str, fqdn: str) -> Target | None:
@@ -100,10 +82,11 @@ class Observer:
         listener: Callable[[Observation], None] | None = None,
         *,
         on_part: PartCallback | None = None,
-        windows: tuple[tuple[float, float], ...] = (),
+        windows: Windows | None = None,
     ) -> None:
-        """``windows``: (start, end) measured seconds after the fault where a change is predicted
-        (sampled fast, within budget); ``on_part`` hears each RTO part as it completes."""
+        """``windows``: where a change is predicted (sampled fast, within budget: monitor
+        status in the detection window, DNS in the flip window); ``on_part`` hears each RTO
+        part as it completes."""
         self.drill = drill
         self.conns = conns
         self.journal = journal
@@ -121,17 +104,29 @@ class Observer:
         self.run_id = ""
         self.canaries: CanaryLoop | None = None
         self.tracker = ChangeTracker(drill, on_part)
+        self.sampler = VantageSampler(conns.resolver, conns.fqdn, self.ingresses, conns.clock.wall)
+        self._subnets = [(v.name, v.client_subnet) for v in drill.observe.vantage_points]
+        self._writer: concurrent.futures.ThreadPoolExecutor | None = None
+        self.windows = windows or Windows()
+        self.down_at: float | None = None
+        """When the target's HTTP check first failed after the fault (the windows' time 0)."""
+        self._pacers: list[Pacer] = []
         observe = drill.observe
         poll = float(observe.poll_interval) or 0.25
+        fast = min(poll, fast_interval(observe))
         self.dns_cadence = Cadence(
-            poll, min(poll, fast_interval(observe)), observe.query_budget, windows
+            poll, fast, observe.query_budget, self.windows.flip, reserve_s=RESERVE_S
         )
         status = status_interval(observe)
         fast_status = status  # fastInterval >= pollInterval turns adaptive sampling off
         if fast_interval(observe) < poll:
             fast_status = min(status, max(fast_interval(observe), 1 / (2 * arm_read_rate())))
         self.status_cadence = Cadence(
-            status, fast_status, arm_read_rate(), windows, burst=ARM_READ_BUCKET * ARM_SHARE
+            status,
+            fast_status,
+            arm_read_rate(),
+            self.windows.detection,
+            burst=ARM_READ_BUCKET * ARM_SHARE,
         )
 
     # ------------------------------------------------------------- thread control
@@ -141,19 +136,26 @@ class Observer:
         self._thread.start()
         self._ready.wait(10)
 
-    async def _wait_until(self, at: float) -> bool:
-        """Sleep until loop time ``at``, or until the observer stops; False when it stops."""
-        assert self._loop is not None and self._stopping is not None
-        delay = at - self._loop.time()
-        if delay > 0:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), delay)
-        return not self._stopping.is_set()
+    def phase(self, name: Literal["fault_at", "restored_at"], at: float) -> None:
+        """The runner's instant of the fault or of restore; both cadences re-plan at once."""
+        setattr(self.phases, name, at)
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):
+                self._loop.call_soon_threadsafe(self._wake_all)
+
+    def _wake_all(self) -> None:
+        for pacer in self._pacers:
+            pacer.wake()
+
+    def _stop_now(self) -> None:
+        assert self._stopping is not None
+        self._stopping.set()
+        self._wake_all()
 
     def stop(self) -> None:
         if self._loop is not None and self._stopping is not None:
             with contextlib.suppress(RuntimeError):
-                self._loop.call_soon_threadsafe(self._stopping.set)
+                self._loop.call_soon_threadsafe(self._stop_now)
         if self._thread is not None:
             self._thread.join(timeout=15)
             self._thread = None
@@ -171,7 +173,13 @@ class Observer:
         """Poll until ``stop()`` (or for ``duration_s``); usable directly by benchmarks."""
         self._loop = asyncio.get_running_loop()
         self._stopping = asyncio.Event()
+        prepare = getattr(self.conns.resolver, "prepare", None)
+        if prepare is not None:
+            await asyncio.to_thread(prepare)
         http = self.conns.http_factory()
+        # Records are encoded and fsynced on one writer thread, in order, so that a tick of
+        # 1,000 vantage points never holds up the loop that starts the next one.
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="drill-journal")
         self._ready.set()
         canary_http = None
         if self.drill.observe.data and self.conns.canary_factory is not None:
@@ -202,31 +210,39 @@ class Observer:
                 closer = getattr(resource, "aclose", None)
                 if closer is not None:
                     await closer()
+            writer, self._writer = self._writer, None
+            await asyncio.to_thread(writer.shutdown, wait=True)
         return self.state
+
+    def _journal(self, record: Observation | StatusObservation | ObservationError) -> None:
+        """Append ``record`` on the writer thread (in order), or at once without one."""
+        if self.journal is None:
+            return
+        if self._writer is None:
+            self.journal.append(record)
+        else:
+            self._writer.submit(self.journal.append, record)
 
     # ------------------------------------------------------------- polling
 
     async def _poll_loop(self, http: HttpProbe, duration_s: float | None) -> None:
         assert self._loop is not None and self._stopping is not None
-        start = self._loop.time()
+        pacer = Pacer(self.dns_cadence, self._since_down, self._dns_pending, self._stopping)
+        self._pacers.append(pacer)
+        start = pacer.scheduled
         in_flight: set[asyncio.Task[None]] = set()
-        scheduled = start
         try:
-            while not self._stopping.is_set():
-                if duration_s is not None and scheduled - start >= duration_s:
+            while True:
+                if duration_s is not None and pacer.scheduled - start >= duration_s:
                     break
-                if not await self._wait_until(scheduled):
+                now = await pacer.due()
+                if now is None:
                     break
-                now = self._loop.time()
-                lag = now - scheduled
-                interval = self.dns_cadence.next_interval(
-                    now, self._since_fault(), self._dns_pending()
-                )
-                scheduled += interval
+                lag, interval = pacer.next(now)
                 if lag > interval or len(in_flight) >= MAX_TICKS_IN_FLIGHT:
                     self.state.missed += 1
                     if lag > interval:
-                        scheduled = now + interval  # catch up
+                        pacer.scheduled = now + interval  # catch up
                     continue
                 self.state.lags.append(lag)
                 task = asyncio.create_task(self._tick(http))
@@ -236,13 +252,20 @@ class Observer:
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
 
-    def _since_fault(self) -> float | None:
-        """Measured seconds since the fault (wall instants are monotonic-anchored)."""
-        fault_at = self.phases.fault_at
-        return None if fault_at is None else self.conns.clock.wall() - fault_at
+    def _since_down(self) -> float | None:
+        """Measured seconds since the windows' time 0 (wall instants are monotonic-anchored):
+        the target's first failing check after the fault, or the fault itself when the drill
+        has no HTTP check or the windows count from the fault."""
+        start = self.phases.fault_at
+        if start is not None and self.windows.from_target_down and self.drill.observe.http:
+            start = self.down_at
+        return None if start is None else self.conns.clock.wall() - start
 
     def _dns_pending(self) -> bool:
         return self.tracker.dns_pending(self.phases.fault_at, self.phases.restored_at)
+
+    def _status_pending(self) -> bool:
+        return self.tracker.status_pending(self.phases.fault_at, self.phases.restored_at)
 
     def _count(self, counts: dict[int, int], n: int) -> None:
         assert self._loop is not None
@@ -266,19 +289,20 @@ class Observer:
         The HTTP check depends only on the region answered, so it runs once per region (the
         survivor's doubles as the abort signal) rather than once per vantage point.
         """
-        vps = self.drill.observe.vantage_points
         regions = list(self.ingresses) if self.drill.observe.http is not None else []
-        answers, checks = await asyncio.gather(
-            asyncio.gather(*(self._vantage(v.name, v.client_subnet) for v in vps)),
+        previous = {name: v.region for name, v in self.state.vantage.items()}
+        (answers, asked), checks = await asyncio.gather(
+            self.sampler.ask(self._subnets, previous),
             asyncio.gather(*(self._region_check(http, r) for r in regions)),
         )
+        self._count(self.state.dns_queries, asked)
         self.state.ticks += 1
         record = Observation(
             vantage=tuple(answers), regions=dict(zip(regions, checks, strict=True))
         )
-        if self.journal is not None:
-            self.journal.append(record)
+        self._journal(record)
         self._update(record)
+        self._target_down(record)
         for sample in record.vantage:
             self.tracker.sample(sample, self.phases.fault_at, dict(record.regions))
         if self.listener is not None:
@@ -286,48 +310,6 @@ class Observer:
 
     def _target(self, region: str) -> Target | None:
         return http_target(self.drill, region, self.conns.fqdn)
-
-    async def _vantage(self, name: str, subnet: str) -> VantageSample:
-        each = getattr(self.conns.resolver, "resolve_each", None)
-        if each is None:
-            self._count(self.state.dns_queries, 1)
-            return self._sample(name, await self.conns.resolver.resolve(self.conns.fqdn, subnet))
-        answers: list[tuple[str, DnsAnswer]] = await each(self.conns.fqdn, subnet)
-        self._count(self.state.dns_queries, len(answers))
-        servers = tuple(
-            ServerAnswer(
-                server=server,
-                at=round(a.received_at or self.conns.clock.wall(), 6),
-                region=region_of(a.targets + a.addresses, self.ingresses),
-                rcode=a.rcode,
-            )
-            for server, a in answers
-        )
-        # The vantage point's own answer is what a client may get: its resolver can reach any
-        # server, so it keeps the previous region while any server still answers it, and moves
-        # when every server has (its flip is the "all servers flipped" instant).
-        previous = self.state.vantage[name].region
-        good = sorted(
-            ((a.received_at or 0.0, s, a) for (_, a), s in zip(answers, servers, strict=True)),
-            key=lambda t: t[0],
-        )
-        good = [t for t in good if t[2].error is None]
-        held = [t for t in good if previous is not None and t[1].region == previous]
-        chosen = (held or good or [(0.0, servers[0], answers[0][1])])[0][2]
-        return self._sample(name, chosen, servers)
-
-    def _sample(
-        self, name: str, answer: DnsAnswer, servers: tuple[ServerAnswer, ...] = ()
-    ) -> VantageSample:
-        return VantageSample(
-            name=name,
-            at=round(answer.received_at or self.conns.clock.wall(), 6),
-            region=region_of(answer.targets + answer.addresses, self.ingresses),
-            rcode=answer.rcode,
-            answer=" ".join(answer.targets or answer.addresses) or (answer.error or ""),
-            ttl=answer.ttl,
-            servers=servers,
-        )
 
     async def _region_check(self, http: HttpProbe, region: str) -> RegionCheck:
         target = self._target(region)
@@ -358,6 +340,15 @@ class Observer:
                 ok = checks[region].ok
                 self.state.survivor_failures[region] = 0 if ok else failures + 1
 
+    def _target_down(self, record: Observation) -> None:
+        check = record.regions.get(self.drill.target)
+        fault_at = self.phases.fault_at
+        if self.down_at is not None or fault_at is None or check is None:
+            return
+        if not check.ok and check.at >= fault_at:
+            self.down_at = check.at
+            self._wake_all()
+
     def _canary_tick(self, tick: CanaryTick) -> None:
         if self.journal is not None and (tick.writes or tick.reads):
             self.journal.append(canary_record(tick))
@@ -368,16 +359,13 @@ class Observer:
         """Reads on the status cadence, up to ``MAX_READS_IN_FLIGHT`` at once, so that a slow
         ARM response does not stretch the interval between reads."""
         assert self._stopping is not None and self._loop is not None
+        pacer = Pacer(self.status_cadence, self._since_down, self._status_pending, self._stopping)
+        self._pacers.append(pacer)
         in_flight: set[asyncio.Task[None]] = set()
-        scheduled = self._loop.time()
         try:
-            while not self._stopping.is_set():
-                if not await self._wait_until(scheduled):
-                    break
-                now = self._loop.time()
-                pending = self.tracker.status_pending(self.phases.fault_at, self.phases.restored_at)
-                interval = self.status_cadence.next_interval(now, self._since_fault(), pending)
-                scheduled = max(scheduled + interval, now)
+            while (now := await pacer.due()) is not None:
+                pacer.next(now)
+                pacer.scheduled = max(pacer.scheduled, now)
                 if len(in_flight) >= MAX_READS_IN_FLIGHT:
                     continue
                 task = asyncio.create_task(self._status_read())
@@ -395,8 +383,7 @@ class Observer:
         try:
             endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
         except Exception as e:
-            if self.journal is not None:
-                self.journal.append(ObservationError(source="arm", error=str(e)[:300]))
+            self._journal(ObservationError(source="arm", error=str(e)[:300]))
             return
         statuses = tuple(
             EndpointObservation(
@@ -407,9 +394,13 @@ class Observer:
             )
             for e in endpoints
         )
-        at = round((sent + self.conns.clock.wall()) / 2, 6)
-        if self.journal is not None:
-            self.journal.append(StatusObservation(at=at, endpoints=statuses))
+        received = self.conns.clock.wall()
+        at = round((sent + received) / 2, 6)
+        sent, received = round(sent, 6), round(received, 6)
+        self._journal(StatusObservation(at=at, endpoints=statuses, sent=sent, received=received))
         for observed in statuses:
             self.state.statuses[observed.endpoint] = (observed.region, observed.status)
-        self.tracker.statuses(at, statuses, self.phases.fault_at)
+        detected = self.tracker.detection
+        self.tracker.statuses((sent, received), statuses, self.phases.fault_at)
+        if detected is None and self.tracker.detection is not None:
+            self._wake_all()  # the name servers follow detection: ask them fast from now

@@ -104,6 +104,9 @@ class ServerAnswer:
     at: float
     region: str | None = None
     rcode: str = ""
+    sent: float | None = None
+    """When the question was first sent (the answer was produced between ``sent`` and ``at``;
+    absent in journals before issue #17's precision work, and for TCP-only resolvers)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -280,7 +283,13 @@ class StatusObservation(Record):
 
     KIND: ClassVar[str] = "obs.status"
     at: float
+    """The middle of the request (for display)."""
     endpoints: tuple[EndpointObservation, ...]
+    sent: float | None = None
+    """When the request was sent and its response read: ARM read the statuses in between, so
+    a change it shows came before ``received``, one it does not show after ``sent`` (absent in
+    journals before issue #17's precision work)."""
+    received: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

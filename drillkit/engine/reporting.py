@@ -219,7 +219,7 @@ def timeline_from(everything: list[Record]) -> Timeline:
                 dns[s.name].append(DnsSample(float(s.at), s.region, s.answer))
                 for a in s.servers:
                     samples = per_server[s.name].setdefault(a.server, [])
-                    samples.append(DnsSample(float(a.at), a.region, a.rcode))
+                    samples.append(DnsSample(float(a.at), a.region, a.rcode, sent=a.sent))
                 if ttl is None and s.ttl is not None:
                     ttl = float(s.ttl)
                 h = s.http or r.regions.get(s.region or "")
@@ -227,7 +227,15 @@ def timeline_from(everything: list[Record]) -> Timeline:
                     http[s.name].append(HttpSample(float(h.at), h.ok, h.status, s.region))
         elif isinstance(r, StatusObservation):
             statuses.extend(
-                EndpointStatusSample(float(r.at), e.endpoint, e.region, e.status, e.endpoint_status)
+                EndpointStatusSample(
+                    float(r.at),
+                    e.endpoint,
+                    e.region,
+                    e.status,
+                    e.endpoint_status,
+                    sent=r.sent,
+                    received=r.received,
+                )
                 for e in r.endpoints
             )
     abort = last(records, Aborted)

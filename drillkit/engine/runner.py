@@ -15,6 +15,7 @@ import structlog
 from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
 from drillkit.core.report import RunReport
+from drillkit.core.sampling import Windows, sampling_windows
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.faults import FaultContext, FaultType, Watcher, fault_type, world_of
 from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, start_notice
@@ -129,6 +130,8 @@ class Runner:
             self.drill, adapters, self.clock, override_reason=options.override_window_reason
         )
         self.observer: Observer | None = None
+        self.windows: Windows | None = None
+        """Where preflight's prediction expects the change (the observer samples fast there)."""
         self.injected = False
         self.notes: list[str] = []
         self.listener: RunListener = options.listener or Silent()
@@ -214,6 +217,9 @@ class Runner:
                     self.notes = checked.notes
                     if checked.prediction is not None:
                         self._note(prediction_record(checked.prediction))
+                        self.windows = sampling_windows(
+                            checked.prediction, self.conns.time_scale, self.drill.fault.type
+                        )
                     self._check_journal()
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
@@ -333,7 +339,12 @@ class Runner:
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(
-            self.drill, self.conns, self.journal, self.listener.observed, on_part=self.listener.part
+            self.drill,
+            self.conns,
+            self.journal,
+            self.listener.observed,
+            on_part=self.listener.part,
+            windows=self.windows,
         )
         self.observer.run_id = self.run_id
         self.observer.start()
@@ -400,7 +411,7 @@ class Runner:
         """The outage starts now, or for a fault a person makes (``Watcher``), at the first
         change seen (``_inject_and_observe``)."""
         if self.observer is not None and not isinstance(fault, Watcher):
-            self.observer.phases.fault_at = self.clock.wall()
+            self.observer.phase("fault_at", self.clock.wall())
 
     def _inject_and_observe(
         self, fault: FaultType[Any], changed: list[Item], ctx: FaultContext, waits: Waits
@@ -418,8 +429,9 @@ class Runner:
         holder.start()
         try:
             fault.inject(self.drill.fault, self.drill, changed, ctx)
-            if self.observer is not None and self.observer.phases.fault_at is None:
-                self.observer.phases.fault_at = ctx.injected_at
+            observer, at = self.observer, ctx.injected_at
+            if observer is not None and observer.phases.fault_at is None and at is not None:
+                observer.phase("fault_at", at)
             holder.raise_if_failed()
             self.phase(Phase.OBSERVE)
             waits.hold = holder.raise_if_failed
@@ -446,7 +458,7 @@ class Runner:
         checks = restore(records, self.world, self.journal, control=control)
         at = self.mark("restored")
         if self.observer is not None:
-            self.observer.phases.restored_at = at
+            self.observer.phase("restored_at", at)
         for check in checks:
             self.listener.restored(check)
         return all(c.outcome is RestoreOutcome.RESTORED for c in checks)

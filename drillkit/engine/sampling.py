@@ -51,12 +51,17 @@ class ChangeTracker:
     # ------------------------------------------------------------- inputs
 
     def statuses(
-        self, at: float, endpoints: Iterable[EndpointObservation], fault_at: float | None
+        self,
+        read: tuple[float, float],
+        endpoints: Iterable[EndpointObservation],
+        fault_at: float | None,
     ) -> None:
-        """One ARM read of every endpoint at ``at``."""
+        """One ARM read of every endpoint, sent and received at ``read``: a change it shows
+        came before it was received, one it does not show after it was sent."""
+        sent, at = read
         for e in endpoints:
             previous = self._last_read.get(e.endpoint)
-            self._last_read[e.endpoint] = at
+            self._last_read[e.endpoint] = sent
             if fault_at is None or self.detection is not None or at < fault_at:
                 continue
             if e.region != self.drill.target:
@@ -84,14 +89,14 @@ class ChangeTracker:
             self.ttl = float(sample.ttl)
         if fault_at is None or sample.at < fault_at:
             state.normal = sample.region
-        answers = [(a.server, a.at, a.region) for a in sample.servers] or [
-            ("", sample.at, sample.region)
-        ]
-        for server, at, region in answers:
+        answers = [
+            (a.server, a.at, a.region, min(a.at, a.sent or a.at)) for a in sample.servers
+        ] or [("", sample.at, sample.region, sample.at)]
+        for server, at, region, asked in answers:
             before = state.servers.get(server)
             state.servers[server] = region
             last = state.last_at.get(server, at)
-            state.last_at[server] = at
+            state.last_at[server] = asked  # the next change came after this answer's question
             if fault_at is None or at < fault_at or state.normal == state.expected:
                 continue
             if region == state.expected and before != state.expected:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from drillkit.core.intervals import Bracket, detection_bracket, earliest, latest
+from drillkit.core.intervals import Bracket, detection_bracket, earliest, latest, stable_bracket
 from drillkit.core.metrics import compute_metrics
 from drillkit.core.rto_parts import parts_summary, percentile, rto_parts
 from drillkit.core.timeline import DnsSample, EndpointStatusSample, ServerTimeline
@@ -136,3 +136,29 @@ def test_no_flip_before_detection_started() -> None:
     tl = with_vantage(tl, 0, replace(ny, dns=slow))
     flip = compute_metrics(tl).vantage_points[0].flip
     assert flip == Bracket(T0 + 3.5, T0 + 4.0)  # not [3.0, 4.0]: detection lies in [3.5, 4.0]
+
+
+def test_an_answer_that_arrived_late_counts_from_when_it_was_asked() -> None:
+    """An old answer whose question was sent at +1.0 s but that arrived at +1.8 s (a stalled
+    loop on a loaded machine) may describe the server at any instant from +1.0 s: a change
+    first seen at +1.9 s is bracketed from +1.0 s, not from the late arrival."""
+    samples = [
+        DnsSample(T0 + 0.5, "us"),
+        DnsSample(T0 + 1.8, "us", sent=T0 + 1.0),
+        DnsSample(T0 + 1.9, "eu", sent=T0 + 1.85),
+    ]
+    bracket = stable_bracket(samples, T0, lambda s: s.region == "eu")
+    assert bracket == Bracket(T0 + 1.0, T0 + 1.9)
+
+
+def test_a_slow_status_read_brackets_detection_from_send_to_receipt() -> None:
+    """ARM read each status somewhere within its request: an Online read sent at +2.0 s and a
+    Degraded read received at +3.3 s (stamped +3.0 s, mid-request) bracket detection from +2.0 s
+    to +3.3 s, so a change at +3.2 s lies inside."""
+    key = "myapp-na/ExternalEndpoints/us"
+    online = EndpointStatusSample(T0 + 2.2, key, "us", "Online", sent=T0 + 2.0, received=T0 + 2.4)
+    degraded = EndpointStatusSample(
+        T0 + 3.0, key, "us", "Degraded", sent=T0 + 2.7, received=T0 + 3.3
+    )
+    tl = replace(us_outage(detect=None), endpoint_statuses=(online, degraded))
+    assert detection_bracket(tl) == Bracket(T0 + 2.0, T0 + 3.3)

@@ -202,3 +202,24 @@ def test_max_duration_aborts(world: FakeWorld, tmp_path: Path) -> None:
     assert result.report.verdict.outcome is Outcome.ABORTED
     assert "maxDuration" in (result.report.timeline.abort_reason or "")
     assert not any(world.clusters["us"].nodes.values())
+
+
+def test_the_observer_gets_preflights_predicted_windows(world: FakeWorld, tmp_path: Path) -> None:
+    """The windows the observer samples fast in are the ones preflight journalled, in
+    measured seconds (x the time scale), counted from the target's first failing check."""
+    from drillkit.engine.records import PredictionMade
+
+    conns = world.connections()
+    options = RunOptions(
+        drill=make_drill(), drill_path=tmp_path / "drill.yaml", runs_dir=tmp_path / "runs",
+        run_by="tester@host",
+    )  # fmt: skip
+    runner = Runner(options, conns)
+    result = runner.run()
+    made = [r for r in read_journal(result.journal_path) if isinstance(r, PredictionMade)]
+    assert len(made) == 1 and runner.observer is not None
+    scale = conns.time_scale
+    windows = runner.observer.windows
+    assert windows.detection == ((made[0].detection_s[0] * scale, made[0].detection_s[1] * scale),)
+    assert windows.flip == ((made[0].dns_flip_s[0] * scale, made[0].dns_flip_s[1] * scale),)
+    assert windows.from_target_down

@@ -34,8 +34,8 @@ def test_parts_complete_in_order_and_only_once() -> None:
     tracker = ChangeTracker(load_drill(US_OUTAGE), lambda *a: heard.append(a))
     tracker.sample(_sample(T0 - 1, "us", "us"), None)
     assert not tracker.dns_pending(T0, None)
-    tracker.statuses(T0 + 2.9, _status("Online"), T0)
-    tracker.statuses(T0 + 3.0, _status("Degraded"), T0)
+    tracker.statuses((T0 + 2.9, T0 + 2.9), _status("Online"), T0)
+    tracker.statuses((T0 + 3.0, T0 + 3.0), _status("Degraded"), T0)
     assert tracker.dns_pending(T0, None)  # detected: flips are due, sample fast
     tracker.sample(_sample(T0 + 3.1, "us", "us"), T0)
     tracker.sample(_sample(T0 + 3.2, "eu", "us"), T0)
@@ -60,7 +60,7 @@ def test_status_pending_until_detection() -> None:
     tracker = ChangeTracker(load_drill(US_OUTAGE))
     assert not tracker.status_pending(None, None)
     assert tracker.status_pending(T0, None)
-    tracker.statuses(T0 + 0.2, _status("Disabled"), T0)
+    tracker.statuses((T0 + 0.2, T0 + 0.2), _status("Disabled"), T0)
     assert not tracker.status_pending(T0, None)
     assert tracker.detection is not None and tracker.detection.mid == T0
 
@@ -87,12 +87,17 @@ def test_observer_asks_every_server_and_holds_the_old_answer() -> None:
     conns.fqdn = "myapp.trafficmanager.net"
     conns.clock = type("Clock", (), {"wall": staticmethod(lambda: T0)})()
     observer = Observer(drill, conns, None)  # type: ignore[arg-type]
-    observer.ingresses = {"us": ["us.ingress.sandbox.test"], "eu": ["eu.ingress.sandbox.test"]}
+    observer.sampler.ingresses = {
+        "us": ["us.ingress.sandbox.test"],
+        "eu": ["eu.ingress.sandbox.test"],
+    }
     observer.state.vantage["new-york"].region = "us"
 
     async def ask() -> VantageSample:
-        observer._loop = asyncio.get_running_loop()
-        return await observer._vantage("new-york", "24.1.2.0/24")
+        previous = {"new-york": observer.state.vantage["new-york"].region}
+        samples, asked = await observer.sampler.ask([("new-york", "24.1.2.0/24")], previous)
+        assert asked == 2
+        return samples[0]
 
     sample = asyncio.run(ask())
     assert [(s.server, s.region) for s in sample.servers] == [("tm1", "eu"), ("tm2", "us")]

@@ -23,6 +23,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
+from drillkit.sandbox.tm.dns_fast import EcsQuery, ecs_query
 from drillkit.sandbox.tm.routing import Client, IpAddress, Leaf, nxdomain_when_empty, route
 from drillkit.sandbox.tm.state import DNS_ZONE, Profile, Store
 
@@ -122,6 +123,10 @@ class Responder:
         self._cache: dict[tuple[bytes, str, int], bytes] = {}
         self._cache_version = -1
         self._cacheable = True
+        # Finished answers by everything but the ECS address, for subnets placed alike
+        # (drillkit.sandbox.tm.dns_fast): valid while the store version is unchanged.
+        self._templates: dict[tuple[bytes, str, int, str | None, str | None], bytes] = {}
+        self._address_used = False
         # Answer sections by (exact qname, qtype, where the client is): shared by every subnet
         # of the same country and state; the address counts only under Subnet routing.
         self._sections: dict[
@@ -140,18 +145,36 @@ class Responder:
         if self._cache_version != self.store.version:
             self._cache.clear()
             self._sections.clear()
+            self._templates.clear()
             self._cache_version = self.store.version
         key = (wire[2:], source, max_size)
         cached = self._cache.get(key)
         if cached is not None:
             return wire[:2] + cached[2:]
-        self._cacheable = True
+        fast = ecs_query(wire)
+        template_key = None
+        if fast is not None:
+            client = self.locator.locate(fast.client)
+            template_key = (fast.head, source, max_size, client.country, client.state)
+            template = self._templates.get(template_key)
+            if template is not None:
+                return wire[:2] + template[2 : len(template) - len(fast.address)] + fast.address
+        self._cacheable, self._address_used = True, False
         reply = self._respond(wire, source, max_size)
         if reply is not None and self._cacheable:
             if len(self._cache) >= _CACHE_SIZE:
                 self._cache.clear()
             self._cache[key] = reply
+            if fast is not None and template_key is not None and self._templatable(reply, fast):
+                if len(self._templates) >= _CACHE_SIZE:
+                    self._templates.clear()
+                self._templates[template_key] = reply
         return reply
+
+    def _templatable(self, reply: bytes, fast: EcsQuery) -> bool:
+        """The answer serves every subnet placed alike: it did not use the address itself, is
+        not truncated, and ends with the echoed address bytes."""
+        return not self._address_used and not reply[2] & 0x02 and reply.endswith(fast.address)
 
     def _respond(self, wire: bytes, source: str, max_size: int) -> bytes | None:
         try:
@@ -224,6 +247,7 @@ class Responder:
         methods = self._methods(profile)
         self._cacheable = "Weighted" not in methods
         where = client.address if methods & {"Subnet", "Performance"} else None
+        self._address_used = where is not None
         key = (qname.to_text(), int(qtype), client.country, client.state, where)
         cached = self._sections.get(key) if self._cacheable else None
         if cached is None:
