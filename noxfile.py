@@ -21,6 +21,7 @@ def tests(session: nox.Session) -> None:
         "not chaos",
         "--cov=drillkit",
         "--cov-report=term",
+        "--durations=40",
         *session.posargs,
     )
 
