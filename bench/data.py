@@ -56,7 +56,9 @@ def run_drill(work: Path, state: Path) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"drill exited {done.returncode}: {done.stderr[-2000:]}")
-    [evidence] = (work / "evidence").glob("*.json")
+    [evidence] = [
+        p for p in (work / "evidence").glob("*.json") if p.name != "chain-genesis.json"
+    ]
     return done.returncode, json.loads(evidence.read_text(encoding="utf-8"))
 
 

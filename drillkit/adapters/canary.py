@@ -6,18 +6,21 @@ that cannot reach a region is an observation, not a failure of the drill.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from drillkit.adapters.canary_ports import CanaryAnswer
+from drillkit.adapters.clock import anchored_wall
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import IngressAddress
 
 
 class HttpxCanary:
     """``CanaryHttp`` on one httpx connection pool; ``overrides`` sends a host to a loopback
-    address with its own name as Host, as curl --resolve does (the sandbox's ingresses)."""
+    address with its own name as Host, as curl --resolve does (the sandbox's ingresses).
+
+    ``clock`` is the drill's wall clock (monotonic-anchored), the one the fault and restore
+    instants are taken on, so that an NTP step during the drill cannot move a bracket."""
 
     def __init__(
         self,
@@ -25,7 +28,7 @@ class HttpxCanary:
         timeout_s: float = 5.0,
         overrides: Mapping[str, IngressAddress] | None = None,
         verify: bool | str = True,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = anchored_wall,
     ) -> None:
         import httpx
 

@@ -26,6 +26,7 @@ class FakeStore:
 
     lag: float = 0.05
     lossy: bool = False
+    write_delay: float = 0.001
     up: dict[str, bool] = field(default_factory=lambda: {"us": True, "eu": True})
     docs: dict[str, dict[str, float]] = field(default_factory=lambda: {"us": {}, "eu": {}})
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -40,7 +41,7 @@ class FakeStore:
         region, doc = url.split("//")[1].split(".", maxsplit=1)[0], url.rsplit("/", 1)[1]
         self.calls.append((method, url))
         sent = time.time()
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(self.write_delay if method == "PUT" else 0.001)
         other = "eu" if region == "us" else "us"
         if not self.up[region]:
             return CanaryAnswer(503, sent, time.time())
@@ -60,14 +61,21 @@ class FakeStore:
         return CanaryAnswer(200, sent, time.time())
 
 
-def drive(store: FakeStore, script: list[tuple[float, str]]) -> tuple[list[CanaryTick], Phases]:
-    """Run the loop while the script flips regions and phases at the given offsets (seconds)."""
+def drive(
+    store: FakeStore, script: list[tuple[float, str]], journal_s: float = 0.0
+) -> tuple[list[CanaryTick], Phases]:
+    """Run the loop while the script flips regions and phases at the given offsets (seconds);
+    "block" holds the calling event loop for 0.3 s; each record takes ``journal_s`` to write."""
     ticks: list[CanaryTick] = []
     phases = Phases()
 
+    def sink(tick: CanaryTick) -> None:
+        time.sleep(journal_s)
+        ticks.append(tick)
+
     async def main() -> None:
         stopping = asyncio.Event()
-        loop = CanaryLoop([CANARY], store, ticks.append, tag="r1", wall=time.time, phases=phases)
+        loop = CanaryLoop([CANARY], store, sink, tag="r1", wall=time.time, phases=phases)
         task = asyncio.create_task(loop.run(stopping))
         began = time.monotonic()
         for at, action in script:
@@ -81,6 +89,8 @@ def drive(store: FakeStore, script: list[tuple[float, str]]) -> tuple[list[Canar
                     store.set_up("us", True)
                 case "restored":
                     phases.restored_at = time.time()
+                case "block":
+                    time.sleep(0.3)
                 case "stop":
                     stopping.set()
         await asyncio.wait_for(task, 5)
@@ -145,6 +155,31 @@ def test_a_lossy_run_names_the_writes_in_flight_when_the_target_fell() -> None:
     assert sorted(r.id for r in never) == sorted(expected)
     assert all(r.polls >= 10 for r in never)
     assert metrics.rpo.low <= down_at - writes[[w.id for w in writes].index(expected[0])].sent_at
+
+
+def widest_read_gap(ticks: list[CanaryTick]) -> float:
+    """The widest bracket of a found write's arrival: last miss sent to first find answered."""
+    reads = [r for t in ticks for r in t.reads if r.readable and r.last_miss_at is not None]
+    assert len(reads) > 10
+    return max(r.found_at - r.last_miss_at for r in reads if r.found_at is not None)
+
+
+def test_a_slow_write_delays_no_read() -> None:
+    """Writes that take 0.25 s to answer do not hold up the survivor's polls: every arrival is
+    bracketed within one poll step plus a read's round trip (a loop that waited for its write
+    before polling again would leave 0.25 s gaps)."""
+    store = FakeStore(lag=0.35, write_delay=0.25)
+    ticks, _ = drive(store, [(1.2, "stop")])
+    assert widest_read_gap(ticks) < 0.1
+
+
+def test_a_blocked_observer_loop_and_a_slow_journal_widen_no_bracket() -> None:
+    """The canaries keep their own thread and loop, and the journal its own writer: holding the
+    caller's event loop for 0.3 s, and 30 ms per journal record, leave every arrival bracketed
+    within one poll step plus a read's round trip."""
+    store = FakeStore(lag=0.03)
+    ticks, _ = drive(store, [(0.2, "block"), (0.9, "stop")], journal_s=0.03)
+    assert widest_read_gap(ticks) < 0.1
 
 
 def test_fill_replaces_id_and_ts() -> None:
