@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from drillkit.adapters.canary_ports import CanaryAnswer
+from drillkit.adapters.canary_ports import CanaryAnswer, CanaryDocs, CosmosDocsFactory
 from drillkit.adapters.clock import anchored_wall
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import IngressAddress
+from drillkit.errors import PreflightRefused
+from drillkit.spec.data import CosmosCanary
 
 
 class HttpxCanary:
@@ -29,8 +31,11 @@ class HttpxCanary:
         overrides: Mapping[str, IngressAddress] | None = None,
         verify: bool | str = True,
         clock: Callable[[], float] = anchored_wall,
+        cosmos: CosmosDocsFactory | None = None,
     ) -> None:
         import httpx
+
+        self._cosmos = cosmos
 
         self._overrides = {k.lower().rstrip("."): v for k, v in (overrides or {}).items()}
         self._clock = clock
@@ -64,6 +69,15 @@ class HttpxCanary:
         except httpx.HTTPError as e:
             return CanaryAnswer(None, sent, self._clock(), short(f"{type(e).__name__}: {e}"))
         return CanaryAnswer(response.status_code, sent, self._clock())
+
+    def cosmos_docs(self, spec: CosmosCanary, location: str) -> CanaryDocs:
+        """The Cosmos DB side of a canary, from the connection's factory."""
+        if self._cosmos is None:
+            raise PreflightRefused(
+                f"a Cosmos DB canary ({spec.endpoint}) needs a real Azure run: the sandbox has "
+                "no Cosmos DB; nothing was changed"
+            )
+        return self._cosmos.cosmos_docs(spec, location)
 
     async def aclose(self) -> None:
         await self._client.aclose()

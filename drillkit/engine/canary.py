@@ -25,11 +25,11 @@ import threading
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from drillkit.adapters.canary_ports import CanaryAnswer, CanaryHttp
+from drillkit.adapters.canary_ports import CanaryAnswer, CanaryDocs, CanaryHttp
 from drillkit.core.data import CanaryReadSample, CanaryWriteSample, Role
+from drillkit.engine.canary_sides import sides
 from drillkit.engine.records import CanaryRead, CanaryTicked, CanaryWrite
 from drillkit.spec.data import Canary
 
@@ -57,12 +57,6 @@ class CanaryTick:
 Sink = Callable[[CanaryTick], None]
 
 
-def fill(template: str, doc_id: str, at: float) -> str:
-    """``template`` with ``{id}`` and ``{ts}`` (RFC 3339 UTC, milliseconds) replaced."""
-    ts = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return template.replace("{id}", doc_id).replace("{ts}", ts)
-
-
 @dataclass
 class _Pending:
     write: CanaryWriteSample
@@ -81,6 +75,9 @@ class Phases:
 
 @dataclass
 class _State:
+    docs: dict[Role, CanaryDocs] = field(default_factory=dict)
+    write_ok: tuple[int, ...] = ()
+    read_ok: tuple[int, ...] = ()
     n: int = 0
     target_open: bool = True
     writing: int = 0
@@ -166,11 +163,18 @@ class CanaryLoop:
         if self._halted.is_set():  # halted before this loop existed
             stop.set()
         try:
+            for canary in self.canaries:
+                state = self.states[canary.name]
+                state.docs, state.write_ok, state.read_ok = sides(canary, self.http, self.wall)
             await asyncio.gather(*(self._run_one(c, stop) for c in self.canaries))
-        finally:
-            closer = getattr(self.http, "aclose", None)
-            if closer is not None:  # its connections belong to this loop: close them here
-                await closer()
+        finally:  # their connections belong to this loop: close them here
+            for resource in (
+                self.http,
+                *(d for st in self.states.values() for d in st.docs.values()),
+            ):
+                closer = getattr(resource, "aclose", None)
+                if closer is not None:
+                    await closer()
 
     async def _run_one(self, canary: Canary, stop: asyncio.Event) -> None:
         state = self.states[canary.name]
@@ -230,13 +234,11 @@ class CanaryLoop:
         state.n += 1
         state.writing += 1
         doc = f"{canary.name}-{self.tag}-{state.n}"
-        url = canary.write.url if role is Role.TARGET else canary.read.url
-        body = None if canary.write.body is None else fill(canary.write.body, doc, self.wall())
         try:
-            answer = await self.http.send(canary.write.method, fill(url, doc, self.wall()), body)
+            answer = await state.docs[role].write(doc, self.wall())
         finally:
             state.writing -= 1
-        sample = _write_sample(canary, doc, role, answer)
+        sample = _write_sample(canary, doc, role, answer, state.write_ok)
         state.writes.append(sample)
         if sample.acked:
             pending = state.on_survivor if role is Role.TARGET else state.write_back
@@ -247,17 +249,16 @@ class CanaryLoop:
     async def _poll(
         self, canary: Canary, state: _State, doc: str, pending: _Pending, role: Role
     ) -> None:
-        url = canary.read.url if role is Role.SURVIVOR else canary.write.url
         try:
             async with self._reads[role]:
-                answer = await self.http.send(canary.read.method, fill(url, doc, self.wall()))
+                answer = await state.docs[role].read(doc)
         finally:
             pending.polling = False
         pending.polls += 1
         waiting = state.on_survivor if role is Role.SURVIVOR else state.write_back
         if waiting.get(doc) is not pending:  # recorded as unread at the end meanwhile
             return
-        if answer.status not in canary.read.ok:
+        if answer.status not in state.read_ok:
             pending.last_miss_at = answer.sent_at
             return
         del waiting[doc]
@@ -336,14 +337,16 @@ async def _beat(stop: asyncio.Event, step: float, act: Callable[[int], None]) ->
         k = max(k + 1, int((loop.time() - start) / step) + 1)
 
 
-def _write_sample(canary: Canary, doc: str, role: Role, answer: CanaryAnswer) -> CanaryWriteSample:
+def _write_sample(
+    canary: Canary, doc: str, role: Role, answer: CanaryAnswer, ok: tuple[int, ...]
+) -> CanaryWriteSample:
     return CanaryWriteSample(
         canary=canary.name,
         id=doc,
         role=role,
         sent_at=answer.sent_at,
         answered_at=answer.answered_at,
-        acked=answer.status in canary.write.ok,
+        acked=answer.status in ok,
         status=answer.status,
         error=answer.error,
     )
