@@ -2,12 +2,12 @@
 
 Each canary writes every ``every`` and polls twice as often, on two schedules of its own: a
 write never waits for a read or for an earlier write, and a slow read delays no other (every
-request is its own task; an id has at most one poll in flight). Until the fault, and after it
-for as long as the target acknowledges, a write goes through the target; the first refusal
-after the fault closes the target, and from then until restore the survivor takes the writes
-instead (write-back). Every acknowledged write not readable yet is polled: target writes on the
-survivor at once, survivor writes through the target after restore. When the drill ends, every
-write still unread is recorded as never readable.
+request is its own task; an id's polls overlap when the survivor answers slowly). Until the
+fault, and after it for as long as the target acknowledges, a write goes through the target;
+the first refusal after the fault closes the target, and from then until restore the survivor
+takes the writes instead (write-back). Every acknowledged write not readable yet is polled:
+target writes on the survivor at once, survivor writes through the target after restore. When
+the drill ends, every write still unread is recorded as never readable.
 
 The canaries run on a thread and event loop of their own, so that the observer's DNS and ARM
 work and its journal writes cannot hold a request's answer back, and the journal is written by
@@ -39,6 +39,10 @@ MAX_WRITE_BACK_READS_IN_FLIGHT = 4
 reads: a burst of them would queue those and widen their lag brackets."""
 MAX_WRITES_IN_FLIGHT = 16
 """A write beat that finds this many writes unanswered is skipped (a region that hangs)."""
+POLLS_IN_FLIGHT_PER_WRITE = 4
+"""A survivor poll is sent on its beat even while earlier ones are unanswered (up to this many):
+when the servers answer slowly, the bracket is a step plus one round trip, not plus two and
+the wait for the next beat. Write-back reads keep one in flight."""
 READS_PER_WRITE = 2
 """Survivor reads run twice per ``every``: a lag bracket is then about half an ``every`` wide
 plus the round trips of the write and of the read that found it."""
@@ -62,7 +66,7 @@ class _Pending:
     write: CanaryWriteSample
     last_miss_at: float | None = None
     polls: int = 0
-    polling: bool = False
+    in_flight: int = 0
 
 
 @dataclass
@@ -204,17 +208,17 @@ class CanaryLoop:
         self._spawn(self._write(canary, state))
 
     def _read_beat(self, canary: Canary, state: _State, k: int) -> None:
-        """Poll every pending write with no poll in flight; write-back only every other beat,
-        so that a burst of them after restore does not crowd the survivor's reads; then hand
-        over what settled since the last beat."""
+        """Poll every pending target write on the survivor; write-back (one poll in flight
+        each) only every other beat, so that a burst of them after restore does not crowd the
+        survivor's reads; then hand over what settled since the last beat."""
         for doc, pending in list(state.on_survivor.items()):
-            if not pending.polling:
-                pending.polling = True
+            if pending.in_flight < POLLS_IN_FLIGHT_PER_WRITE:
+                pending.in_flight += 1
                 self._spawn(self._poll(canary, state, doc, pending, Role.SURVIVOR))
         if self.phases.restored_at is not None and k % READS_PER_WRITE == 0:
             for doc, pending in list(state.write_back.items()):
-                if not pending.polling:
-                    pending.polling = True
+                if pending.in_flight == 0:
+                    pending.in_flight += 1
                     self._spawn(self._poll(canary, state, doc, pending, Role.TARGET))
         self._record(canary, state)
 
@@ -249,17 +253,18 @@ class CanaryLoop:
     async def _poll(
         self, canary: Canary, state: _State, doc: str, pending: _Pending, role: Role
     ) -> None:
+        """One read of ``doc`` (counted in flight by the beat that spawned it)."""
         try:
             async with self._reads[role]:
                 answer = await state.docs[role].read(doc)
         finally:
-            pending.polling = False
-        pending.polls += 1
+            pending.in_flight -= 1
         waiting = state.on_survivor if role is Role.SURVIVOR else state.write_back
-        if waiting.get(doc) is not pending:  # recorded as unread at the end meanwhile
+        if waiting.get(doc) is not pending:  # found by an overlapping poll, or the run ended
             return
-        if answer.status not in state.read_ok:
-            pending.last_miss_at = answer.sent_at
+        pending.polls += 1
+        if answer.status not in state.read_ok:  # polls overlap: keep the latest-sent miss
+            pending.last_miss_at = max(pending.last_miss_at or answer.sent_at, answer.sent_at)
             return
         del waiting[doc]
         state.reads.append(CanaryReadSample(
