@@ -140,7 +140,6 @@ class CosmosDocs:
 
     async def _call(self, op: str, *args: Any, **kwargs: Any) -> CanaryAnswer:
         from azure.core.exceptions import AzureError
-        from azure.cosmos.exceptions import CosmosHttpResponseError
 
         served: list[str] = []
 
@@ -149,25 +148,23 @@ class CosmosDocs:
             if "/docs" in urlsplit(response.http_request.url).path:
                 served.append(urlsplit(response.http_request.url).netloc.lower())
 
+        try:  # the client's set-up (its first account read) stays out of the bracket
+            container = await self._connect()
+        except (AzureError, OSError, TimeoutError) as e:
+            now = self._clock()
+            return _failed(e, now, now)
         sent = self._clock()
         try:
-            container = await self._connect()
             await getattr(container, op)(
                 *args, raw_response_hook=hook, timeout=self._timeout_s, **kwargs
             )
-            status: int | None = 201 if op == "create_item" else 200
-            error = None
-        except CosmosHttpResponseError as e:
-            status = e.status_code
-            sub = getattr(e, "sub_status", None)
-            error = None if status == 404 else short(f"{status}/{sub}: {e.message}")
+            answer = CanaryAnswer(201 if op == "create_item" else 200, sent, self._clock())
         except (AzureError, OSError, TimeoutError) as e:
-            return CanaryAnswer(None, sent, self._clock(), short(f"{type(e).__name__}: {e}"))
-        answered = self._clock()
+            answer = _failed(e, sent, self._clock())
         elsewhere = self._elsewhere(served[-1]) if served else None
-        if elsewhere is not None:
-            return CanaryAnswer(None, sent, answered, elsewhere)
-        return CanaryAnswer(status, sent, answered, error)
+        if elsewhere is not None:  # another location's answer, found or not, is none of ours
+            return CanaryAnswer(None, sent, answer.answered_at, elsewhere)
+        return answer
 
     def _elsewhere(self, netloc: str) -> str | None:
         """Why the answer ``netloc`` gave is not this location's, or None when it is."""
@@ -184,6 +181,21 @@ class CosmosDocs:
         if self._client is not None:
             client, self._client, self._container = self._client, None, None
             await client.__aexit__(None, None, None)
+
+
+def _failed(error: BaseException, sent: float, answered: float) -> CanaryAnswer:
+    """An SDK error as an answer: 404 (not there yet) with no error; anything else (a refused
+    token, a location that is down, throttling) with no status, since it says nothing about
+    whether the document is there, and a short error that keeps the status."""
+    from azure.cosmos.exceptions import CosmosHttpResponseError
+
+    if isinstance(error, CosmosHttpResponseError):
+        if error.status_code == 404:
+            return CanaryAnswer(404, sent, answered)
+        sub = getattr(error, "sub_status", None)
+        text = short(f"{error.status_code}/{sub}: {error.message}")
+        return CanaryAnswer(None, sent, answered, text)
+    return CanaryAnswer(None, sent, answered, short(f"{type(error).__name__}: {error}"))
 
 
 class CosmosConnector:

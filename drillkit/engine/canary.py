@@ -263,6 +263,8 @@ class CanaryLoop:
         if waiting.get(doc) is not pending:  # found by an overlapping poll, or the run ended
             return
         pending.polls += 1
+        if answer.status is None:  # no answer (or another location's): not a miss either
+            return
         if answer.status not in state.read_ok:  # polls overlap: keep the latest-sent miss
             pending.last_miss_at = max(pending.last_miss_at or answer.sent_at, answer.sent_at)
             return

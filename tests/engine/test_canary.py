@@ -189,6 +189,25 @@ def test_a_slow_read_does_not_hold_back_the_next_poll() -> None:
     assert widest_read_gap(ticks, at_least=5) < 0.45
 
 
+@dataclass
+class SilentStore(FakeStore):
+    """A FakeStore whose survivor reads never answer while the write is missing there."""
+
+    async def send(self, method: str, url: str, body: str | None = None) -> CanaryAnswer:
+        answer = await super().send(method, url, body)
+        if method == "GET" and answer.status == 404:
+            return CanaryAnswer(None, answer.sent_at, answer.answered_at, "ConnectTimeout")
+        return answer
+
+
+def test_a_poll_with_no_answer_is_no_miss() -> None:
+    """A poll that got no answer says nothing about the write: it never becomes the last
+    miss, so the arrival bracket starts at the write itself."""
+    ticks, _ = drive(SilentStore(lag=0.1), [(0.6, "stop")])
+    found = [r for t in ticks for r in t.reads if r.readable]
+    assert found and all(r.last_miss_at is None and r.polls > 1 for r in found)
+
+
 def test_a_blocked_observer_loop_and_a_slow_journal_widen_no_bracket() -> None:
     """The canaries keep their own thread and loop, and the journal its own writer: holding the
     caller's event loop for 0.4 s, and 30 ms per journal record, leave every arrival bracketed
