@@ -107,7 +107,9 @@ class CosmosCanary(_Model):
     endpoint: str
     """The account endpoint, e.g. ``https://storefront-db.documents.azure.com:443/``."""
     database: str
+    """The database's id."""
     container: str
+    """The container's id; the canary creates documents in it (it must exist)."""
     partition_key: str = Field("/id", alias="partitionKey")
     """The container's partition key path (one level); the canary sets it to the id."""
     write_location: str = Field(alias="writeLocation")
