@@ -6,18 +6,23 @@ that cannot reach a region is an observation, not a failure of the drill.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
-from drillkit.adapters.canary_ports import CanaryAnswer
+from drillkit.adapters.canary_ports import CanaryAnswer, CanaryDocs, CosmosDocsFactory
+from drillkit.adapters.clock import anchored_wall
 from drillkit.adapters.errors import short
 from drillkit.adapters.ports import IngressAddress
+from drillkit.errors import PreflightRefused
+from drillkit.spec.data import CosmosCanary
 
 
 class HttpxCanary:
     """``CanaryHttp`` on one httpx connection pool; ``overrides`` sends a host to a loopback
-    address with its own name as Host, as curl --resolve does (the sandbox's ingresses)."""
+    address with its own name as Host, as curl --resolve does (the sandbox's ingresses).
+
+    ``clock`` is the drill's wall clock (monotonic-anchored), the one the fault and restore
+    instants are taken on, so that an NTP step during the drill cannot move a bracket."""
 
     def __init__(
         self,
@@ -25,9 +30,12 @@ class HttpxCanary:
         timeout_s: float = 5.0,
         overrides: Mapping[str, IngressAddress] | None = None,
         verify: bool | str = True,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = anchored_wall,
+        cosmos: CosmosDocsFactory | None = None,
     ) -> None:
         import httpx
+
+        self._cosmos = cosmos
 
         self._overrides = {k.lower().rstrip("."): v for k, v in (overrides or {}).items()}
         self._clock = clock
@@ -61,6 +69,15 @@ class HttpxCanary:
         except httpx.HTTPError as e:
             return CanaryAnswer(None, sent, self._clock(), short(f"{type(e).__name__}: {e}"))
         return CanaryAnswer(response.status_code, sent, self._clock())
+
+    def cosmos_docs(self, spec: CosmosCanary, location: str) -> CanaryDocs:
+        """The Cosmos DB side of a canary, from the connection's factory."""
+        if self._cosmos is None:
+            raise PreflightRefused(
+                f"a Cosmos DB canary ({spec.endpoint}) needs a real Azure run: the sandbox has "
+                "no Cosmos DB; nothing was changed"
+            )
+        return self._cosmos.cosmos_docs(spec, location)
 
     async def aclose(self) -> None:
         await self._client.aclose()

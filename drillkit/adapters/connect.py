@@ -84,11 +84,17 @@ def own_pod() -> str | None:
     return f"{namespace}/{name}" if namespace and name else None
 
 
-def _canary_factory(overrides: dict[str, IngressAddress], verify: bool | str) -> Any:
+def _canary_factory(
+    overrides: dict[str, IngressAddress], verify: bool | str, credential: Any = None
+) -> Any:
+    """HTTP canaries; with ``credential`` (a function that builds one), Cosmos DB ones too."""
+
     def make() -> CanaryHttp:
         from drillkit.adapters.canary import HttpxCanary
+        from drillkit.adapters.cosmos import CosmosConnector
 
-        return HttpxCanary(overrides=overrides, verify=verify)
+        cosmos = None if credential is None else CosmosConnector(credential)
+        return HttpxCanary(overrides=overrides, verify=verify, cosmos=cosmos)
 
     return make
 
@@ -112,6 +118,12 @@ def connect_sandbox(
         raise PreflightRefused(
             "the sandbox has no Traffic Manager twin (world.json lacks trafficManager/dns); "
             "nothing was changed"
+        )
+    cosmos = [c.name for c in drill.observe.data if c.cosmos is not None]
+    if cosmos:
+        raise PreflightRefused(
+            f"canary {cosmos[0]} writes to Cosmos DB, which the sandbox does not have: run it "
+            "against Azure, or give the sandbox drill an HTTP canary; nothing was changed"
         )
     overrides: dict[str, IngressAddress] = {}
     for region in (info.get("regions") or {}).values():
@@ -192,12 +204,20 @@ def connect_azure(
         for spec in drill.regions.values():
             check_context(spec.kube_context)
     cloud = CLOUDS[azure.cloud]
+    built: list[Any] = []
+
+    def shared_credential() -> Any:
+        """One DefaultAzureCredential for ARM and the Cosmos DB canaries alike."""
+        if not built:
+            built.append(azure_credential(azure.tenant_id, azure.cloud))
+        return built[0]
+
     conns = Connections(
         clusters={},
         traffic_manager=Unneeded("Traffic Manager"),
         resolver=Unneeded("DNS"),
         http_factory=_http_factory(drill, {}, True),
-        canary_factory=_canary_factory({}, True),
+        canary_factory=_canary_factory({}, True, shared_credential),
         clock=clock or SystemClock(),
         fqdn="",
         info=ConnectionInfo(
@@ -208,7 +228,7 @@ def connect_azure(
     )
     try:
         if needs & {"arm", "dns"}:
-            credential = azure_credential(azure.tenant_id, azure.cloud)
+            credential = shared_credential()
             sign_in(credential, azure.cloud)
             tm = AzureTrafficManager(
                 credential,

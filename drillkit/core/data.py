@@ -85,7 +85,8 @@ class CanaryReadSample:
     """Where it was read: SURVIVOR for target writes, TARGET for write-back."""
     readable: bool
     last_miss_at: float | None
-    """When the last poll that did not find it was sent; None if the first poll found it."""
+    """When the latest-sent poll that was answered without it was sent (a poll with no answer
+    is no miss); None if no answered poll missed it."""
     found_at: float | None
     """When the first poll that found it was answered; None if none did."""
     polls: int = 0

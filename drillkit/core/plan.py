@@ -8,6 +8,7 @@ from typing import Any
 
 from drillkit.core.faults import describe
 from drillkit.core.sampling import budget_lines
+from drillkit.spec.data import Canary
 from drillkit.spec.model import Drill
 
 LEASE_NAME = "drillkit-drill"
@@ -212,7 +213,7 @@ def _observe_details(drill: Drill) -> tuple[str, ...]:
         for v in observe.vantage_points
     )
     lines.extend(
-        f"canary {c.name}: {c.write.method} through {drill.target} every {c.every} from the "
+        f"canary {c.name}: {_canary_write(c)} through {drill.target} every {c.every} from the "
         f"baseline, read on {', '.join(drill.survivors)}; during the outage the survivor takes "
         "the writes, read back after restore"
         for c in observe.data
@@ -222,6 +223,14 @@ def _observe_details(drill: Drill) -> tuple[str, ...]:
         + ("; abort if a survivor turns unhealthy" if drill.abort.on_survivor_unhealthy else "")
     )
     return tuple(lines)
+
+
+def _canary_write(canary: Canary) -> str:
+    if canary.cosmos is not None:
+        cosmos = canary.cosmos
+        where = f"{cosmos.write_location} -> {cosmos.read_location}"
+        return f"Cosmos DB documents in {cosmos.database}/{cosmos.container} ({where})"
+    return canary.write.method if canary.write is not None else "write"
 
 
 def _restore_details(drill: Drill) -> tuple[str, ...]:

@@ -91,22 +91,98 @@ class CanaryRead(_Model):
         return value
 
 
+_LOCATION = re.compile(r"^[A-Za-z][A-Za-z0-9 ]{1,48}[A-Za-z0-9]$")
+_PK_PATH = re.compile(r"^/[A-Za-z_][A-Za-z0-9_]{0,63}$")
+_COSMOS_NAME = re.compile(r"^[^/\\?#\s]{1,255}$")
+
+
+class CosmosCanary(_Model):
+    """Canary documents written and read with the azure-cosmos SDK (Cosmos DB for NoSQL).
+
+    Writes go to ``writeLocation`` and reads to ``readLocation`` (the SDK's
+    ``preferred_locations``); a request another location answered does not count. Each document
+    is ``{"id": <id>, <partition key>: <id>, "ts": <write time>}``.
+    """
+
+    endpoint: str
+    """The account endpoint, e.g. ``https://storefront-db.documents.azure.com:443/``."""
+    database: str
+    """The database's id."""
+    container: str
+    """The container's id; the canary creates documents in it (it must exist)."""
+    partition_key: str = Field("/id", alias="partitionKey")
+    """The container's partition key path (one level); the canary sets it to the id."""
+    write_location: str = Field(alias="writeLocation")
+    """The target region's Cosmos DB location, as the account names it (``East US``)."""
+    read_location: str = Field(alias="readLocation")
+    """The survivor's Cosmos DB location (``West Europe``)."""
+
+    @field_validator("endpoint")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not re.match(r"^https://[^\s/]+/?$", value):
+            raise ValueError(
+                f"{value!r} is not an account endpoint such as "
+                "https://ACCOUNT.documents.azure.com:443/ (https, no path)"
+            )
+        return value
+
+    @field_validator("database", "container")
+    @classmethod
+    def _resource(cls, value: str) -> str:
+        if not _COSMOS_NAME.match(value):
+            raise ValueError(f"{value!r}: 1-255 characters, none of / \\ ? # or spaces")
+        return value
+
+    @field_validator("partition_key")
+    @classmethod
+    def _path(cls, value: str) -> str:
+        if not _PK_PATH.match(value):
+            raise ValueError(f"{value!r} is not a one-level partition key path such as /id")
+        return value
+
+    @field_validator("write_location", "read_location")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        if not _LOCATION.match(value):
+            raise ValueError(f"{value!r} is not a Cosmos DB location name such as West Europe")
+        return value
+
+    @model_validator(mode="after")
+    def _two_locations(self) -> CosmosCanary:
+        if self.write_location.lower() == self.read_location.lower():
+            raise ValueError("writeLocation and readLocation must differ: replication is measured")
+        return self
+
+
 class Canary(_Model):
     """A replication canary: RPO, lag and lost writes across the failover.
 
     During the outage the survivor takes writes too (the write's method and body on the read
     URL); after restore they are read through the target (the read's method on the write URL):
-    that is write-back after failback.
+    that is write-back after failback. With ``cosmos`` instead of ``write`` and ``read``, the
+    canary's documents go through the azure-cosmos SDK (docs/data-canaries.md).
     """
 
     name: str
     """A short name (lowercase, digits, '-'); it prefixes every canary id."""
     every: Duration
     """Cadence of writes, and of reads of each write not yet readable."""
-    write: CanaryWrite
+    write: CanaryWrite | None = None
     """The write through the target region."""
-    read: CanaryRead
+    read: CanaryRead | None = None
     """The read against the survivor."""
+    cosmos: CosmosCanary | None = None
+    """Cosmos DB directly, instead of ``write`` and ``read``."""
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Canary:
+        http = self.write is not None or self.read is not None
+        if self.cosmos is not None and http:
+            raise ValueError("a canary has either write and read, or cosmos, not both")
+        if self.cosmos is None and (self.write is None or self.read is None):
+            raise ValueError("a canary needs both write and read (or cosmos)")
+        return self
 
     @field_validator("name")
     @classmethod

@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 
 from drillkit.adapters.canary_ports import CanaryAnswer
 from drillkit.core.data import Role, canary_metrics
-from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, fill
+from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases
+from drillkit.engine.canary_sides import fill
 from drillkit.spec.data import Canary
+from drillkit.spec.durations import Duration
 
 CANARY = Canary.model_validate({
     "name": "orders", "every": "20ms",
@@ -26,6 +28,8 @@ class FakeStore:
 
     lag: float = 0.05
     lossy: bool = False
+    write_delay: float = 0.001
+    read_delay: float = 0.001
     up: dict[str, bool] = field(default_factory=lambda: {"us": True, "eu": True})
     docs: dict[str, dict[str, float]] = field(default_factory=lambda: {"us": {}, "eu": {}})
     calls: list[tuple[str, str]] = field(default_factory=list)
@@ -40,7 +44,7 @@ class FakeStore:
         region, doc = url.split("//")[1].split(".", maxsplit=1)[0], url.rsplit("/", 1)[1]
         self.calls.append((method, url))
         sent = time.time()
-        await asyncio.sleep(0.001)
+        await asyncio.sleep(self.write_delay if method == "PUT" else self.read_delay)
         other = "eu" if region == "us" else "us"
         if not self.up[region]:
             return CanaryAnswer(503, sent, time.time())
@@ -60,14 +64,24 @@ class FakeStore:
         return CanaryAnswer(200, sent, time.time())
 
 
-def drive(store: FakeStore, script: list[tuple[float, str]]) -> tuple[list[CanaryTick], Phases]:
-    """Run the loop while the script flips regions and phases at the given offsets (seconds)."""
+def drive(
+    store: FakeStore,
+    script: list[tuple[float, str]],
+    journal_s: float = 0.0,
+    canary: Canary = CANARY,
+) -> tuple[list[CanaryTick], Phases]:
+    """Run the loop while the script flips regions and phases at the given offsets (seconds);
+    "block" holds the calling event loop for 0.4 s; each record takes ``journal_s`` to write."""
     ticks: list[CanaryTick] = []
     phases = Phases()
 
+    def sink(tick: CanaryTick) -> None:
+        time.sleep(journal_s)
+        ticks.append(tick)
+
     async def main() -> None:
         stopping = asyncio.Event()
-        loop = CanaryLoop([CANARY], store, ticks.append, tag="r1", wall=time.time, phases=phases)
+        loop = CanaryLoop([canary], store, sink, tag="r1", wall=time.time, phases=phases)
         task = asyncio.create_task(loop.run(stopping))
         began = time.monotonic()
         for at, action in script:
@@ -81,6 +95,8 @@ def drive(store: FakeStore, script: list[tuple[float, str]]) -> tuple[list[Canar
                     store.set_up("us", True)
                 case "restored":
                     phases.restored_at = time.time()
+                case "block":
+                    time.sleep(0.4)
                 case "stop":
                     stopping.set()
         await asyncio.wait_for(task, 5)
@@ -145,6 +161,60 @@ def test_a_lossy_run_names_the_writes_in_flight_when_the_target_fell() -> None:
     assert sorted(r.id for r in never) == sorted(expected)
     assert all(r.polls >= 10 for r in never)
     assert metrics.rpo.low <= down_at - writes[[w.id for w in writes].index(expected[0])].sent_at
+
+
+def widest_read_gap(ticks: list[CanaryTick], at_least: int = 10) -> float:
+    """The widest bracket of a found write's arrival: last miss sent to first find answered."""
+    reads = [r for t in ticks for r in t.reads if r.readable and r.last_miss_at is not None]
+    assert len(reads) >= at_least
+    return max(r.found_at - r.last_miss_at for r in reads if r.found_at is not None)
+
+
+def test_a_slow_write_delays_no_read() -> None:
+    """Writes that take 0.4 s to answer do not hold up the survivor's polls: every arrival is
+    bracketed within one poll step plus a read's round trip, with room for a loaded machine
+    (a loop that waited for its write before polling again would leave 0.4 s gaps)."""
+    store = FakeStore(lag=0.5, write_delay=0.4)
+    ticks, _ = drive(store, [(1.5, "stop")])
+    assert widest_read_gap(ticks) < 0.2
+
+
+def test_a_slow_read_does_not_hold_back_the_next_poll() -> None:
+    """Reads that take 0.25 s to answer overlap: with a 0.1 s poll step the next poll goes out
+    on its beat, so an arrival is bracketed by one step plus one round trip (about 0.35 s), not
+    by two round trips and the wait for a beat (0.5 s or more, as with one poll in flight)."""
+    store = FakeStore(lag=0.6, read_delay=0.25)
+    slow = CANARY.model_copy(update={"every": Duration.parse("200ms")})
+    ticks, _ = drive(store, [(2.5, "stop")], canary=slow)
+    assert widest_read_gap(ticks, at_least=5) < 0.45
+
+
+@dataclass
+class SilentStore(FakeStore):
+    """A FakeStore whose survivor reads never answer while the write is missing there."""
+
+    async def send(self, method: str, url: str, body: str | None = None) -> CanaryAnswer:
+        answer = await super().send(method, url, body)
+        if method == "GET" and answer.status == 404:
+            return CanaryAnswer(None, answer.sent_at, answer.answered_at, "ConnectTimeout")
+        return answer
+
+
+def test_a_poll_with_no_answer_is_no_miss() -> None:
+    """A poll that got no answer says nothing about the write: it never becomes the last
+    miss, so the arrival bracket starts at the write itself."""
+    ticks, _ = drive(SilentStore(lag=0.1), [(0.6, "stop")])
+    found = [r for t in ticks for r in t.reads if r.readable]
+    assert found and all(r.last_miss_at is None and r.polls > 1 for r in found)
+
+
+def test_a_blocked_observer_loop_and_a_slow_journal_widen_no_bracket() -> None:
+    """The canaries keep their own thread and loop, and the journal its own writer: holding the
+    caller's event loop for 0.4 s, and 30 ms per journal record, leave every arrival bracketed
+    within one poll step plus a read's round trip, with room for a loaded machine."""
+    store = FakeStore(lag=0.03)
+    ticks, _ = drive(store, [(0.2, "block"), (1.0, "stop")], journal_s=0.03)
+    assert widest_read_gap(ticks) < 0.2
 
 
 def test_fill_replaces_id_and_ts() -> None:

@@ -118,5 +118,58 @@ def test_the_schema_publishes_canaries_and_data_objectives() -> None:
     defs = schema["$defs"]
     assert "data" in defs["Observe"]["properties"]
     assert {"rpo", "lostWrites"} <= set(defs["Objectives"]["properties"])
-    assert set(defs["Canary"]["required"]) == {"name", "every", "write", "read"}
+    assert set(defs["Canary"]["required"]) == {"name", "every"}
+    assert {"write", "read", "cosmos"} <= set(defs["Canary"]["properties"])
     assert set(defs["CanaryWrite"]["properties"]) == {"method", "url", "body", "ok"}
+    assert set(defs["CosmosCanary"]["properties"]) == {
+        "endpoint", "database", "container", "partitionKey", "writeLocation", "readLocation",
+    }  # fmt: skip
+
+
+COSMOS_CANARY = (
+    "  data:\n"
+    "    - name: orders-db\n"
+    "      every: 500ms\n"
+    "      cosmos:\n"
+    "        endpoint: https://storefront-db.documents.azure.com:443/\n"
+    "        database: drillkit\n"
+    "        container: canary\n"
+    "        writeLocation: East US\n"
+    "        readLocation: West Europe\n"
+)
+
+
+def test_a_cosmos_canary_loads(write_drill: WriteDrill, us_outage_text: str) -> None:
+    """observe.data[].cosmos loads with the partition key path defaulting to /id."""
+    drill = load_drill(write_drill(with_canary(us_outage_text, COSMOS_CANARY)), env={})
+    [canary] = drill.observe.data
+    assert canary.write is None and canary.read is None and canary.cosmos is not None
+    assert (canary.cosmos.write_location, canary.cosmos.read_location) == (
+        "East US", "West Europe",
+    )  # fmt: skip
+    assert canary.cosmos.partition_key == "/id"
+
+
+def test_a_canary_is_http_or_cosmos_not_both(write_drill: WriteDrill, us_outage_text: str) -> None:
+    """A canary with both write/read and cosmos is refused, and so is one with neither."""
+    both = FORMAT_CANARY + COSMOS_CANARY.replace(
+        "  data:\n    - name: orders-db\n      every: 500ms\n", ""
+    )
+    messages = [p.message for p in problems_of(write_drill(with_canary(us_outage_text, both)))]
+    assert any("either write and read, or cosmos, not both" in m for m in messages), messages
+    neither = "  data:\n    - name: orders\n      every: 500ms\n"
+    messages = [p.message for p in problems_of(write_drill(with_canary(us_outage_text, neither)))]
+    assert any("needs both write and read (or cosmos)" in m for m in messages), messages
+
+
+def test_a_cosmos_canary_reads_and_writes_in_two_locations(
+    write_drill: WriteDrill, us_outage_text: str
+) -> None:
+    """The same location for writes and reads measures no replication: refused; so is an
+    endpoint that is not https."""
+    same = COSMOS_CANARY.replace("readLocation: West Europe", "readLocation: east us")
+    messages = [p.message for p in problems_of(write_drill(with_canary(us_outage_text, same)))]
+    assert any("writeLocation and readLocation must differ" in m for m in messages), messages
+    plain = COSMOS_CANARY.replace("https://storefront-db", "http://storefront-db")
+    messages = [p.message for p in problems_of(write_drill(with_canary(us_outage_text, plain)))]
+    assert any("is not an account endpoint" in m for m in messages), messages
