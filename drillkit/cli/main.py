@@ -148,8 +148,10 @@ def _json_fallback(ctx: click.Context, wants_json: bool, code: int, message: str
     ctx.meta[JSON_PRINTED] = True
 
 
-_BACKGROUND = frozenset({"drill-lock", "drillkit-hold", "drill-observe", "drillkit-alert-watch"})
-"""The engine's own daemon threads: lock renewal, fault hold, observer, alert watch."""
+_BACKGROUND = frozenset(
+    {"drill-lock", "drillkit-hold", "drill-observe", "drill-canary", "drillkit-alert-watch"}
+)
+"""The engine's own daemon threads: lock renewal, fault hold, observer, canaries, alert watch."""
 _BACKGROUND_GRACE_S = 30.0
 
 
