@@ -387,3 +387,22 @@ def wait_until(predicate: Any, timeout: float = 5.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def slow_cordons(cluster: FakeCluster, delay_s: float) -> list[int]:
+    """Make each of ``cluster``'s cordons and uncordons take ``delay_s``; returns a one-item
+    list that holds the most of them ever in flight at once."""
+    lock, flying, most = threading.Lock(), [0], [0]
+    real = cluster.set_unschedulable
+
+    def set_unschedulable(name: str, value: bool) -> None:
+        with lock:
+            flying[0] += 1
+            most[0] = max(most[0], flying[0])
+        time.sleep(delay_s)
+        real(name, value)
+        with lock:
+            flying[0] -= 1
+
+    cluster.set_unschedulable = set_unschedulable  # type: ignore[method-assign]
+    return most

@@ -19,7 +19,7 @@ from drillkit.engine.mutator import Mutator
 from drillkit.engine.records import Intent, SnapshotTaken
 from drillkit.engine.runs import RunStore
 from drillkit.errors import TransientAdapterError
-from tests.engine.fakes import FakeCluster, FakeWorld, make_drill
+from tests.engine.fakes import FakeCluster, FakeWorld, make_drill, slow_cordons
 
 NODES = 40
 
@@ -51,24 +51,6 @@ def _inject(world: FakeWorld, tmp_path: Path) -> Journal:
     return journal
 
 
-def _slow_cordons(us: FakeCluster) -> list[int]:
-    """Make each cordon take 10 ms; returns [most cordons in flight at once]."""
-    lock, flying, most = threading.Lock(), [0], [0]
-    real = us.set_unschedulable
-
-    def set_unschedulable(name: str, value: bool) -> None:
-        with lock:
-            flying[0] += 1
-            most[0] = max(most[0], flying[0])
-        time.sleep(0.01)
-        real(name, value)
-        with lock:
-            flying[0] -= 1
-
-    us.set_unschedulable = set_unschedulable  # type: ignore[method-assign]
-    return most
-
-
 def test_a_regions_nodes_are_cordoned_in_parallel_before_any_eviction(
     tmp_path: Path,
 ) -> None:
@@ -77,7 +59,7 @@ def test_a_regions_nodes_are_cordoned_in_parallel_before_any_eviction(
     so no evicted pod can land on a node the drain empties next."""
     world = FakeWorld()
     us = _region(world)
-    most = _slow_cordons(us)
+    most = slow_cordons(us, 0.01)
     journal = _inject(world, tmp_path)
     assert all(us.nodes.values()) and not us.pods
     assert 2 <= most[0] <= MAX_PARALLEL_NODES

@@ -28,7 +28,7 @@ from drillkit.engine.runner import Runner, RunOptions, RunResult
 from drillkit.engine.runs import RunStore
 from drillkit.errors import PreflightRefused, TransientAdapterError
 from drillkit.exitcodes import ExitCode
-from tests.engine.fakes import FakeWorld, make_drill
+from tests.engine.fakes import FakeWorld, make_drill, slow_cordons
 
 
 def _world(world: FakeWorld) -> World:
@@ -55,19 +55,7 @@ def test_a_regions_nodes_are_put_back_in_parallel(tmp_path: Path, world: FakeWor
     100-node region restores in seconds), and every one is put back."""
     journal = _cordoned(tmp_path, world, 20)
     cluster = world.clusters["us"]
-    lock, flying, most = threading.Lock(), [0], [0]
-    real = cluster.set_unschedulable
-
-    def set_unschedulable(name: str, value: bool) -> None:
-        with lock:
-            flying[0] += 1
-            most[0] = max(most[0], flying[0])
-        time.sleep(0.02)
-        real(name, value)
-        with lock:
-            flying[0] -= 1
-
-    cluster.set_unschedulable = set_unschedulable  # type: ignore[method-assign]
+    most = slow_cordons(cluster, 0.02)
     checks = restore(journal.records(), _world(world), journal)
     assert [c.outcome for c in checks] == [RestoreOutcome.RESTORED] * 20
     assert not any(cluster.nodes.values())
@@ -310,7 +298,6 @@ def test_restore_signals_first_announced_second_stops(
     item; twice, it stops there and the items it did not reach are reported (issue 18,
     scenario 7)."""
     import signal
-    import time
 
     from drillkit.engine.signals import two_step_stop
 
