@@ -149,9 +149,11 @@ def _json_fallback(ctx: click.Context, wants_json: bool, code: int, message: str
 
 
 _BACKGROUND = frozenset(
-    {"drill-lock", "drillkit-hold", "drill-observe", "drill-canary", "drillkit-alert-watch"}
-)
-"""The engine's own daemon threads: lock renewal, fault hold, observer, canaries, alert watch."""
+    {"drill-lock", "drillkit-hold", "drill-observe", "drill-canary", "drillkit-alert-watch",
+     "drillkit-notice"}
+)  # fmt: skip
+"""The engine's own daemon threads: lock renewal, fault hold, observer, canaries, alert watch,
+a notice sent in the background (a manual drill's page)."""
 _BACKGROUND_GRACE_S = 30.0
 
 

@@ -1,4 +1,7 @@
-"""Start and end notices of a run, and their payloads for Slack, Teams and generic JSON."""
+"""Start, page and end notices of a run, and their payloads for Slack, Teams and generic JSON.
+
+A ``page`` notice is the simulated alert of a manual drill (``fault.page``): it goes where the
+on-call engineer is really paged, and the time to act is measured from it."""
 
 from __future__ import annotations
 
@@ -6,13 +9,15 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 NOTICE_SCHEMA = 1
-Phase = Literal["start", "end"]
+Phase = Literal["start", "page", "end"]
+_PAGE_ICON = "🚨"
 _ICON = {"pass": "✅", "fail": "❌", "aborted": "⚠️", "restore-incomplete": "🚨", "": "▶️"}
 
 
 @dataclass(frozen=True, slots=True)
 class Notice:
-    """What a notice says: which drill, which run, and at the end its verdict and evidence."""
+    """What a notice says: which drill, which run, and at the end its verdict and evidence (a
+    page: the alert's text in ``summary``, what to do in ``instructions``)."""
 
     phase: Phase
     drill: str
@@ -26,20 +31,29 @@ class Notice:
     """One sentence: the verdict's reason, or what the drill is about to do."""
     evidence_url: str = ""
     """Link (or path) of the run's evidence."""
+    instructions: str = ""
+    """What the paged engineer is asked to do (page notices only: ``fault.instructions``)."""
 
     @property
     def title(self) -> str:
         """A one-line headline."""
         if self.phase == "start":
             return f"drillkit: game day {self.drill} started (target {self.target})"
+        if self.phase == "page":
+            return f"PAGE: {self.summary} (game day {self.drill}, target {self.target})"
         return f"drillkit: game day {self.drill} ended: {self.outcome or 'unknown'}"
 
     @property
     def text(self) -> str:
         """Headline, summary and evidence link as plain text."""
-        parts = [f"{_ICON.get(self.outcome, '')} {self.title}".strip()]
-        if self.summary:
-            parts.append(self.summary)
+        if self.phase == "page":
+            parts = [f"{_PAGE_ICON} {self.title}"]
+        else:
+            parts = [f"{_ICON.get(self.outcome, '')} {self.title}".strip()]
+            if self.summary:
+                parts.append(self.summary)
+        if self.instructions:
+            parts.append(f"Your turn: {self.instructions}")
         if self.evidence_url:
             parts.append(f"Evidence: {self.evidence_url}")
         parts.append(f"Run {self.run_id}")
@@ -60,6 +74,8 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     ]
     if notice.outcome:
         fields.append({"type": "mrkdwn", "text": f"*Verdict*\n{notice.outcome}"})
+    if notice.phase == "page":
+        return {"text": notice.text, "blocks": _slack_page(notice, fields)}
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": notice.title[:150]}},
         {"type": "section", "fields": fields},
@@ -72,6 +88,21 @@ def slack_payload(notice: Notice) -> dict[str, Any]:
     return {"text": notice.text, "blocks": blocks}
 
 
+def _slack_page(notice: Notice, fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An alert: the page's text as the header, then what to do, then which drill it is."""
+    header = f"{_PAGE_ICON} PAGE: {notice.summary}"[:150]
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": header}},
+    ]
+    if notice.instructions:
+        todo = f"*Your turn:* {notice.instructions}"
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": todo}})
+    blocks.append({"type": "section", "fields": fields})
+    drill = f"Game day drill {notice.drill}: drillkit changes nothing and times your response."
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": drill}]})
+    return blocks
+
+
 def teams_payload(notice: Notice) -> dict[str, Any]:
     """A Teams workflow webhook message carrying an Adaptive Card 1.4."""
     facts = [
@@ -81,17 +112,22 @@ def teams_payload(notice: Notice) -> dict[str, Any]:
     ]
     if notice.outcome:
         facts.append({"title": "Verdict", "value": notice.outcome})
+    page = notice.phase == "page"
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "size": "Medium",
+            "size": "Large" if page else "Medium",
             "weight": "Bolder",
-            "text": notice.title,
+            "text": f"{_PAGE_ICON} {notice.title}" if page else notice.title,
             "wrap": True,
+            **({"color": "Attention"} if page else {}),
         },
         {"type": "FactSet", "facts": facts},
     ]
-    if notice.summary:
+    if notice.instructions:
+        todo = f"Your turn: {notice.instructions}"
+        body.insert(1, {"type": "TextBlock", "text": todo, "wrap": True, "weight": "Bolder"})
+    if notice.summary and not page:
         body.append({"type": "TextBlock", "text": notice.summary, "wrap": True})
     card: dict[str, Any] = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

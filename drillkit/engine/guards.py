@@ -1,10 +1,11 @@
 """The guard rails of an unattended run, around the lifecycle: the time window and Alertmanager
 before the first change, the drill's silence as a journalled created item, an abort when an
-unexpected alert fires, and start and end notices and metrics that never fail the drill."""
+unexpected alert fires, and start, page and end notices and metrics that never fail the drill."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -23,10 +24,13 @@ from drillkit.engine.mutator import Mutator
 from drillkit.engine.records import GuardNote, SnapshotTaken
 from drillkit.errors import AdapterError
 from drillkit.spec.matchers import parse_matchers
-from drillkit.spec.model import Drill
+from drillkit.spec.model import Drill, ManualFault
 
 log = structlog.get_logger()
 ABORT_POLL_S = 5.0
+NOTICE_WAIT_S = 30.0
+"""How long a notice waits for one sent in the background before it (the notifier's own
+timeout bounds each post)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class GuardRails:
         self.abort: str | None = None
         self._stop = threading.Event()
         self._watch: threading.Thread | None = None
+        self._sending: list[threading.Thread] = []
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.wall(), UTC)
@@ -131,7 +136,39 @@ class GuardRails:
             self._watch.join(timeout=15)
 
     def notice(self, notice: Notice) -> None:
-        """Send a notice; a failure is logged (by the notifier) and never raised."""
+        """Send a notice (after any still being sent in the background, so they arrive in
+        order); a failure is logged (by the notifier) and never raised."""
+        self.sent()
+        self._send(notice)
+
+    def notice_soon(self, notice: Notice) -> None:
+        """Send a notice on a thread of its own: the caller (a manual drill's watch, just after
+        the page is journalled) does not wait for the webhooks."""
+        if self.adapters.notifier is None:
+            return
+        thread = threading.Thread(
+            target=self._send, args=(notice,), name="drillkit-notice", daemon=True
+        )
+        self._sending.append(thread)
+        thread.start()
+
+    def pager(self, run_id: str) -> Callable[[float], None]:
+        """What a manual fault calls once its page is journalled (at that instant): the page
+        notice, sent in the background (``FaultContext.page``)."""
+
+        def page(at: float) -> None:
+            notice = page_notice(self.drill, run_id, at)
+            if notice is not None:
+                self.notice_soon(notice)
+
+        return page
+
+    def sent(self, timeout_s: float = NOTICE_WAIT_S) -> None:
+        """Wait (bounded) for the notices sent in the background."""
+        while self._sending:
+            self._sending.pop(0).join(timeout=timeout_s)
+
+    def _send(self, notice: Notice) -> None:
         if self.adapters.notifier is not None:
             try:
                 self.adapters.notifier.send(notice)
@@ -162,6 +199,16 @@ def start_notice(drill: Drill, run_id: str, at: float) -> Notice:
     summary = f"{drill.fault.type} of region {drill.target}; {drill.metadata.description or ''}"
     return Notice("start", drill.metadata.name, run_id, drill.target, _iso(at),
                   summary=summary.rstrip("; "))  # fmt: skip
+
+
+def page_notice(drill: Drill, run_id: str, at: float) -> Notice | None:
+    """The simulated alert of a manual drill (``fault.page``), sent when it is journalled; None
+    when the drill pages nobody."""
+    fault = drill.fault
+    if not isinstance(fault, ManualFault) or not fault.page:
+        return None
+    return Notice("page", drill.metadata.name, run_id, drill.target, _iso(at),
+                  summary=fault.page[:1000], instructions=fault.instructions[:1000])  # fmt: skip
 
 
 def end_notice(

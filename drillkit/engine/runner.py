@@ -373,6 +373,7 @@ class Runner:
                 ctx = FaultContext(
                     self.world, mutator, self.clock, waits.cancelled,
                     mark=MarkerWriter(self.world, self.run_id).mark, check=waits.check_abort,
+                    page=self.guards.pager(self.run_id),
                 )  # fmt: skip
                 self._inject_and_observe(fault, [i for i in items if i.mutable], ctx, waits)
             except Interrupted as e:

@@ -11,6 +11,7 @@ import shutil
 import signal
 import ssl
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,9 +21,10 @@ import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
-from drillkit.engine.records import Intent, PhaseEntered, Record
+from drillkit.engine.records import Intent, Mark, PhaseEntered, Record, read_journal
 from drillkit.sandbox.tm.system_data import CALLER
-from tests.e2e.conftest import Twin, drillkit, stop, wait_for_record
+from tests.e2e.conftest import Twin, drillkit, journal_of, stop, wait_for_record
+from tests.unattended.receiver import Receiver
 
 MANUAL = {
     "type": "manual",
@@ -114,6 +116,77 @@ def test_a_person_disables_the_us_endpoint_and_drillkit_puts_it_back(
     markdown = Path(summary["evidence"]["markdown"]).read_text()
     assert "## The human timeline" in markdown and "**Time to act**" in markdown
     assert "section On call" in markdown and "paged :milestone" in markdown
+
+
+def _pages(*receivers: Receiver, count: int, timeout: float = 20.0) -> list[tuple[str, Any]]:
+    """The page notices the receivers got, once there are ``count`` of them (bounded wait)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pages = [(path, body) for r in receivers for path, body in list(r.received)
+                 if _is_page(path, body)]  # fmt: skip
+        if len(pages) >= count or time.monotonic() > deadline:
+            return pages
+        time.sleep(0.1)
+
+
+def _is_page(path: str, body: dict[str, Any]) -> bool:
+    if path == "/generic":
+        return body["phase"] == "page"
+    if path == "/slack":
+        return str(body["text"]).startswith("🚨 PAGE:")
+    return "PAGE:" in json.dumps(body, ensure_ascii=False)
+
+
+def test_the_page_reaches_the_webhooks_before_the_person_acts(
+    healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path
+) -> None:
+    """fault.page is posted to the drill's webhooks (json, slack, and a teams hook answering
+    500) as soon as it is journalled, with the page text, the instructions and the run; the
+    person acts only once paged, the 500 fails nothing, and the time to act counts from the
+    journalled page."""
+    with Receiver() as ok, Receiver(status=500) as broken:
+        hooks = [
+            {"url": ok.url("/generic"), "format": "json"},
+            {"url": ok.url("/slack"), "format": "slack"},
+            {"url": broken.url("/teams"), "format": "teams"},
+        ]
+        drill = drill_file(fault=MANUAL, notify={"webhooks": hooks})
+        proc = _start(healthy_twin, drill, tmp_path)
+        try:
+            paged = wait_for_record(tmp_path / "runs", lambda r: isinstance(r, Mark)
+                                    and r.name == "paged", proc)  # fmt: skip
+            pages = dict(_pages(ok, broken, count=3))
+            assert set(pages) == {"/generic", "/slack", "/teams"}, "every hook is paged first"
+            assert not any(_human_change(r) for r in _records(tmp_path / "runs"))
+            _set_endpoint(healthy_twin, "Disabled")
+            code, summary = _finish(proc)
+        finally:
+            if proc.poll() is None:  # a failed assertion: the run must not outlive the test
+                stop(proc, signal.SIGTERM)  # aborts and restores
+        generic = [body for path, body in ok.received if path == "/generic"]
+    assert code == 0, summary
+    assert summary["verdict"] == "pass" and summary["restored"] is True
+    assert [b["phase"] for b in generic] == ["start", "page", "end"]
+    page = pages["/generic"]
+    assert (page["summary"], page["instructions"]) == (MANUAL["page"], MANUAL["instructions"])
+    assert (page["drill"], page["target"]) == ("us-outage", "us")
+    assert page["run_id"] == generic[0]["run_id"] == summary["runId"]
+    assert page["title"].startswith("PAGE: CRITICAL StorefrontUSDown")
+    slack = pages["/slack"]
+    assert slack["blocks"][0]["text"]["text"] == "🚨 PAGE: CRITICAL StorefrontUSDown"
+    assert f"Your turn:* {MANUAL['instructions']}" in slack["blocks"][1]["text"]["text"]
+    card = pages["/teams"]["attachments"][0]["content"]
+    assert card["body"][0]["color"] == "Attention"
+    assert isinstance(paged, Mark)
+    assert page["at"] == time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(paged.at))
+    document = _evidence(summary)
+    assert document["human"]["since"] == "the page"
+    assert summary["timeToActS"] > 0
+
+
+def _records(runs_dir: Path) -> list[Record]:
+    path = journal_of(runs_dir)
+    return [] if path is None else list(read_journal(path))
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")

@@ -1,19 +1,26 @@
-"""Start and end notices posted to a local webhook receiver; a failed notice never fails a run."""
+"""Start, page and end notices posted to a local webhook receiver; a failed notice never fails
+a run."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import yaml
 from structlog.testing import capture_logs
 
+from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.webhooks import WebhookNotifier
-from drillkit.core.notices import Notice
+from drillkit.core.notices import Notice, payload
+from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, page_notice
+from drillkit.spec.model import Drill
 from drillkit.spec.unattended import Webhook
+from tests.conftest import US_OUTAGE
 from tests.realapi.processes import free_port
 
 END = Notice(
@@ -117,3 +124,81 @@ def test_a_failing_webhook_is_logged_and_the_others_still_get_the_notice(
     warnings = [e for e in logs if e["event"] == "notify.webhook.failed"]
     assert len(warnings) == 2
     assert "SECRET-TOKEN" not in repr(logs) + repr(failures)
+
+
+class _SlowNotifier:
+    """A ``Notifier`` that takes ``delay_s`` per notice (or raises), recording the order."""
+
+    def __init__(self, delay_s: float, fail: bool = False) -> None:
+        self.delay_s, self.fail = delay_s, fail
+        self.sent: list[Notice] = []
+
+    def send(self, notice: Notice) -> list[str]:
+        time.sleep(self.delay_s)
+        self.sent.append(notice)
+        if self.fail:
+            raise RuntimeError("the notifier broke")
+        return []
+
+
+def _manual_drill() -> Drill:
+    data = yaml.safe_load(US_OUTAGE.read_text())
+    data["fault"] = {"type": "manual", "instructions": "Disable us in myapp-na",
+                     "page": "CRITICAL StorefrontUSDown", "namespace": "shop"}  # fmt: skip
+    return Drill.model_validate(data)
+
+
+def test_the_page_is_sent_in_the_background_and_before_the_end_notice() -> None:
+    """The pager returns at once while the notifier takes 1 s, the page notice carries the page
+    text, the instructions and the journalled instant, and the end notice waits for it."""
+    drill = _manual_drill()
+    slow = _SlowNotifier(1.0)
+    guards = GuardRails(drill, GuardAdapters(notifier=slow), SystemClock())
+    begun = time.monotonic()
+    guards.pager("run-1")(1_796_000_000.0)
+    assert time.monotonic() - begun < 0.5, "the watch loop is not held up by the webhooks"
+    guards.notice(end_notice(drill, "run-1", 1_796_000_100.0, outcome="pass", summary="ok"))
+    assert [n.phase for n in slow.sent] == ["page", "end"]
+    page = slow.sent[0]
+    assert (page.summary, page.instructions, page.run_id, page.target) == (
+        "CRITICAL StorefrontUSDown", "Disable us in myapp-na", "run-1", "us",
+    )  # fmt: skip
+    assert page.at == "2026-11-30T00:53:20Z"
+    assert page.title == "PAGE: CRITICAL StorefrontUSDown (game day us-outage, target us)"
+
+
+def test_a_page_that_fails_to_send_is_logged_and_never_raised() -> None:
+    """A notifier that raises while paging is logged as ``notify.failed``; nothing is raised."""
+    guards = GuardRails(_manual_drill(), GuardAdapters(notifier=_SlowNotifier(0, fail=True)),
+                        SystemClock())  # fmt: skip
+    with capture_logs() as logs:
+        guards.pager("run-1")(1_796_000_000.0)
+        guards.sent()
+    assert [e["event"] for e in logs] == ["notify.failed"]
+
+
+def test_a_drill_without_a_page_sends_no_page_notice() -> None:
+    """No ``fault.page`` (or not a manual drill): the pager sends nothing."""
+    data = yaml.safe_load(US_OUTAGE.read_text())
+    drill = Drill.model_validate(data)
+    notifier = _SlowNotifier(0)
+    guards = GuardRails(drill, GuardAdapters(notifier=notifier), SystemClock())
+    guards.pager("run-1")(1_796_000_000.0)
+    guards.sent()
+    assert notifier.sent == [] and page_notice(drill, "run-1", 0.0) is None
+
+
+def test_page_payloads_look_like_an_alert() -> None:
+    """Slack's page leads with a 🚨 PAGE header and the instructions; Teams' card is an
+    Attention-coloured headline; the generic JSON has phase ``page`` and the instructions."""
+    page = page_notice(_manual_drill(), "run-1", 1_796_000_000.0)
+    assert page is not None
+    slack = payload("slack", page)
+    assert slack["blocks"][0]["text"]["text"] == "🚨 PAGE: CRITICAL StorefrontUSDown"
+    assert slack["blocks"][1]["text"]["text"] == "*Your turn:* Disable us in myapp-na"
+    assert slack["text"].startswith("🚨 PAGE: CRITICAL StorefrontUSDown")
+    card = payload("teams", page)["attachments"][0]["content"]
+    assert card["body"][0]["color"] == "Attention" and "PAGE:" in card["body"][0]["text"]
+    assert card["body"][1]["text"] == "Your turn: Disable us in myapp-na"
+    generic = payload("json", page)
+    assert (generic["phase"], generic["instructions"]) == ("page", "Disable us in myapp-na")

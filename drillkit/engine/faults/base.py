@@ -100,6 +100,9 @@ class FaultContext:
     check: Callable[[], None] | None = None
     """Raises ``DrillAborted`` when the drill must stop (the lock lost, a guard's alert, a sick
     survivor): a fault that waits for a person (``manual``) calls it while it waits."""
+    page: Callable[[float], None] | None = None
+    """Sends the page notice of a manual drill (``fault.page``) to the drill's webhooks, given
+    the instant the page was journalled; returns at once (the notice goes in the background)."""
     _first: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def change(

@@ -129,7 +129,10 @@ class Manual:
         """Change nothing: show the page, then wait for the first change to a watched item."""
         journal = ctx.mutator.journal
         if fault.page is not None:
-            journal.append(Mark(name="paged", at=ctx.clock.wall()))
+            paged = ctx.clock.wall()
+            journal.append(Mark(name="paged", at=paged))
+            if ctx.page is not None:  # after the journal: the time to act counts from ``paged``
+                ctx.page(paged)
         log.info("drill.manual.waiting", instructions=fault.instructions, page=fault.page)
         limit = float(drill.abort.max_duration)
         interval = float(drill.observe.poll_interval)
