@@ -36,12 +36,23 @@ def chaos(session: nox.Session) -> None:
 @nox.session(name="chaos-full", python=PYTHON)
 def chaos_full(session: nox.Session) -> None:
     """Every point of issue 18's matrices (chaos samples them with a fixed seed): every damage
-    point, every signal during restore, the 90 s blackouts. About 40 minutes on 2 cores."""
+    point, every signal during restore, the 90 s blackouts. About 40 minutes on 2 cores. Then
+    every point of the sandbox-drill matrices that ``nox`` samples (SAMPLED_DRILLS)."""
     session.install("-e", ".[test]")
     session.run(
         "pytest", "-m", "chaos", "tests/chaos", "tests/crash", *session.posargs,
         env={"DRILLKIT_CHAOS_FULL": "1"},
     )  # fmt: skip
+    # the sandbox drills that `nox` samples (one scenario per fault, gate, pause or kill point)
+    session.run("pytest", *SAMPLED_DRILLS, *session.posargs, env={"DRILLKIT_CHAOS_FULL": "1"})
+
+
+SAMPLED_DRILLS = (
+    "tests/e2e/test_crash_restore.py",
+    "tests/e2e/test_step_gates.py",
+    "tests/e2e/test_hostile_drills.py",
+    "tests/unattended/test_markers_drills.py",
+)
 
 
 @nox.session(python=PYTHON)

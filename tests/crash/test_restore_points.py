@@ -25,8 +25,8 @@ from tests.chaos.harness import (
     eventually,
     finish,
 )
-from tests.crash.sampling import FULL, sample
 from tests.crash.test_crash_matrix import KILLER, RUN_POINTS, _drill, _run_killed
+from tests.sampling import FULL, sample
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 DAMAGE_POINTS = [(p, act) for act in ("garbage", "torn", "enospc") for p in RUN_POINTS]

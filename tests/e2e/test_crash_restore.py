@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from drillkit.cli.main import cli
 from drillkit.engine.records import PhaseEntered, Record, read_journal
 from tests.e2e.conftest import Twin, drillkit, journal_of, stop, wait_for_record
+from tests.sampling import sample
 
 Match = Callable[[Record], bool]
 
@@ -51,7 +52,11 @@ def _start(twin: Twin, drill: Path, runs: Path, tmp_path: Path) -> Any:
 
 @pytest.mark.parametrize(
     "point",
-    [p if p in QUICK else pytest.param(p, marks=pytest.mark.slow) for p in KILL_POINTS],
+    [
+        p if p in QUICK else pytest.param(p, marks=pytest.mark.slow)
+        for p in KILL_POINTS
+        if p in QUICK or p in sample([q for q in KILL_POINTS if q not in QUICK], 2, salt="kill")
+    ],
 )
 def test_sigkill_then_restore_latest_gives_back_the_snapshot(
     point: str, healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path

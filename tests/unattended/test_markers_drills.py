@@ -19,6 +19,7 @@ from drillkit.core.markers import ORIGINAL, RUN, read_tags
 from drillkit.engine.records import Mark, read_journal
 from tests.e2e.conftest import Twin, drillkit, journal_of, stop, wait_for_record
 from tests.polling import poll
+from tests.sampling import sample
 
 pytestmark = pytest.mark.slow
 
@@ -78,7 +79,7 @@ def test_changed_objects_carry_the_run_and_their_original_until_restored(
     assert _markers(healthy_twin) == {}
 
 
-@pytest.mark.parametrize("fault", list(FAULTS))
+@pytest.mark.parametrize("fault", sample(list(FAULTS), 1, salt="markers"))
 def test_journal_lost_entirely_is_recovered_from_the_markers(
     healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path, fault: str
 ) -> None:

@@ -1,6 +1,7 @@
-"""Which matrix points a chaos session runs: a seeded sample in CI (``nox -s chaos``), every
+"""Which points of a test matrix run: a seeded sample in CI (``nox`` and ``nox -s chaos``), every
 point with ``DRILLKIT_CHAOS_FULL=1`` (``nox -s chaos-full``). ``DRILLKIT_CHAOS_SEED`` picks
-another sample; the seed in use is part of each test id's module docstring output."""
+another sample. Used by the crash and chaos matrices and by the sandbox drills that repeat one
+scenario per fault, gate or kill point (markers, step gates, controller pauses, SIGKILL points)."""
 
 from __future__ import annotations
 
