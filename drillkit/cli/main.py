@@ -172,7 +172,6 @@ def _leave_past_background_threads(code: object) -> None:
     """
     import contextlib
     import os
-    import sys
     import threading
     import time
 
