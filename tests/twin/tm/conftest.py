@@ -111,6 +111,23 @@ def twin(fast_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterato
 
 
 @pytest.fixture
+def arm(twin: TwinThread) -> Iterator[Any]:
+    """Plain HTTPS to the twin's ARM, as the operator (no SDK in between)."""
+    import ssl
+
+    import httpx
+
+    keys = twin.keys["trafficManager"]
+    with httpx.Client(
+        base_url=keys["armUrl"],
+        verify=ssl.create_default_context(cafile=keys["caFile"]),
+        headers={"Authorization": f"Bearer {keys['token']}"},
+        timeout=5,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
 def tm_client(twin: TwinThread) -> Iterator[Any]:
     """The unmodified SDK on its default api-version, trusting the twin's CA."""
     from azure.mgmt.trafficmanager import TrafficManagerManagementClient

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ssl
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -34,17 +33,6 @@ def _profile(**props: Any) -> dict[str, Any]:
 def _ep(name: str, **props: Any) -> dict[str, Any]:
     return {"name": name, "type": "Microsoft.Network/trafficManagerProfiles/externalEndpoints",
             "properties": {"target": f"{name}.example", **props}}  # fmt: skip
-
-
-@pytest.fixture
-def arm(twin: TwinThread) -> Iterator[httpx.Client]:
-    keys = twin.keys["trafficManager"]
-    with httpx.Client(
-        base_url=keys["armUrl"],
-        verify=ssl.create_default_context(cafile=keys["caFile"]),
-        headers={"Authorization": f"Bearer {keys['token']}"},
-    ) as client:
-        yield client
 
 
 BAD_PROFILES = [

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ssl
-from collections.abc import Iterator
 from typing import Any
 
 import dns.edns
@@ -12,24 +10,12 @@ import dns.query
 import dns.rcode
 import dns.rdatatype
 import httpx
-import pytest
 
 from tests.twin.tm.conftest import TwinThread, wait_for
 
 SANDBOX = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-sandbox"
 PROFILES = f"{SANDBOX}/providers/Microsoft.Network/trafficmanagerprofiles"
 API = "?api-version=2026-09-01"
-
-
-@pytest.fixture
-def arm(twin: TwinThread) -> Iterator[httpx.Client]:
-    keys = twin.keys["trafficManager"]
-    with httpx.Client(
-        base_url=keys["armUrl"],
-        verify=ssl.create_default_context(cafile=keys["caFile"]),
-        headers={"Authorization": f"Bearer {keys['token']}"},
-    ) as client:
-        yield client
 
 
 def _query(twin: TwinThread, name: str, subnet: str = "24.1.2.0/24") -> dns.message.Message:

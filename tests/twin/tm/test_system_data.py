@@ -9,12 +9,9 @@ application, managedIdentity."
 
 from __future__ import annotations
 
-import ssl
 import time
-from collections.abc import Iterator
 
 import httpx
-import pytest
 
 from drillkit.sandbox.tm.system_data import CALLER
 from tests.twin.tm.conftest import TwinThread
@@ -24,18 +21,6 @@ PROFILES = f"{SANDBOX}/providers/Microsoft.Network/trafficmanagerprofiles"
 API = "?api-version=2026-09-01"
 KEYS = {"createdBy", "createdByType", "createdAt", "lastModifiedBy", "lastModifiedByType",
         "lastModifiedAt"}  # fmt: skip
-
-
-@pytest.fixture
-def arm(twin: TwinThread) -> Iterator[httpx.Client]:
-    keys = twin.keys["trafficManager"]
-    with httpx.Client(
-        base_url=keys["armUrl"],
-        verify=ssl.create_default_context(cafile=keys["caFile"]),
-        headers={"Authorization": f"Bearer {keys['token']}"},
-        timeout=5,
-    ) as client:
-        yield client
 
 
 def test_an_endpoint_change_moves_last_modified_and_keeps_created(
