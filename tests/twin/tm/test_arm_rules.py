@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.twin.tm.test_arm_bad_input import API, PROFILES, _ep, _profile, arm  # noqa: F401
+from tests.twin.tm.test_arm_bad_input import API, PROFILES, _ep, _profile
 
 NESTED_TYPE = "Microsoft.Network/trafficManagerProfiles/nestedEndpoints"
 RG_ID = (
@@ -86,7 +86,7 @@ RULES = [
 
 @pytest.mark.parametrize(("what", "body", "message"), RULES, ids=[r[0] for r in RULES])
 def test_azure_rule_is_400_bad_request(
-    arm: httpx.Client,  # noqa: F811
+    arm: httpx.Client,
     what: str,
     body: dict[str, Any],
     message: str,
@@ -101,7 +101,7 @@ def test_azure_rule_is_400_bad_request(
     assert arm.get(f"{PROFILES}/rules{API}").status_code == 404
 
 
-def test_two_profile_loop_is_refused(arm: httpx.Client) -> None:  # noqa: F811
+def test_two_profile_loop_is_refused(arm: httpx.Client) -> None:
     """NESTED: "'Loops' are not permitted.": a nests b, then b nesting a is refused."""
     a = _profile(dnsConfig={"relativeName": "rules-loop-a"}, endpoints=[_nested("b", "loop-b")])
     b = _profile(dnsConfig={"relativeName": "rules-loop-b"}, endpoints=[_nested("a", "loop-a")])
@@ -115,7 +115,7 @@ def test_two_profile_loop_is_refused(arm: httpx.Client) -> None:  # noqa: F811
 
 
 def test_max_return_10_and_mixed_families_are_accepted_with_multivalue(
-    arm: httpx.Client,  # noqa: F811
+    arm: httpx.Client,
 ) -> None:
     """FAQ: maxReturn up to 10, and MultiValue may "mix IPv4 and IPv6 addressing types"."""
     endpoints = [_ep("a", target="203.0.113.1"), _ep("b", target="2001:db8::1")]
@@ -128,7 +128,7 @@ def test_max_return_10_and_mixed_families_are_accepted_with_multivalue(
         arm.delete(f"{PROFILES}/rules-ok{API}")
 
 
-def test_min_child_endpoints_per_family_are_kept(arm: httpx.Client) -> None:  # noqa: F811
+def test_min_child_endpoints_per_family_are_kept(arm: httpx.Client) -> None:
     """The REST spec's minChildEndpointsIPv4/IPv6 ("The minimum number of IPv4 (DNS record type
     A) endpoints that must be available in the child profile") are stored and returned."""
     body = _profile(endpoints=[_nested("n", "other", minChildEndpointsIPv4=2,
