@@ -81,6 +81,8 @@ class VantageMetrics:
     """The same flip per name server, when the servers were sampled separately."""
     served: Bracket | None = None
     """When DNS was on the survivor and HTTP through it passed, for good."""
+    back: Bracket | None = None
+    """The bracket of ``failed_back_at``: the last other answer and the first normal answer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +278,7 @@ def _vantage_metrics(timeline: Timeline, vantage: VantageTimeline) -> VantageMet
         flip=flip,
         servers=server_flips(timeline, vantage),
         served=served_bracket(timeline, vantage),
+        back=back,
     )
 
 

@@ -15,13 +15,14 @@ from drillkit.adapters import retry
 from drillkit.cli.main import cli
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import load_world
-from drillkit.spec.loader import load_drill
 from tests.conftest import DRILLS
 from tests.e2e.conftest import Twin, eventually
 
 DATA_DRILL = DRILLS / "sandbox" / "us-outage-data.yaml"
 LOSSY = DRILLS / "sandbox" / "world-lossy.yaml"
-EVERY = float(load_drill(DATA_DRILL, env={}).observe.data[0].every)
+TWIN_NOTICE_S = 0.05
+"""The twin stamps a loss on its replication tick (5 ms), after the region went down: its `at`
+can trail the target's first refused answer by that tick plus event-loop latency."""
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,8 @@ def test_lag_and_write_back_match_the_twins_truth(healthy_twin: Twin, tmp_path: 
 
 def test_the_lossy_world_names_exactly_the_lost_ids(lossy_twin: Twin, tmp_path: Path) -> None:
     """With writes lost in flight, drillkit reports exactly the ids the twin recorded as `lost`,
-    fails lostWrites: 0 naming them, and measures RPO within one `every` of the truth."""
+    fails lostWrites: 0 naming them, and the true RPO lies inside the measured interval
+    (midpoint ± half width). (Within one `every` of the truth is a benchmark: bench/data.py.)"""
     code, doc, events = run_data_drill(lossy_twin, tmp_path)
     lost = [e for e in events if e["kind"] == "lost" and e["to"] == "eu"]
     assert lost, "the drill's fault should have caught writes in flight"
@@ -84,6 +86,8 @@ def test_the_lossy_world_names_exactly_the_lost_ids(lossy_twin: Twin, tmp_path: 
     assert code == 1 and doc["verdict"]["outcome"] == "fail"
     assert all(e["id"] in doc["verdict"]["reason"] for e in lost)
     true_rpo = max(e["at"] for e in lost) - min(e["writtenAt"] for e in lost)
-    assert abs(doc["data"]["rpo"]["measuredS"] - true_rpo) <= EVERY
+    rpo = doc["data"]["rpo"]
+    low, high = rpo["measuredS"] - rpo["uncertaintyS"], rpo["measuredS"] + rpo["uncertaintyS"]
+    assert low - 0.001 <= true_rpo <= high + TWIN_NOTICE_S, (low, true_rpo, high)
     [objective] = [o for o in doc["objectives"] if o["name"] == "lostWrites"]
     assert objective["held"] is False and objective["measured"]["measuredS"] == len(lost)
