@@ -36,6 +36,11 @@ def _translate(what: str, fn: Callable[[], T]) -> T:
         raise from_status(what, None, short(e)) from e
 
 
+def _params(query: dict[str, str]) -> list[tuple[str, str]]:
+    """Query parameters, the empty ones left out."""
+    return [(k, v) for k, v in query.items() if v]
+
+
 class KubeConnection:
     """The API client of one context (or the pod's own cluster), shared by the resource
     families that make up ``KubeCluster``."""
@@ -47,28 +52,25 @@ class KubeConnection:
 
         self.context = context
         self._deadline = retry_deadline_s
+        configuration = client.Configuration()
         try:
             if context == IN_CLUSTER:
-                configuration = client.Configuration()
                 config.load_incluster_config(client_configuration=configuration)  # type: ignore[no-untyped-call]
-                configuration.connection_pool_maxsize = POOL_SIZE
-                self._api = client.ApiClient(configuration)
             else:
-                configuration = client.Configuration()
                 config.load_kube_config(  # type: ignore[no-untyped-call]
                     config_file=kubeconfig,
                     context=context,
                     client_configuration=configuration,
                     persist_config=False,
                 )
-                configuration.connection_pool_maxsize = POOL_SIZE
-                self._api = client.ApiClient(configuration)
         except (config.ConfigException, OSError, ValueError) as e:
             where = kubeconfig or "the default kubeconfig"
             raise PreflightRefused(
                 f"cannot load kube context {context!r} from {where}: {short(e)}; "
                 "nothing was changed: check the context name with `kubectl config get-contexts`"
             ) from e
+        configuration.connection_pool_maxsize = POOL_SIZE
+        self._api = client.ApiClient(configuration)
         self._default_timeout()
         self._eviction_version: str | None = None
 
@@ -83,31 +85,31 @@ class KubeConnection:
 
         self._api.call_api = with_timeout  # type: ignore[method-assign]
 
-    @cached_property
-    def core(self) -> Any:
-        """CoreV1Api, imported on first write or read-with-models (it alone costs about 2.5x
-        ``import kubernetes``; the read-only lists go through ``get`` instead)."""
+    def _client(self, api_class: str) -> Any:
+        """One of the SDK's API classes over this connection, imported on first use (each is
+        slow to import; the read-only lists and the drain's writes go through plain JSON)."""
         from kubernetes import client
 
-        return client.CoreV1Api(self._api)
+        return getattr(client, api_class)(self._api)
+
+    @cached_property
+    def core(self) -> Any:
+        """CoreV1Api (it alone costs about 2.5x ``import kubernetes``)."""
+        return self._client("CoreV1Api")
 
     @cached_property
     def coordination(self) -> Any:
-        from kubernetes import client
-
-        return client.CoordinationV1Api(self._api)
+        return self._client("CoordinationV1Api")
 
     @cached_property
     def authz(self) -> Any:
-        from kubernetes import client
-
-        return client.AuthorizationV1Api(self._api)
+        return self._client("AuthorizationV1Api")
 
     def read_json(self, what: str, path: str, **query: str) -> Any:
         """GET ``path`` as JSON (a ``rawread.View``), with retries and drillkit's errors."""
         from drillkit.adapters.kube.rawread import get_json
 
-        params = [(k, v) for k, v in query.items() if v]
+        params = _params(query)
         return self._call(what, lambda: get_json(self._api, what, path, params))
 
     def send_json(
@@ -123,7 +125,7 @@ class KubeConnection:
         transport errors are retried and translated; the caller judges the status."""
         from drillkit.adapters.kube.rawread import send_json
 
-        params = [(k, v) for k, v in query.items() if v]
+        params = _params(query)
         return _translate(
             what,
             lambda: send_json(
@@ -151,16 +153,12 @@ class KubeConnection:
 
     @cached_property
     def apps(self) -> Any:
-        """AppsV1Api, imported on first use (it is slow to import and only scale-down needs it)."""
-        from kubernetes import client
-
-        return client.AppsV1Api(self._api)
+        """AppsV1Api (only scale-down and its checks need it)."""
+        return self._client("AppsV1Api")
 
     @cached_property
     def autoscaling(self) -> Any:
-        from kubernetes import client
-
-        return client.AutoscalingV1Api(self._api)
+        return self._client("AutoscalingV1Api")
 
     def close(self) -> None:
         self._api.close()  # type: ignore[no-untyped-call]
