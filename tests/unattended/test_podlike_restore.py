@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -93,16 +94,14 @@ def _pod(
     )  # fmt: skip
 
 
-def test_killed_cronjob_pod_is_restored_by_the_restore_job_from_markers_alone(
-    healthy_twin: Twin, tmp_path: Path
+def _kill_once_injected(
+    pod: podlike.Pod,
+    tmp_path: Path,
+    cron: dict[str, Any],
+    then: Callable[[], bool] | None = None,
 ) -> None:
-    """SIGKILL to the CronJob's pod once its fault is in; the restore Job's exact command, with
-    an empty runs volume, restores every node of the pod's own cluster (exit 0)."""
-    podlike.need_unshare()
-    before = healthy_twin.state()
-    cron = _container("kubernetes/base", "CronJob")
-    own = _twin_us(healthy_twin, tmp_path)
-    pod = _pod(healthy_twin, tmp_path, cron, tmp_path / "pvc", own)
+    """Run the CronJob's command in ``pod`` until its journal marks the fault injected (and
+    ``then`` holds), then SIGKILL it."""
     proc = podlike.start(pod, tmp_path / "scratch-run", [*cron["command"], *cron["args"]])
     try:
 
@@ -118,20 +117,43 @@ def test_killed_cronjob_pod_is_restored_by_the_restore_job_from_markers_alone(
             )
 
         poll(injected, 90, 0.05)
-        us = healthy_twin.conns.clusters["us"]
-        poll(lambda: any(n.unschedulable for n in us.list_nodes({})), 20, 0.05)
+        if then is not None:
+            poll(then, 20, 0.05)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate(timeout=30)
-    assert any(obj.kind == "Node" for obj in healthy_twin.conns.clusters["us"].marked())
 
+
+def _restore_job(
+    twin: Twin, tmp_path: Path, own: Any, *, fault: dict[str, str] | None = None
+) -> None:
+    """The restore Job's exact command on an empty runs volume; it must restore from markers."""
     job = _container("kubernetes/restore", "Job")
-    restore_pod = _pod(healthy_twin, tmp_path, job, tmp_path / "fresh-pvc", own)
-    proc = podlike.start(restore_pod, tmp_path / "scratch-restore", [*job["command"], *job["args"]])
+    pod = _pod(twin, tmp_path, job, tmp_path / "fresh-pvc", own, fault=fault)
+    proc = podlike.start(pod, tmp_path / "scratch-restore", [*job["command"], *job["args"]])
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, (out + err)[-3000:]
     assert "restored from markers: run" in out
+
+
+def test_killed_cronjob_pod_is_restored_by_the_restore_job_from_markers_alone(
+    healthy_twin: Twin, tmp_path: Path
+) -> None:
+    """SIGKILL to the CronJob's pod once its fault is in; the restore Job's exact command, with
+    an empty runs volume, restores every node of the pod's own cluster (exit 0)."""
+    podlike.need_unshare()
+    before = healthy_twin.state()
+    cron = _container("kubernetes/base", "CronJob")
+    own = _twin_us(healthy_twin, tmp_path)
+    pod = _pod(healthy_twin, tmp_path, cron, tmp_path / "pvc", own)
+    us = healthy_twin.conns.clusters["us"]
+    _kill_once_injected(
+        pod, tmp_path, cron, then=lambda: any(n.unschedulable for n in us.list_nodes({}))
+    )
+    assert any(obj.kind == "Node" for obj in healthy_twin.conns.clusters["us"].marked())
+
+    _restore_job(healthy_twin, tmp_path, own)
     assert not list((tmp_path / "fresh-pvc").glob("runs/*/journal.jsonl")), "no journal needed"
     poll(healthy_twin.healthy, 60, 0.1)
     assert healthy_twin.state() == before
@@ -176,25 +198,7 @@ def test_on_the_real_tier_as_a_service_account(
             )
     before = realtier.world_state(tier)
 
-    proc = podlike.start(pod, tmp_path / "scratch-run", [*cron["command"], *cron["args"]])
-    try:
-
-        def injected() -> bool:
-            path = journal_of(tmp_path / "pvc" / "runs")
-            if proc.poll() is not None:
-                raise AssertionError(
-                    f"the drill ended first ({proc.returncode}): "
-                    f"{proc.stderr.read()[-2000:] if proc.stderr else ''}"
-                )
-            return path is not None and any(
-                isinstance(r, Mark) and r.name == "fault_injected" for r in read_journal(path)
-            )
-
-        poll(injected, 90, 0.05)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate(timeout=30)
+    _kill_once_injected(pod, tmp_path, cron)
     web = json.loads(
         realtier.must(
             realtier.kubectl(tier, "us", "-n", "shop", "get", "deployment", "web", "-o", "json")
@@ -203,12 +207,7 @@ def test_on_the_real_tier_as_a_service_account(
     assert web["spec"]["replicas"] == 0
     assert "drillkit.dev/run" in web["metadata"]["annotations"]
 
-    job = _container("kubernetes/restore", "Job")
-    restore_pod = _pod(healthy_twin, tmp_path, job, tmp_path / "fresh-pvc", own, fault=fault)
-    proc = podlike.start(restore_pod, tmp_path / "scratch-restore", [*job["command"], *job["args"]])
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, (out + err)[-3000:]
-    assert "restored from markers: run" in out
+    _restore_job(healthy_twin, tmp_path, own, fault=fault)
     assert realtier.world_state(tier) == before
     web = json.loads(
         realtier.must(
