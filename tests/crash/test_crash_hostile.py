@@ -26,9 +26,9 @@ from tests.chaos.harness import (
     write_world,
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
+from tests.crash.runs import KILLER
 
 pytestmark = pytest.mark.chaos
-KILLER = ("-m", "tests.crash.killer")
 SO = "/apis/keda.sh/v1alpha1/namespaces/shop/scaledobjects/web"
 PAUSED = "autoscaling.keda.sh/paused-replicas"
 

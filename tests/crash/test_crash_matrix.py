@@ -13,48 +13,20 @@ from click.testing import CliRunner
 
 from drillkit.cli.main import cli
 from drillkit.engine.records import RECORD_TYPES, SnapshotTaken, read_journal
-from tests.chaos.harness import (
-    SandboxProcess,
-    WorldReader,
-    drillkit,
-    finish,
-    write_drill,
-    write_world,
+from tests.chaos.harness import SandboxProcess, WorldReader, drillkit, finish
+from tests.crash.runs import (
+    KILLER,
+    RUN_POINTS,
+    assert_world_is_the_snapshot,
+    crash_drill,
+    restore_latest,
+    run_killed,
 )
-from tests.crash.conftest import CRASH_TIME_SCALE
 from tests.crash.test_crash_hostile import HOSTILE_POINTS
 from tests.crash.test_crash_step import STEP_POINTS
 
 pytestmark = pytest.mark.chaos
-KILLER = ("-m", "tests.crash.killer")
 
-# point -> (kill after the Nth record matching KIND[:FIELD=VALUE], drill variant)
-RUN_POINTS: dict[str, tuple[str, int, str]] = {
-    "run.started": ("run.started", 1, "delete"),
-    "phase": ("phase", 1, "delete"),
-    "mark": ("mark", 1, "delete"),
-    "obs.status": ("obs.status", 1, "delete"),
-    "obs": ("obs", 1, "delete"),
-    "baseline": ("baseline", 1, "delete"),
-    "prediction": ("prediction", 1, "delete"),
-    "snapshot": ("snapshot", 1, "delete"),
-    "intent": ("intent", 1, "delete"),
-    "result": ("result", 1, "delete"),
-    "intent-evict": ("intent:action=evict", 1, "delete"),
-    "intent-delete-pod": ("intent:action=delete-pod", 1, "delete"),
-    "phase-observe": ("phase:phase=observe", 1, "delete"),
-    "abort": ("abort", 1, "abort"),
-    "restore.intent": ("restore.intent", 1, "delete"),
-    "restore.result": ("restore.result", 2, "delete"),
-    "restore.check": ("restore.check", 1, "delete"),
-    "verdict": ("verdict", 1, "delete"),
-    "evidence": ("evidence", 1, "delete"),
-    "run.finished": ("run.finished", 1, "delete"),
-    "refused": ("refused", 1, "viewer"),
-    "canary": ("canary", 20, "data"),
-    "guard": ("guard", 1, "override"),
-}
-CLOSED_WINDOW = {"timezone": "UTC", "hours": "00:00-00:01", "blackout": ["2000-01-01/2099-12-31"]}
 # Kinds only `drillkit restore` writes, and restore's own steps: crash the restore itself.
 RESTORE_POINTS: dict[str, tuple[str, int]] = {
     "recovery.started": ("recovery.started", 1),
@@ -65,69 +37,6 @@ RESTORE_POINTS: dict[str, tuple[str, int]] = {
 }
 # Every typed record kind (drillkit/engine/records.py); obs.error has its own test below.
 ENGINE_KINDS = set(RECORD_TYPES)
-
-
-def _drill(folder: Path, variant: str) -> Path:
-    write_world(folder, CRASH_TIME_SCALE)
-    if variant == "override":
-        return write_drill(folder, "override.yaml", guards={"window": CLOSED_WINDOW})
-    if variant == "viewer":
-        return write_drill(
-            folder,
-            "viewer.yaml",
-            regions__us__kubeContext="sandbox-us-viewer",
-            regions__eu__kubeContext="sandbox-eu-viewer",
-        )
-    canaries = [
-        {"name": "orders", "every": "100ms",
-         "write": {"url": "http://us.ingress.sandbox.test/canary/{id}", "body": "{}"},
-         "read": {"url": "http://eu.ingress.sandbox.test/canary/{id}"}},
-    ] if variant == "data" else []  # fmt: skip
-    return write_drill(
-        folder,
-        f"{variant}.yaml",
-        fault__evictionTimeout="1s",
-        fault__onBlocked="delete" if variant == "data" else variant,
-        observe__statusInterval="1s",
-        observe__data=canaries,
-    )
-
-
-def _run_killed(
-    twin: SandboxProcess, drill: Path, runs: Path, point: str, nth: int, **kwargs: Any
-) -> Path:
-    """Run the drill under the killer; the journal it left, which ends with the chosen kind."""
-    extra = ("--override-window", "--reason", "crash matrix") if drill.stem == "override" else ()
-    proc = drillkit(
-        point, str(nth), "run", str(drill), "--yes", "--attach", str(twin.state_dir),
-        "--runs-dir", str(runs), "--evidence-dir", str(runs.parent / "evidence"),
-        "--output", "json", *extra,
-        prefix=KILLER, **kwargs,
-    )  # fmt: skip
-    code, _, err = finish(proc)
-    assert code == -signal.SIGKILL, f"drillkit was not killed at {point} ({code}): {err[-3000:]}"
-    journals = sorted(runs.glob("*/journal.jsonl"))
-    assert len(journals) == 1
-    return journals[0]
-
-
-def _restore_latest(runs: Path) -> str:
-    """`restore --latest` finishes the killed run (or says it had already finished)."""
-    result = CliRunner().invoke(cli, ["restore", "--latest", "--yes", "--runs-dir", str(runs)])
-    assert result.exit_code == 0, result.output
-    assert "restored: run" in result.output or "nothing to restore: " in result.output
-    return result.output
-
-
-def _assert_world_is_the_snapshot(
-    reader: WorldReader, before: dict[str, Any], journal: Path
-) -> None:
-    after = reader.state()
-    assert after == before
-    for record in read_journal(journal):
-        if isinstance(record, SnapshotTaken):
-            for item in record.items:
-                assert after[item.what] == item.value, item
 
 
 def test_the_matrix_covers_every_kind_the_engine_writes() -> None:
@@ -161,11 +70,11 @@ def test_sigkill_after_a_run_record_then_restore_latest(
     """SIGKILL right after this record, then `restore --latest`: the world is as before."""
     kind, nth, variant = RUN_POINTS[point]
     runs = tmp_path / "runs"
-    journal = _run_killed(twin, _drill(tmp_path, variant), runs, kind, nth)
+    journal = run_killed(twin, crash_drill(tmp_path, variant), runs, kind, nth)
     last = read_journal(journal)[-1]
     assert last.kind == kind.partition(":")[0]
-    _restore_latest(runs)
-    _assert_world_is_the_snapshot(reader, pristine, journal)
+    restore_latest(runs)
+    assert_world_is_the_snapshot(reader, pristine, journal)
 
 
 @pytest.mark.slow
@@ -179,7 +88,7 @@ def test_sigkill_during_restore_then_restore_again(
 ) -> None:
     """A run killed mid-outage, its restore killed after this record, restore again: as before."""
     runs = tmp_path / "runs"
-    journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
+    journal = run_killed(twin, crash_drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
     kind, nth = RESTORE_POINTS[point]
     proc = drillkit(
         kind, str(nth), "restore", "--latest", "--yes", "--runs-dir", str(runs), prefix=KILLER
@@ -187,8 +96,8 @@ def test_sigkill_during_restore_then_restore_again(
     code, _, err = finish(proc)
     assert code == -signal.SIGKILL, f"restore was not killed at {point} ({code}): {err[-3000:]}"
     assert read_journal(journal)[-1].kind == kind.partition(":")[0]
-    _restore_latest(runs)
-    _assert_world_is_the_snapshot(reader, pristine, journal)
+    restore_latest(runs)
+    assert_world_is_the_snapshot(reader, pristine, journal)
 
 
 @pytest.mark.slow
@@ -204,12 +113,12 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
         KILLER_ADMIN_TOKEN=twin.info["admin"]["token"],
     )
     try:
-        journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)
+        journal = run_killed(twin, crash_drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)
     finally:
         twin.clear_faults()
     assert read_journal(journal)[-1].kind == "obs.error"
-    _restore_latest(runs)
-    _assert_world_is_the_snapshot(reader, pristine, journal)
+    restore_latest(runs)
+    assert_world_is_the_snapshot(reader, pristine, journal)
 
 
 @pytest.mark.slow
@@ -227,8 +136,8 @@ def test_journal_lost_entirely_then_restore_scan(
 
     kind, nth, variant = RUN_POINTS[point]
     runs = tmp_path / "runs"
-    drill = _drill(tmp_path, variant)
-    journal = _run_killed(twin, drill, runs, kind, nth)
+    drill = crash_drill(tmp_path, variant)
+    journal = run_killed(twin, drill, runs, kind, nth)
     snapshot = [r for r in read_journal(journal) if isinstance(r, SnapshotTaken)]
     shutil.rmtree(runs)
     result = CliRunner().invoke(cli, [

@@ -11,6 +11,7 @@ import pexpect
 import pytest
 
 from tests.chaos.harness import SandboxProcess, WorldReader
+from tests.crash.runs import assert_world_is_the_snapshot, crash_drill, restore_latest
 
 pytestmark = pytest.mark.chaos
 # point -> (kill after the Nth record of the kind): the 2nd gate comes after inject.
@@ -28,15 +29,9 @@ def test_sigkill_after_a_gate_record_then_restore_latest(
 ) -> None:
     """SIGKILL right after a gate's wait is journalled (the fault in force), then
     `restore --latest`: the world is as before."""
-    from tests.crash.test_crash_matrix import (  # the matrix imports STEP_POINTS from here
-        _assert_world_is_the_snapshot,
-        _drill,
-        _restore_latest,
-    )
-
     kind, nth = STEP_POINTS[point]
     runs = tmp_path / "runs"
-    drill = _drill(tmp_path, "delete")
+    drill = crash_drill(tmp_path, "delete")
     child = pexpect.spawn(
         sys.executable,
         ["-m", "tests.crash.killer", kind, str(nth), "run", str(drill), "--yes", "--step",
@@ -49,5 +44,5 @@ def test_sigkill_after_a_gate_record_then_restore_latest(
     child.close()
     assert child.signalstatus == 9, child.before[-2000:]
     journal = next(runs.glob("*/journal.jsonl"))
-    _restore_latest(runs)
-    _assert_world_is_the_snapshot(reader, pristine, journal)
+    restore_latest(runs)
+    assert_world_is_the_snapshot(reader, pristine, journal)

@@ -25,7 +25,7 @@ from tests.chaos.harness import (
     eventually,
     finish,
 )
-from tests.crash.test_crash_matrix import KILLER, RUN_POINTS, _drill, _run_killed
+from tests.crash.runs import KILLER, RUN_POINTS, crash_drill, run_killed
 from tests.sampling import FULL, sample
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
@@ -104,7 +104,7 @@ def test_damage_after_a_record_kind(
     kind, nth, variant = RUN_POINTS[point]
     runs = tmp_path / "runs"
     env = _env(twin, KILLER_ACT=act)
-    drill = _drill(tmp_path, variant)
+    drill = crash_drill(tmp_path, variant)
     code, out, err = _run(twin=twin, drill=drill, runs=runs, point=kind, nth=nth, env=env)
     print(f"{point} {act}: exit {code}")
     _assert_invariant(reader, pristine, code, out, err)
@@ -128,7 +128,7 @@ def test_signals_during_restore(
     exit 0; a second stops it with exit 5, naming exactly the items it did not reach, and a
     later restore finishes them."""
     runs = tmp_path / "runs"
-    _run_killed(twin, _drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
+    run_killed(twin, crash_drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
     env = _env(twin, KILLER_ACT="signal", KILLER_SIGNAL=sig, KILLER_SIGNAL_COUNT=str(count))
     code, out, err = finish(_restore(runs, "restore.check", str(item), env=env))
     assert "send a second signal to stop now" in out + err
@@ -154,7 +154,7 @@ def test_two_restores_at_once(
     """Two `restore --latest` at the same moment: the run dir's flock serialises them, both
     exit 0, one restores and the other finds nothing to restore, and no seq repeats."""
     runs = tmp_path / "runs"
-    journal = _run_killed(twin, _drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
+    journal = run_killed(twin, crash_drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
     first, second = _restore(runs), _restore(runs)
     results = [finish(first), finish(second)]
     assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
@@ -183,7 +183,7 @@ def test_api_blackout(
                KILLER_BLACKOUT_S=str(seconds), KILLER_BLACKOUT_LOG=str(log))  # fmt: skip
     started = time.monotonic()
     try:
-        drill = _drill(tmp_path, "delete")
+        drill = crash_drill(tmp_path, "delete")
         code, out, err = _run(
             twin=twin, drill=drill, runs=runs, point="none", nth=0, env=env, timeout=seconds + 180
         )
