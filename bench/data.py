@@ -20,30 +20,12 @@ from typing import Any
 import httpx
 
 from bench.common import Row
-from bench.drill import DRILLKIT, _stop
+from bench.drill import DRILLKIT, sandbox_up, stop_sandbox
 from drillkit.spec.loader import load_drill
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DRILL = ROOT / "drills" / "sandbox" / "us-outage-data.yaml"
 LOSSY_WORLD = ROOT / "drills" / "sandbox" / "world-lossy.yaml"
-
-
-def sandbox_up(state: Path, world: Path | None) -> subprocess.Popen[str]:
-    """``drillkit sandbox up`` (optionally ``--world``) in a child; waits for its ready line."""
-    extra = ["--world", str(world)] if world is not None else []
-    proc = subprocess.Popen(
-        [*DRILLKIT, "sandbox", "up", "--state-dir", str(state), *extra],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    if not line.startswith("sandbox ready"):
-        proc.kill()
-        proc.wait(10)
-        raise RuntimeError(f"sandbox did not start: {line!r}")
-    return proc
 
 
 def run_drill(work: Path, state: Path) -> tuple[int, dict[str, Any]]:
@@ -113,7 +95,7 @@ def runs(world: Path | None, count: int) -> list[dict[str, Any]]:
                 results.append(compare(doc, events, drill.survivors[0]))
                 time.sleep(1.0)
         finally:
-            _stop(proc)
+            stop_sandbox(proc)
     return results
 
 

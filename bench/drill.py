@@ -47,10 +47,12 @@ def _run_drill(tmp: Path, *extra: str) -> tuple[float, dict[str, Any]]:
     return took, json.loads(done.stdout)
 
 
-def _sandbox_up(state: Path) -> subprocess.Popen[str]:
-    """``drillkit sandbox up --state-dir`` in the foreground of a child; waits for ready."""
+def sandbox_up(state: Path, world: Path | None = None) -> subprocess.Popen[str]:
+    """``drillkit sandbox up --state-dir`` (optionally ``--world``) in the foreground of a
+    child; waits for its ready line."""
+    extra = ["--world", str(world)] if world is not None else []
     proc = subprocess.Popen(
-        [*DRILLKIT, "sandbox", "up", "--state-dir", str(state)],
+        [*DRILLKIT, "sandbox", "up", "--state-dir", str(state), *extra],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -64,7 +66,8 @@ def _sandbox_up(state: Path) -> subprocess.Popen[str]:
     return proc
 
 
-def _stop(proc: subprocess.Popen[str]) -> None:
+def stop_sandbox(proc: subprocess.Popen[str]) -> None:
+    """SIGINT, as Ctrl-C would; killed after 20 s."""
     proc.send_signal(signal.SIGINT)
     try:
         proc.wait(20)
@@ -111,7 +114,7 @@ def accuracy_runs(runs: int) -> list[dict[str, float]]:
     results = []
     with tempfile.TemporaryDirectory(prefix="drillkit-bench-") as tmp:
         state = Path(tmp) / "state"
-        proc = _sandbox_up(state)
+        proc = sandbox_up(state)
         try:
             info = json.loads((state / "world.json").read_text(encoding="utf-8"))
             admin = info["admin"]["url"].rstrip("/")
@@ -124,7 +127,7 @@ def accuracy_runs(runs: int) -> list[dict[str, float]]:
                 results.append(truth_errors(doc, events))
                 time.sleep(1.0)  # let fail-back events land before the next run's fault
         finally:
-            _stop(proc)
+            stop_sandbox(proc)
     return results
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Row
-from bench.drill import _sandbox_up, _stop
+from bench.drill import sandbox_up, stop_sandbox
 from drillkit.adapters.connect import connect_sandbox
 from drillkit.engine.observe import Observer
 from drillkit.spec.loader import load_drill
@@ -49,7 +49,7 @@ def measure(vantage: int = 50, seconds: float = 10.0) -> dict[str, float]:
     """
     drill = _drill(vantage)
     with tempfile.TemporaryDirectory() as tmp:
-        twin = _sandbox_up(Path(tmp))
+        twin = sandbox_up(Path(tmp))
         try:
             conns = connect_sandbox(drill, json.loads((Path(tmp) / "world.json").read_text()))
             try:
@@ -58,7 +58,7 @@ def measure(vantage: int = 50, seconds: float = 10.0) -> dict[str, float]:
             finally:
                 conns.close()
         finally:
-            _stop(twin)
+            stop_sandbox(twin)
     expected = seconds / POLL_S
     lags = sorted(state.lags) or [0.0]
     p99 = lags[min(len(lags) - 1, int(len(lags) * 0.99))]

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from bench.common import Row
-from bench.drill import DRILLKIT, _sandbox_up, _stop
+from bench.drill import DRILLKIT, sandbox_up, stop_sandbox
 from drillkit.spec.loader import load_drill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -163,7 +163,7 @@ def measure(runs: int) -> dict[str, dict[str, list[float]]]:
     with tempfile.TemporaryDirectory(prefix="drillkit-precision-") as tmp_name:
         tmp = Path(tmp_name)
         state = tmp / "state"
-        proc = _sandbox_up(state)
+        proc = sandbox_up(state)
         try:
             info = json.loads((state / "world.json").read_text(encoding="utf-8"))
             admin = info["admin"]["url"].rstrip("/")
@@ -181,7 +181,7 @@ def measure(runs: int) -> dict[str, dict[str, list[float]]]:
                         bucket.setdefault(key, []).append(value)
                     time.sleep(1.0)  # let failback propagation finish before the next fault
         finally:
-            _stop(proc)
+            stop_sandbox(proc)
     return found
 
 

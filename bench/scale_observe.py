@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from bench.common import Row
-from bench.drill import _sandbox_up, _stop
+from bench.drill import sandbox_up, stop_sandbox
 from bench.observe import _drill
 
 POLL_S = 1.0
@@ -65,7 +65,7 @@ def measure(vantage: int = 1000, seconds: float = 20.0) -> dict[str, float]:
     drill = type(drill).model_validate(data)
     affinity = os.sched_getaffinity(0)
     with tempfile.TemporaryDirectory() as tmp:
-        twin = _sandbox_up(Path(tmp) / "state")
+        twin = sandbox_up(Path(tmp) / "state")
         try:
             os.sched_setaffinity(0, {min(affinity)})
             info = json.loads((Path(tmp) / "state" / "world.json").read_text(encoding="utf-8"))
@@ -87,7 +87,7 @@ def measure(vantage: int = 1000, seconds: float = 20.0) -> dict[str, float]:
                 conns.close()
         finally:
             os.sched_setaffinity(0, affinity)
-            _stop(twin)
+            stop_sandbox(twin)
     expected = seconds / POLL_S
     on_time = sum(1 for lag in state.lags if lag <= ON_TIME_S)
     queries = sum(state.dns_queries.values())
