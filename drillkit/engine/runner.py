@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +14,9 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
-from drillkit.core.report import RunReport
 from drillkit.core.sampling import Windows, sampling_windows
-from drillkit.core.timeline import RestoreCheck, RestoreOutcome
+from drillkit.core.timeline import RestoreOutcome
+from drillkit.engine.conclusion import RunResult, announce, conclude
 from drillkit.engine.faults import FaultContext, FaultType, Watcher, fault_type, world_of
 from drillkit.engine.guards import GuardAdapters, GuardRails, end_notice, start_notice
 from drillkit.engine.hold import Holder
@@ -29,7 +29,6 @@ from drillkit.engine.preflight import check_dirs, check_no_unfinished, preflight
 from drillkit.engine.records import (
     Aborted,
     Baseline,
-    EvidenceWritten,
     GateWaited,
     Item,
     Mark,
@@ -39,10 +38,9 @@ from drillkit.engine.records import (
     RunFinished,
     RunStarted,
     SnapshotTaken,
-    VerdictReached,
     last,
 )
-from drillkit.engine.reporting import prediction_record, report_from
+from drillkit.engine.reporting import prediction_record
 from drillkit.engine.restore import RestoreControl, note, restore
 from drillkit.engine.runs import RunStore, new_run_id, run_lock
 from drillkit.engine.signals import Interrupted, SignalState, interrupts
@@ -55,7 +53,6 @@ from drillkit.errors import (
     JournalWriteError,
     PreflightRefused,
 )
-from drillkit.evidence import write_evidence
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
@@ -85,18 +82,6 @@ class RunOptions:
     gate: Callable[[str], bool] | None = None
     """``run --step``: asked before inject and restore and after detected, flipped and RTO
     (by step key); False aborts and restores. Each wait is journalled (``gate``)."""
-
-
-@dataclass
-class RunResult:
-    """A finished run: its journal, the core's report, and the restore checks."""
-
-    run_id: str
-    journal_path: Path
-    report: RunReport
-    restore_checks: list[RestoreCheck] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    evidence: dict[str, Path] = field(default_factory=dict)
 
 
 def file_sha256(path: Path) -> str:
@@ -252,7 +237,7 @@ class Runner:
                 report = journal_failure_verdict(result.report, self.journal)
                 result.report = report
                 result.notes.append(journal_failure_note(self.journal))
-            self._announce(result)
+            announce(self.guards, self.drill, result, self.clock.wall(), self.o.evidence_url)
             return result
         finally:
             self.journal.close()
@@ -294,48 +279,11 @@ class Runner:
             )
         )
 
-    def _announce(self, result: RunResult) -> None:
-        """End notice and metrics, after unlock: they never delay or fail the restore."""
-        verdict = result.report.verdict
-        link = self.o.evidence_url or str(result.evidence.get("markdown", result.journal_path))
-        self.guards.notice(
-            end_notice(
-                self.drill, self.run_id, self.clock.wall(),
-                outcome=verdict.outcome.value, summary=verdict.reason, evidence=link,
-            )
-        )  # fmt: skip
-        self.guards.export(result.report)
-
     def _conclude(self) -> RunResult:
-        """Verdict, then evidence, from the journal."""
-        self.phase(Phase.VERDICT)
-        plain = report_from(self.journal.records(), self.journal.path)
-        report = journal_failure_verdict(plain, self.journal)
-        self._note(
-            VerdictReached(
-                outcome=report.verdict.outcome.value,
-                reason=report.verdict.reason,
-                restored=report.verdict.restored,
-            )
-        )
-        evidence: dict[str, Path] = {}
-        if self.o.evidence_dir is not None:
-            self.phase(Phase.EVIDENCE)
-            try:
-                evidence = write_evidence(report, self.o.evidence_dir, self.o.template)
-            except OSError as e:
-                self.notes.append(f"evidence could not be written to {self.o.evidence_dir}: {e}")
-                log.error("drill.evidence_failed", error=str(e))
-            else:
-                self._note(EvidenceWritten(paths={k: str(v) for k, v in evidence.items()}))
-        return RunResult(
-            self.run_id,
-            self.journal.path,
-            report,
-            list(report.timeline.restore_checks),
-            self.notes,
-            evidence,
-        )
+        return conclude(
+            self.journal, self.run_id, phase=self.phase, evidence_dir=self.o.evidence_dir,
+            template=self.o.template, notes=self.notes,
+        )  # fmt: skip
 
     def _lifecycle(self, signals: SignalState) -> None:
         self.observer = Observer(

@@ -12,12 +12,13 @@ from drillkit.adapters.clock import SystemClock
 from drillkit.adapters.ports import WorkloadState
 from drillkit.core.verdict import Outcome
 from drillkit.engine import faults
+from drillkit.engine.conclusion import RunResult
 from drillkit.engine.faults import FaultContext, World
 from drillkit.engine.hold import Holder
 from drillkit.engine.mutator import Mutator
 from drillkit.engine.records import Intent, Mark, SnapshotTaken, read_journal
 from drillkit.engine.recovery import adapters_needed
-from drillkit.engine.runner import Runner, RunOptions, RunResult
+from drillkit.engine.runner import Runner, RunOptions
 from drillkit.engine.runs import RunStore
 from drillkit.spec.model import Drill
 from tests.engine.fakes import FakeWorld, make_drill, wait_until

@@ -18,13 +18,14 @@ from drillkit.core.timeline import RestoreOutcome
 from drillkit.core.verdict import Outcome
 from drillkit.engine import journal as journal_module
 from drillkit.engine import restore as restore_module
+from drillkit.engine.conclusion import RunResult
 from drillkit.engine.faults import World
 from drillkit.engine.journal import Journal
 from drillkit.engine.journal_scan import scan_journal
 from drillkit.engine.lock import DrillLock
 from drillkit.engine.records import Intent, Item, RestoreChecked, SnapshotTaken
 from drillkit.engine.restore import NOT_CHECKED, RestoreControl, restore
-from drillkit.engine.runner import Runner, RunOptions, RunResult
+from drillkit.engine.runner import Runner, RunOptions
 from drillkit.engine.runs import RunStore
 from drillkit.errors import PreflightRefused, TransientAdapterError
 from drillkit.exitcodes import ExitCode

@@ -10,9 +10,10 @@ import pytest
 
 from drillkit.core.plan import Phase, build_plan
 from drillkit.core.verdict import Outcome
+from drillkit.engine.conclusion import RunResult
 from drillkit.engine.listener import Silent
 from drillkit.engine.records import Intent, PhaseEntered, Result, SnapshotTaken, read_journal
-from drillkit.engine.runner import Runner, RunOptions, RunResult
+from drillkit.engine.runner import Runner, RunOptions
 from drillkit.errors import PreflightRefused
 from drillkit.exitcodes import ExitCode
 from drillkit.spec.model import Drill
