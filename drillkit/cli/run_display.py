@@ -11,7 +11,8 @@ from drillkit.core.plan import Phase
 
 if TYPE_CHECKING:
     from drillkit.core.timeline import RestoreCheck
-    from drillkit.engine.records import Observation, VantageSample
+    from drillkit.engine.records import Observation
+    from drillkit.engine.samples import VantageSample
 
 
 class Progress:

@@ -30,7 +30,8 @@ from typing import Any
 from drillkit.adapters.canary_ports import CanaryAnswer, CanaryDocs, CanaryHttp
 from drillkit.core.data import CanaryReadSample, CanaryWriteSample, Role
 from drillkit.engine.canary_sides import sides
-from drillkit.engine.records import CanaryRead, CanaryTicked, CanaryWrite
+from drillkit.engine.records import CanaryTicked
+from drillkit.engine.samples import CanaryRead, CanaryWrite
 from drillkit.spec.data import Canary
 
 MAX_READS_IN_FLIGHT = 64

@@ -37,13 +37,8 @@ from drillkit.engine.journal import Journal
 from drillkit.engine.observe_dns import VantageSampler
 from drillkit.engine.observe_pace import Pacer
 from drillkit.engine.observe_state import ObservedState, VantageState
-from drillkit.engine.records import (
-    EndpointObservation,
-    Observation,
-    ObservationError,
-    RegionCheck,
-    StatusObservation,
-)
+from drillkit.engine.records import Observation, ObservationError, StatusObservation
+from drillkit.engine.samples import EndpointObservation, RegionCheck
 from drillkit.engine.sampling import ChangeTracker, PartCallback
 from drillkit.spec.model import Drill
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from drillkit.adapters.ports import DnsAnswer, region_of
-from drillkit.engine.records import ServerAnswer, VantageSample
+from drillkit.engine.samples import ServerAnswer, VantageSample
 
 Answers = list[tuple[str, DnsAnswer]]
 """Each name server's name and its answer, in server order."""

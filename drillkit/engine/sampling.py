@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from drillkit.core.intervals import DISABLED, Bracket
 from drillkit.core.timeline import DEGRADED
-from drillkit.engine.records import EndpointObservation, RegionCheck, VantageSample
+from drillkit.engine.samples import EndpointObservation, RegionCheck, VantageSample
 from drillkit.spec.model import Drill
 
 PartCallback = Callable[[str, str, float, float], None]

@@ -13,7 +13,8 @@ from drillkit.cli import run_commands
 from drillkit.cli.run_display import LiveProgress, Progress
 from drillkit.core.plan import Phase
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.records import Observation, RegionCheck, VantageSample
+from drillkit.engine.records import Observation
+from drillkit.engine.samples import RegionCheck, VantageSample
 
 
 def _obs(at: float, region: str) -> Observation:

@@ -9,7 +9,8 @@ from rich.console import Console
 from drillkit.cli.run_display import LiveProgress, Progress
 from drillkit.core.plan import Phase
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
-from drillkit.engine.records import Observation, RegionCheck, VantageSample
+from drillkit.engine.records import Observation
+from drillkit.engine.samples import RegionCheck, VantageSample
 
 OBS_US = Observation(vantage=(VantageSample(name="new-york", region="us", at=10.0),),
                      regions={"us": RegionCheck(at=10.0, ok=True)})  # fmt: skip

@@ -11,10 +11,7 @@ from drillkit.engine.records import (
     RECORD_TYPES,
     Aborted,
     Baseline,
-    CanaryRead,
     CanaryTicked,
-    CanaryWrite,
-    EndpointObservation,
     EvidenceWritten,
     GateWaited,
     GuardNote,
@@ -30,7 +27,6 @@ from drillkit.engine.records import (
     RecoveryFinished,
     RecoveryStarted,
     Refused,
-    RegionCheck,
     RestoreChecked,
     RestoreIntent,
     RestoreResult,
@@ -40,11 +36,17 @@ from drillkit.engine.records import (
     SnapshotTaken,
     StatusObservation,
     UnknownRecord,
-    VantageSample,
     VerdictReached,
     from_json,
     read_journal,
     to_json,
+)
+from drillkit.engine.samples import (
+    CanaryRead,
+    CanaryWrite,
+    EndpointObservation,
+    RegionCheck,
+    VantageSample,
 )
 
 EXAMPLES: list[Record] = [

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from drillkit.adapters.ports import DnsAnswer
-from drillkit.engine.records import EndpointObservation, RegionCheck, ServerAnswer, VantageSample
+from drillkit.engine.samples import EndpointObservation, RegionCheck, ServerAnswer, VantageSample
 from drillkit.engine.sampling import ChangeTracker
 from drillkit.spec.loader import load_drill
 from tests.conftest import US_OUTAGE
