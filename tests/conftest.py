@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import structlog
@@ -12,6 +13,17 @@ ROOT = Path(__file__).resolve().parents[1]
 DRILLS = ROOT / "drills"
 US_OUTAGE = DRILLS / "sandbox" / "us-outage.yaml"
 AKS_EXAMPLE = DRILLS / "examples" / "aks-geo-nested.yaml"
+LOOSE_RTO = "600s"
+"""The ``rto`` objective of test drills that check something other than the objective. The
+shipped drill's 120 s is a measurement target (docs/benchmarks.md: median 103 s, max 112 s with
+the realistic twin), and at timeScale 0.1 every second drillkit itself spends (a drain on a
+loaded machine) counts as ten real-world seconds: such a test must not fail on the load."""
+
+
+def loose_rto(drill: dict[str, Any]) -> dict[str, Any]:
+    """``drill`` (a loaded drill document) with the :data:`LOOSE_RTO` objective."""
+    drill.setdefault("objectives", {})["rto"] = LOOSE_RTO
+    return drill
 
 
 @pytest.fixture(autouse=True)

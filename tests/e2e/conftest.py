@@ -23,7 +23,7 @@ from drillkit.engine.records import Record, read_journal
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import load_world
 from drillkit.spec.loader import load_drill
-from tests.conftest import ROOT, US_OUTAGE
+from tests.conftest import ROOT, US_OUTAGE, loose_rto
 from tests.polling import poll
 
 T = TypeVar("T")
@@ -113,10 +113,11 @@ def healthy_twin(twin: Twin) -> Iterator[Twin]:
 
 @pytest.fixture
 def drill_file(tmp_path: Path) -> Callable[..., Path]:
-    """A copy of the shipped sandbox drill with some fields changed (dotted keys)."""
+    """A copy of the shipped sandbox drill with some fields changed (dotted keys), and the
+    loose ``rto`` objective unless a change sets it (tests.conftest.LOOSE_RTO)."""
 
     def write(name: str = "drill.yaml", **changes: Any) -> Path:
-        data = yaml.safe_load(US_OUTAGE.read_text())
+        data = loose_rto(yaml.safe_load(US_OUTAGE.read_text()))
         data["metadata"].pop("runbook", None)
         for dotted, value in changes.items():
             node = data

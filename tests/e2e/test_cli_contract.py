@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from drillkit.cli.main import cli
-from tests.conftest import US_OUTAGE
+from tests.conftest import US_OUTAGE, loose_rto
 from tests.e2e.conftest import Twin, drillkit, stop, wait_for_record
 
 
@@ -35,7 +35,7 @@ def text_run(twin: Twin, tmp_path_factory: pytest.TempPathFactory) -> tuple[Resu
     import yaml
 
     folder = tmp_path_factory.mktemp("text-run")
-    data = yaml.safe_load(US_OUTAGE.read_text())
+    data = loose_rto(yaml.safe_load(US_OUTAGE.read_text()))
     data["metadata"].pop("runbook")
     data["fault"] = {"type": "disable-endpoint"}
     (folder / "world.yaml").write_text((US_OUTAGE.parent / "world.yaml").read_text())

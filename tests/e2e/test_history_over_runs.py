@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DRILLS, ROOT
+from tests.conftest import DRILLS, LOOSE_RTO, ROOT
 from tests.evidence.reports import mermaid_blocks
 from tests.evidence.test_index import check_xychart
 
@@ -56,8 +56,10 @@ def _drill(project: Path, world: str, rto: str) -> Path:
     return path
 
 
-PLAN = [("world.yaml", "120s")] * 5 + [("world-slow.yaml", "300s")]
-PLAN += [("world.yaml", "5s")] * 2 + [("world.yaml", "120s")] * 2
+# Objectives every run meets whatever the machine's load (tests.conftest.LOOSE_RTO), but for the
+# two 5 s ones every run misses: the flags under test come from the RTOs, not the objectives.
+PLAN = [("world.yaml", LOOSE_RTO)] * 5 + [("world-slow.yaml", "900s")]
+PLAN += [("world.yaml", "5s")] * 2 + [("world.yaml", LOOSE_RTO)] * 2
 
 
 @pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="needs ssh-keygen")
