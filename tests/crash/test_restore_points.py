@@ -4,7 +4,7 @@ restores at once, and API blackouts of 10, 30 and 90 s during inject, observe an
 
 The invariant at every point: the world equals the snapshot, or the exit code is 5 and the
 output names exactly what is left; never 0 or 1 with anything left behind. CI runs a seeded
-sample of each matrix (tests/crash/sampling.py); `nox -s chaos-full` runs all of it.
+sample of each matrix (tests/sampling.py); `nox -s chaos-full` runs all of it.
 """
 
 from __future__ import annotations

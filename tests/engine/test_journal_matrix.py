@@ -2,7 +2,7 @@
 record, or a disk that fills up, right after each kind of record a run writes. The invariant at
 every point: the world equals the snapshot, or the run exits 5 naming exactly what is left;
 a journal that lost records never ends in exit 0 or 1. The sandbox runs a seeded sample of the
-same points (tests/crash/test_journal_points.py)."""
+same points (tests/crash/test_restore_points.py)."""
 
 from __future__ import annotations
 
