@@ -176,3 +176,26 @@ def _blocked_on_flock(pid: int) -> bool:
     """The process waits in the kernel on a file lock (its wchan says so)."""
     wchan = Path(f"/proc/{pid}/wchan").read_text()
     return "lock" in wchan
+
+
+def test_restore_names_an_item_whose_snapshot_line_is_unreadable(tmp_path: Path) -> None:
+    """Garbage inside the snapshot line of a died run: `restore --output json` exits 5, names
+    the cordoned node as changed by drillkit with its snapshot line unreadable, and lists the
+    damaged line among the journal's problems."""
+    world = FakeWorld()
+    run_id = _died_in_observe(tmp_path, world)
+    journal = tmp_path / "runs" / run_id / "journal.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(
+        line[:40] + b"GARBAGE" + line[40:] if b'"kind":"snapshot"' in line else line
+        for line in lines
+    ))  # fmt: skip
+    code, out, _ = _restore(tmp_path, world, "--latest", "--output", "json")
+    document = json.loads(out)
+    assert code == 5 and document["exitCode"] == 5 and not document["restored"]
+    assert any(
+        left.startswith("us/node/us-node-1 spec.unschedulable: is (not checked)")
+        and "snapshot line unreadable; drillkit changed us/node/us-node-1" in left
+        for left in document["left"]
+    ), document["left"]
+    assert document["journalProblems"]
