@@ -160,7 +160,7 @@ def test_a_signal_while_waiting_for_the_lock_changes_nothing(tmp_path: Path) -> 
         while "held by another drillkit process" not in lines[-1] and lines[-1]:
             lines.append(proc.stderr.readline())
         assert "held by another drillkit process" in lines[-1], lines
-        poll(lambda: _blocked_on_flock(proc.pid), timeout=20, interval=0.05)
+        poll(lambda: blocked_on_flock(proc.pid), timeout=20, interval=0.05)
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:
@@ -172,7 +172,7 @@ def test_a_signal_while_waiting_for_the_lock_changes_nothing(tmp_path: Path) -> 
     assert journal.read_bytes() == before
 
 
-def _blocked_on_flock(pid: int) -> bool:
+def blocked_on_flock(pid: int) -> bool:
     """The process waits in the kernel on a file lock (its wchan says so)."""
     wchan = Path(f"/proc/{pid}/wchan").read_text()
     return "lock" in wchan
