@@ -155,10 +155,12 @@ def test_the_reserve_is_freed_when_the_disk_fills(
     assert [r.seq for r in read_journal(journal.path)] == [1]
 
 
-def _died_in_observe(tmp_path: Path) -> tuple[FakeWorld, Path, list[str]]:
+def died_in_observe(
+    tmp_path: Path, world: FakeWorld | None = None
+) -> tuple[FakeWorld, Path, list[str]]:
     """A drain run on the fakes whose journal is cut at its restore phase, its cordons back on
     the world: as if it had died during observe. Returns the world, journal and cordoned items."""
-    world = FakeWorld()
+    world = world or FakeWorld()
     options = RunOptions(
         drill=make_drill(restore={"deadline": "1s"}),
         drill_path=tmp_path / "drill.yaml",
@@ -184,7 +186,7 @@ def _damage_lines(journal: Path, marker: bytes, edit: Callable[[bytes], bytes]) 
 def test_garbage_inside_the_snapshot_line_never_hides_an_intent(tmp_path: Path) -> None:
     """Garbage inside the snapshot line: restore from the journal cannot know the values
     before, so each changed item is a failed check naming it (exit 5), never "0 checked"."""
-    world, journal, cordoned = _died_in_observe(tmp_path)
+    world, journal, cordoned = died_in_observe(tmp_path)
     assert cordoned
     _damage_lines(journal, b'"kind":"snapshot"', lambda line: line[:40] + b"GARBAGE" + line[40:])
     recovery = recover(journal, world.connections())
@@ -199,7 +201,7 @@ def test_garbage_inside_the_snapshot_line_never_hides_an_intent(tmp_path: Path) 
 def test_an_intent_that_cannot_be_typed_still_restores_and_is_reported(tmp_path: Path) -> None:
     """An intent line that is JSON but lacks its id: the line is reported as a problem, and
     the item it names is still put back from the snapshot."""
-    world, journal, cordoned = _died_in_observe(tmp_path)
+    world, journal, cordoned = died_in_observe(tmp_path)
     _damage_lines(journal, b'"kind":"intent"', lambda line: line.replace(b'"id":', b'"iX":'))
     assert any("not a valid intent record" in p.reason for p in scan_journal(journal).problems)
     recovery = recover(journal, world.connections())
