@@ -121,8 +121,8 @@ def _restore(
         if not now.unfinished and not force:
             _done(ctx, output, document, nothing_to_restore(now), ExitCode.PASS)
         if conns is None:
-            with signals.shield():
-                _close_without_world(ctx, output, document, run)
+            signals.shielded = True  # from here on the journal changes: never "nothing changed"
+            _close_without_world(ctx, output, document, run)
             return
         from drillkit.engine.recovery import recover
         from drillkit.engine.restore import RestoreControl
