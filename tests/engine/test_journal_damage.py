@@ -208,3 +208,18 @@ def test_an_intent_that_cannot_be_typed_still_restores_and_is_reported(tmp_path:
     assert recovery.complete and recovery.problems
     assert sorted(c.what for c in recovery.checks) == sorted(cordoned)
     assert not any(world.clusters["us"].nodes.values())
+
+
+def test_an_item_without_snapshot_that_a_later_restore_put_back_is_not_failed() -> None:
+    """An intent with no readable snapshot is a failed check, unless a restore journalled
+    after it already found that item restored."""
+    from drillkit.engine.records import RestoreChecked
+    from drillkit.engine.restore import lost_snapshots
+
+    what = "us/node/us-node-1 spec.unschedulable"
+    intent = Intent(id="m1", action="cordon", item=what, value=True)
+    back = RestoreChecked(what=what, expected="false", actual="false", outcome="restored")
+    (check,) = lost_snapshots([intent])
+    assert check.what == what and check.outcome is RestoreOutcome.FAILED
+    assert lost_snapshots([intent, back]) == []
+    assert len(lost_snapshots([back, intent])) == 1
