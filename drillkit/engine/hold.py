@@ -21,7 +21,7 @@ import structlog
 from drillkit.engine.faults import FaultContext, FaultType, Watcher
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import Held, Item, SnapshotTaken
-from drillkit.errors import AdapterError, DrillAborted
+from drillkit.errors import AdapterError, DrillAborted, JournalWriteError
 from drillkit.spec.model import Drill
 
 log = structlog.get_logger()
@@ -65,8 +65,10 @@ class Holder:
         while not self._stop.wait(self.interval):
             try:
                 self.check()
-            except DrillAborted as e:
-                self.error = e
+            except (DrillAborted, JournalWriteError) as e:
+                # A newcomer's snapshot or intent the journal refused: its change was not
+                # made, and the drill must not go on unjournalled; restore follows.
+                self.error = e if isinstance(e, DrillAborted) else DrillAborted(str(e))
                 self.ctx.cancelled.set()  # stop the injection's evictions: restore is next
                 return
             except AdapterError as e:  # the next check tries again

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from drillkit.engine.records import Record, from_json
+from drillkit.engine.records import Record, UnknownRecord, from_json
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,5 +104,10 @@ def scan_journal(path: Path, kinds: Collection[type[Record]] | None = None) -> J
                     version = int(data.get("schemaVersion", 1) or 1)
                 if wanted is not None and data["kind"] not in wanted:
                     continue
-                scan.records.append(from_json(data, version))
+                record = from_json(data, version)
+                if isinstance(record, UnknownRecord) and record.problem:
+                    # A known kind that cannot be typed is damage, not a newer drillkit's kind.
+                    excerpt = hexdump(raw.rstrip(b"\n"))
+                    scan.problems.append(LineProblem(number, excerpt, record.problem))
+                scan.records.append(record)
     return scan

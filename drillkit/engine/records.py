@@ -318,6 +318,8 @@ class RecoveryStarted(Record):
 class RecoveryFinished(Record):
     KIND: ClassVar[str] = "recovery.finished"
     restored: bool
+    note: str = ""
+    """Why it ended without checking the world (its embedded sandbox twin is gone)."""
 
 
 @kind

@@ -16,6 +16,7 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.guard_ports import Alerts
+from drillkit.adapters.ports import Clock
 from drillkit.core.plan import LEASE_NAME, LEASE_NAMESPACE
 from drillkit.core.timeline import RestoreCheck, RestoreOutcome
 from drillkit.engine.faults import ARM_ITEM_KINDS, world_of
@@ -89,5 +90,16 @@ def recover(
                     lease_left.append(region)
         result = Recovery(checks, journal.problems, lease_left=lease_left)
         note(journal, RecoveryFinished(restored=result.complete))
+        result.unwritten = [f"{r.kind} (seq {r.seq})" for r in journal.unwritten]
+    return result
+
+
+def close_without_world(path: Path, clock: Clock, why: str) -> Recovery:
+    """Finish the restore of a run whose world is gone with its embedded sandbox twin: nothing
+    is left anywhere to put back, so the journal says so and the run counts as finished."""
+    with Journal(path, clock) as journal:
+        note(journal, RecoveryStarted(force=False))
+        note(journal, RecoveryFinished(restored=True, note=why))
+        result = Recovery([], journal.problems)
         result.unwritten = [f"{r.kind} (seq {r.seq})" for r in journal.unwritten]
     return result

@@ -35,6 +35,7 @@ from drillkit.engine.records import (
     RestoreIntent,
     RestoreResult,
     SnapshotTaken,
+    UnknownRecord,
 )
 from drillkit.errors import AdapterError, JournalWriteError, PermanentAdapterError
 
@@ -46,6 +47,8 @@ SLOW_START = 8
 """Items put back one by one before any run in parallel (a small region restores as before)."""
 MAX_BACKOFF_S = 5.0
 NOT_CHECKED = "(not checked)"
+UNREADABLE = "(unreadable)"
+"""The value an intent wrote, when its record could not be read: never equal to a real one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +76,31 @@ class RestoreControl:
     """Called after each item's final check (progress)."""
 
 
+def _intents(records: list[Record]) -> Iterator[tuple[int, str, JsonScalar, str]]:
+    """Each journalled change to a named item: (index, item, value written, action).
+
+    An intent line that is JSON but cannot be typed (a damaged key) still names what it
+    changed: it counts too, with its value when that is readable."""
+    for index, record in enumerate(records):
+        if isinstance(record, Intent) and record.item:
+            yield index, record.item, record.value, record.action
+        elif isinstance(record, UnknownRecord) and record.name == Intent.KIND:
+            item, value = record.data.get("item"), record.data.get("value", UNREADABLE)
+            if isinstance(item, str) and item:
+                written = value if isinstance(value, bool | int | float | str) else UNREADABLE
+                yield index, item, written, str(record.data.get("action", "?"))
+
+
+def _restored_after(records: list[Record], last_intent: dict[str, int]) -> set[str]:
+    return {
+        r.what
+        for index, r in enumerate(records)
+        if isinstance(r, RestoreChecked)
+        and r.outcome == RestoreOutcome.RESTORED.value
+        and index > last_intent.get(r.what, len(records))
+    }
+
+
 def changes_from(records: list[Record]) -> list[Change]:
     """Items with a journalled intent, most recent intent first (a crash may have hidden the
     result); an item a later restore checked as restored is marked ``restored``.
@@ -80,23 +108,36 @@ def changes_from(records: list[Record]) -> list[Change]:
     Items come from every snapshot record (a later one may add items taken during the drill).
     """
     items = {i.what: i for r in records if isinstance(r, SnapshotTaken) for i in r.items}
-    last_intent: dict[str, int] = {}
-    for index, record in enumerate(records):
-        if isinstance(record, Intent) and record.item in items:
-            last_intent[record.item] = index
-    restored_after = {
-        r.what
-        for index, r in enumerate(records)
-        if isinstance(r, RestoreChecked)
-        and r.outcome == RestoreOutcome.RESTORED.value
-        and index > last_intent.get(r.what, len(records))
-    }
+    last_intent = {item: index for index, item, _, _ in _intents(records) if item in items}
+    restored_after = _restored_after(records, last_intent)
+    written = {index: value for index, _, value, _ in _intents(records)}
     result: list[Change] = []
     for what, index in sorted(last_intent.items(), key=lambda kv: -kv[1]):
-        intent = records[index]
-        assert isinstance(intent, Intent)
-        result.append(Change(items[what], intent.value, what in restored_after))
+        result.append(Change(items[what], written[index], what in restored_after))
     return result
+
+
+def lost_snapshots(records: list[Record]) -> list[RestoreCheck]:
+    """A failed check for each item drillkit changed that no readable snapshot holds (its
+    snapshot line is unreadable): its value before is lost, so a human must check it."""
+    items = {i.what for r in records if isinstance(r, SnapshotTaken) for i in r.items}
+    last: dict[str, tuple[int, JsonScalar, str]] = {}
+    for index, item, value, action in _intents(records):
+        if item not in items:
+            last[item] = (index, value, action)
+    restored_after = _restored_after(records, {k: v[0] for k, v in last.items()})
+    return [
+        RestoreCheck(
+            what,
+            "(unknown: its snapshot line is unreadable)",
+            NOT_CHECKED,
+            RestoreOutcome.FAILED,
+            f"snapshot line unreadable; drillkit changed {what} ({action}, wrote "
+            f"{_show(value)}) and its value before the drill is lost: check it by hand",
+        )
+        for what, (_, value, action) in sorted(last.items())
+        if what not in restored_after
+    ]
 
 
 def _show(value: Any, *, created: bool = False) -> str:
@@ -127,6 +168,9 @@ def restore(
     item. Each item is read and undone by the fault type that owns its kind."""
     changes = changes_from(records)
     checks = restore_changes(changes, world, journal, force=force, control=control)
+    for check in lost_snapshots(records):
+        _finish(check, journal, control or RestoreControl())
+        checks.append(check)
     # A marker is written just before its change is journalled: a crash in between leaves a
     # marker on an item the journal never saw change. It was not changed, so it goes too.
     changed = {c.item.what for c in changes}

@@ -53,11 +53,16 @@ def document_sha256(document: dict[str, Any]) -> str:
 
 def _write(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.partial")
-    with partial.open("w", encoding="utf-8", newline="\n") as out:
-        out.write(text)
-        out.flush()
-        os.fsync(out.fileno())
-    partial.replace(path)
+    try:
+        with partial.open("w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(path)
+    except BaseException:
+        # A full or read-only disk must not leave a half-written file next to the evidence.
+        partial.unlink(missing_ok=True)
+        raise
 
 
 @contextlib.contextmanager

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
@@ -95,3 +96,106 @@ def test_an_explicit_finished_run_with_force_reports_drift_and_overwrites(tmp_pa
     code, out, err = _restore(tmp_path, world, run_id, "--force")
     assert code == 0, err
     assert world.clusters["us"].nodes["us-node-1"] is False
+
+
+def _gone_twin_run(tmp_path: Path) -> Path:
+    """A journal of an embedded-sandbox run whose twin (its stateDir) is gone, with one intent."""
+    from tests.engine.fakes import make_drill
+
+    run_dir = tmp_path / "runs" / "20260101T000000Z-gone-twin-abcdef"
+    run_dir.mkdir(parents=True)
+    records = [
+        {"seq": 1, "kind": "run.started", "wall": 1.0, "mono": 1.0, "runId": run_dir.name,
+         "drill": make_drill().model_dump(mode="json", by_alias=True),
+         "connection": {"environment": "sandbox", "stateDir": str(tmp_path / "gone")}},
+        {"seq": 2, "kind": "intent", "wall": 2.0, "mono": 2.0, "id": "m1", "action": "cordon"},
+    ]  # fmt: skip
+    journal = run_dir / "journal.jsonl"
+    journal.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return journal
+
+
+def test_a_run_whose_embedded_twin_is_gone_ends_finished(tmp_path: Path) -> None:
+    """Restore of a run whose embedded twin is gone journals recovery.finished with that
+    note, exits 0, and the next run is not refused over it."""
+    from drillkit.engine.records import RecoveryFinished, read_journal
+
+    journal = _gone_twin_run(tmp_path)
+    args = ["restore", "--latest", "--yes", "--runs-dir", str(tmp_path / "runs")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "embedded sandbox twin that has stopped" in result.stdout
+    (finished,) = [r for r in read_journal(journal) if isinstance(r, RecoveryFinished)]
+    assert finished.restored and "embedded sandbox twin" in finished.note
+    code, out, err = _run(tmp_path, FakeWorld())
+    assert code == 0, out + err
+
+
+@pytest.mark.timeout(60)
+def test_a_signal_while_waiting_for_the_lock_changes_nothing(tmp_path: Path) -> None:
+    """SIGTERM to a restore waiting on another process's run lock: exit 130, one JSON
+    document saying nothing was changed, and the journal gains no record."""
+    import fcntl
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.chaos.harness import ENTRY, ROOT
+    from tests.polling import poll
+
+    journal = _gone_twin_run(tmp_path)
+    before = journal.read_bytes()
+    fd = os.open(journal.parent / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", ENTRY, "restore", "--latest", "--yes", "--output", "json",
+             "--runs-dir", str(tmp_path / "runs")],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        assert proc.stderr is not None
+        # Printed just before it blocks on the lock (log lines may come first).
+        lines = [proc.stderr.readline() for _ in range(1)]
+        while "held by another drillkit process" not in lines[-1] and lines[-1]:
+            lines.append(proc.stderr.readline())
+        assert "held by another drillkit process" in lines[-1], lines
+        poll(lambda: blocked_on_flock(proc.pid), timeout=20, interval=0.05)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        os.close(fd)
+    assert proc.returncode == 130, err
+    document = json.loads(out)
+    assert document["exitCode"] == 130 and document["interrupted"] == "SIGTERM"
+    assert "before restore began; nothing was changed" in document["message"]
+    assert journal.read_bytes() == before
+
+
+def blocked_on_flock(pid: int) -> bool:
+    """The process waits in the kernel on a file lock (its wchan says so)."""
+    wchan = Path(f"/proc/{pid}/wchan").read_text()
+    return "lock" in wchan
+
+
+def test_restore_names_an_item_whose_snapshot_line_is_unreadable(tmp_path: Path) -> None:
+    """Garbage inside the snapshot line of a died run: `restore --output json` exits 5, names
+    the cordoned node as changed by drillkit with its snapshot line unreadable, and lists the
+    damaged line among the journal's problems."""
+    world = FakeWorld()
+    run_id = _died_in_observe(tmp_path, world)
+    journal = tmp_path / "runs" / run_id / "journal.jsonl"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(
+        line[:40] + b"GARBAGE" + line[40:] if b'"kind":"snapshot"' in line else line
+        for line in lines
+    ))  # fmt: skip
+    code, out, _ = _restore(tmp_path, world, "--latest", "--output", "json")
+    document = json.loads(out)
+    assert code == 5 and document["exitCode"] == 5 and not document["restored"]
+    assert any(
+        left.startswith("us/node/us-node-1 spec.unschedulable: is (not checked)")
+        and "snapshot line unreadable; drillkit changed us/node/us-node-1" in left
+        for left in document["left"]
+    ), document["left"]
+    assert document["journalProblems"]

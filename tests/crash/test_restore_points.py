@@ -4,11 +4,12 @@ restores at once, and API blackouts of 10, 30 and 90 s during inject, observe an
 
 The invariant at every point: the world equals the snapshot, or the exit code is 5 and the
 output names exactly what is left; never 0 or 1 with anything left behind. CI runs a seeded
-sample of each matrix (tests/crash/sampling.py); `nox -s chaos-full` runs all of it.
+sample of each matrix (tests/sampling.py); `nox -s chaos-full` runs all of it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import time
@@ -25,7 +26,9 @@ from tests.chaos.harness import (
     eventually,
     finish,
 )
+from tests.cli.test_restore_cli import blocked_on_flock
 from tests.crash.runs import KILLER, RUN_POINTS, crash_drill, run_killed
+from tests.polling import poll
 from tests.sampling import FULL, sample
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
@@ -151,13 +154,23 @@ def test_signals_during_restore(
 def test_two_restores_at_once(
     twin: SandboxProcess, reader: WorldReader, pristine: dict[str, Any], tmp_path: Path
 ) -> None:
-    """Two `restore --latest` at the same moment: the run dir's flock serialises them, both
-    exit 0, one restores and the other finds nothing to restore, and no seq repeats."""
+    """Two `restore --latest` at the same moment: the run dir's flock serialises them (both
+    are seen waiting on it, held here until both do), both exit 0, one restores and the other
+    finds nothing to restore, and no seq repeats."""
     runs = tmp_path / "runs"
     journal = run_killed(twin, crash_drill(tmp_path, "delete"), runs, "phase:phase=observe", 1)
-    first, second = _restore(runs), _restore(runs)
+    fd = os.open(journal.parent / "run.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        first, second = _restore(runs), _restore(runs)
+        for proc in (first, second):
+            poll(lambda p=proc: p.poll() is not None or blocked_on_flock(p.pid), 120, 0.1)
+    finally:
+        os.close(fd)
     results = [finish(first), finish(second)]
     assert [code for code, _, _ in results] == [0, 0], [err[-2000:] for _, _, err in results]
+    for _, out, _ in results:
+        assert "is held by another drillkit process" in out, out[-2000:]
     outs = " ".join(out for _, out, _ in results)
     assert "restored: run" in outs
     seqs = [r.seq for r in read_journal(journal)]

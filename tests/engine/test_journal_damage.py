@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from drillkit.adapters.clock import SystemClock
+from drillkit.core.timeline import RestoreOutcome
 from drillkit.engine import journal as journal_module
 from drillkit.engine.journal import RESERVE_NAME, Journal
 from drillkit.engine.journal_scan import scan_journal
 from drillkit.engine.records import Intent, Mark, read_journal
+from drillkit.engine.recovery import recover
+from drillkit.engine.restore import leftovers
+from drillkit.engine.runner import Runner, RunOptions
 from drillkit.engine.runs import RunStore
 from drillkit.errors import JournalWriteError
+from tests.engine.fakes import FakeWorld, make_drill
 
 
 def _journal(tmp_path: Path) -> Journal:
@@ -147,3 +153,73 @@ def test_the_reserve_is_freed_when_the_disk_fills(
     journal.close()
     assert not (journal.run_dir / RESERVE_NAME).exists()
     assert [r.seq for r in read_journal(journal.path)] == [1]
+
+
+def died_in_observe(
+    tmp_path: Path, world: FakeWorld | None = None
+) -> tuple[FakeWorld, Path, list[str]]:
+    """A drain run on the fakes whose journal is cut at its restore phase, its cordons back on
+    the world: as if it had died during observe. Returns the world, journal and cordoned items."""
+    world = world or FakeWorld()
+    options = RunOptions(
+        drill=make_drill(restore={"deadline": "1s"}),
+        drill_path=tmp_path / "drill.yaml",
+        runs_dir=tmp_path / "runs",
+        evidence_dir=tmp_path / "evidence",
+    )
+    result = Runner(options, world.connections()).run()
+    journal = result.journal_path
+    lines = journal.read_bytes().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if b'"phase":"restore"' in line)
+    journal.write_bytes(b"".join(lines[:cut]))
+    cordoned = [r for r in read_journal(journal) if isinstance(r, Intent) and r.action == "cordon"]
+    for intent in cordoned:
+        world.clusters["us"].nodes[intent.item.split("/")[2].split()[0]] = True
+    return world, journal, [str(i.item) for i in cordoned]
+
+
+def _damage_lines(journal: Path, marker: bytes, edit: Callable[[bytes], bytes]) -> None:
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join(edit(line) if marker in line else line for line in lines))
+
+
+def test_garbage_inside_the_snapshot_line_never_hides_an_intent(tmp_path: Path) -> None:
+    """Garbage inside the snapshot line: restore from the journal cannot know the values
+    before, so each changed item is a failed check naming it (exit 5), never "0 checked"."""
+    world, journal, cordoned = died_in_observe(tmp_path)
+    assert cordoned
+    _damage_lines(journal, b'"kind":"snapshot"', lambda line: line[:40] + b"GARBAGE" + line[40:])
+    recovery = recover(journal, world.connections())
+    assert [p.line for p in recovery.problems] and not recovery.complete
+    failed = {c.what: c for c in recovery.checks if c.outcome is RestoreOutcome.FAILED}
+    assert sorted(failed) == sorted(cordoned)
+    named = "\n".join(leftovers(recovery.checks))
+    for item in cordoned:
+        assert f"snapshot line unreadable; drillkit changed {item} (cordon, wrote true)" in named
+
+
+def test_an_intent_that_cannot_be_typed_still_restores_and_is_reported(tmp_path: Path) -> None:
+    """An intent line that is JSON but lacks its id: the line is reported as a problem, and
+    the item it names is still put back from the snapshot."""
+    world, journal, cordoned = died_in_observe(tmp_path)
+    _damage_lines(journal, b'"kind":"intent"', lambda line: line.replace(b'"id":', b'"iX":'))
+    assert any("not a valid intent record" in p.reason for p in scan_journal(journal).problems)
+    recovery = recover(journal, world.connections())
+    assert recovery.complete and recovery.problems
+    assert sorted(c.what for c in recovery.checks) == sorted(cordoned)
+    assert not any(world.clusters["us"].nodes.values())
+
+
+def test_an_item_without_snapshot_that_a_later_restore_put_back_is_not_failed() -> None:
+    """An intent with no readable snapshot is a failed check, unless a restore journalled
+    after it already found that item restored."""
+    from drillkit.engine.records import RestoreChecked
+    from drillkit.engine.restore import lost_snapshots
+
+    what = "us/node/us-node-1 spec.unschedulable"
+    intent = Intent(id="m1", action="cordon", item=what, value=True)
+    back = RestoreChecked(what=what, expected="false", actual="false", outcome="restored")
+    (check,) = lost_snapshots([intent])
+    assert check.what == what and check.outcome is RestoreOutcome.FAILED
+    assert lost_snapshots([intent, back]) == []
+    assert len(lost_snapshots([back, intent])) == 1

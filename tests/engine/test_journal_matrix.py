@@ -2,12 +2,13 @@
 record, or a disk that fills up, right after each kind of record a run writes. The invariant at
 every point: the world equals the snapshot, or the run exits 5 naming exactly what is left;
 a journal that lost records never ends in exit 0 or 1. The sandbox runs a seeded sample of the
-same points (tests/crash/test_journal_points.py)."""
+same points (tests/crash/test_restore_points.py)."""
 
 from __future__ import annotations
 
 import errno
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +16,14 @@ import pytest
 
 from drillkit.engine import journal as journal_module
 from drillkit.engine.journal_scan import scan_journal
-from drillkit.engine.records import Intent
+from drillkit.engine.records import RECORD_TYPES, Intent
+from drillkit.engine.recovery import recover
 from drillkit.engine.restore import leftovers
 from drillkit.engine.runner import Runner, RunOptions
-from drillkit.errors import PreflightRefused
+from drillkit.errors import PreflightRefused, TransientAdapterError
 from drillkit.exitcodes import ExitCode
 from tests.engine.fakes import FakeWorld, make_drill
+from tests.engine.test_journal_damage import died_in_observe
 
 # point -> (kind, nth, drill variant); every kind a run writes against the fakes
 POINTS: dict[str, tuple[str, int, str]] = {
@@ -42,7 +45,21 @@ POINTS: dict[str, tuple[str, int, str]] = {
     "evidence": ("evidence", 1, "drain"),
     "run.finished": ("run.finished", 1, "drain"),
     "refused": ("refused", 1, "viewer"),
+    "prediction": ("prediction", 1, "drain"),
+    "gate": ("gate", 2, "step"),
+    "guard": ("guard", 1, "override"),
+    "obs.error": ("obs.error", 1, "armerror"),
+    "hold": ("hold", 1, "joined"),
 }
+# Kinds only `drillkit restore` writes: damage lands after them during a later restore.
+RECOVERY_POINTS: dict[str, tuple[str, int]] = {
+    "recovery.started": ("recovery.started", 1),
+    "recovery.finished": ("recovery.finished", 1),
+}
+NOT_COVERED = {
+    "canary": "canary writes need a database endpoint the fakes lack (tests/crash covers it)",
+}
+"""Record kinds the fakes' matrix has no point for, and why."""
 DAMAGE = {
     "garbage": b"GARBAGE{",
     "garbage-line": b"GARBAGE{\n",
@@ -59,16 +76,54 @@ def _state(world: FakeWorld) -> dict[str, Any]:
     return state
 
 
-def _drill(variant: str, world: FakeWorld) -> Any:
+def _drill(variant: str, world: FakeWorld) -> tuple[Any, dict[str, Any]]:
+    """The drill for ``variant`` and the run options it needs."""
     if variant == "abort":
         world.clusters["us"].blocked.add("shop/web-1")
         return make_drill(
             fault={"type": "drain", "onBlocked": "abort", "evictionTimeout": "1s"},
             restore={"deadline": "2s"},
-        )
+        ), {}
     if variant == "viewer":
         world.clusters["us"].denied.add("*")
-    return make_drill(restore={"deadline": "2s"})
+    if variant == "step":
+        return make_drill(restore={"deadline": "2s"}), {"gate": lambda step: True}
+    if variant == "override":
+        window = {"timezone": "UTC", "hours": "00:00-00:01", "blackout": ["2000-01-01/2099-12-31"]}
+        drill = make_drill(restore={"deadline": "2s"}, guards={"window": window})
+        return drill, {"override_window_reason": "matrix"}
+    if variant == "armerror":
+        _fail_observer_arm_reads(world)
+    if variant == "joined":
+        _a_node_joins(world)
+    return make_drill(restore={"deadline": "2s"}), {}
+
+
+def _a_node_joins(world: FakeWorld) -> None:
+    """A node joins the drained region right after the first cordon: the hold faults it too."""
+    us = world.clusters["us"]
+    real = us.set_unschedulable
+
+    def set_unschedulable(name: str, value: bool) -> None:
+        real(name, value)
+        if value:
+            us.nodes.setdefault("us-node-9", False)
+
+    us.set_unschedulable = set_unschedulable  # type: ignore[method-assign]
+
+
+def _fail_observer_arm_reads(world: FakeWorld) -> None:
+    """Every other ARM read the observer makes (in its worker threads) fails: obs.error."""
+    real, calls = world.tm.endpoints, [0]
+
+    def endpoints() -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            calls[0] += 1
+            if calls[0] % 2 == 0:
+                raise TransientAdapterError("ARM read failed (matrix)")
+        return real()
+
+    world.tm.endpoints = endpoints  # type: ignore[method-assign]
 
 
 def _hook(monkeypatch: pytest.MonkeyPatch, kind: str, nth: int, act: Any) -> list[bool]:
@@ -99,11 +154,13 @@ def _full(fd: int) -> None:
 
 def _run(world: FakeWorld, tmp_path: Path, variant: str) -> tuple[int, str, Path | None]:
     """The run's exit code, the leftovers it names, and its journal."""
+    drill, extra = _drill(variant, world)
     options = RunOptions(
-        drill=_drill(variant, world),
+        drill=drill,
         drill_path=tmp_path / "drill.yaml",
         runs_dir=tmp_path / "runs",
         evidence_dir=tmp_path / "evidence",
+        **extra,
     )
     try:
         result = Runner(options, world.connections()).run()
@@ -161,3 +218,31 @@ def test_disk_full_from_each_record_kind(
     _assert_invariant(before, world, code, named)
     if point != "run.finished" or variant != "drain":
         assert code in (3, 4, 5), code
+
+
+def test_the_matrix_covers_every_record_kind_but_those_it_names() -> None:
+    """Every typed record kind is a damage point here, except the named few (a new kind
+    fails this until it gets a point or a reason)."""
+    covered = {kind for kind, _, _ in POINTS.values()}
+    covered |= {kind for kind, _ in RECOVERY_POINTS.values()}
+    assert set(RECORD_TYPES) - covered == set(NOT_COVERED)
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+@pytest.mark.parametrize("point", list(RECOVERY_POINTS))
+def test_damage_during_a_later_restore(
+    point: str, damage: str, world: FakeWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run dies mid-drill; its `drillkit restore` meets garbage or a torn record right after
+    this record: the damage is reported, and a second restore finds the world as before."""
+    before = _state(world)
+    _, journal, cordoned = died_in_observe(tmp_path, world)
+    assert cordoned and _state(world) != before
+    kind, nth = RECOVERY_POINTS[point]
+    fired = _hook(monkeypatch, kind, nth, lambda fd: os.write(fd, DAMAGE[damage]))
+    recover(journal, world.connections())
+    assert fired[0], f"restore never wrote a {kind} record #{nth}"
+    monkeypatch.undo()
+    again = recover(journal, world.connections())
+    assert again.problems and again.complete, leftovers(again.checks)
+    assert _state(world) == before

@@ -102,3 +102,23 @@ def test_concurrent_seals_never_fork_the_chain(tmp_path):
     report = verify_chain(tmp_path)
     assert report.breaks == () and len(report.records) == 8
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
+    """fsync failing with ENOSPC while sealing raises, and no .partial file is left behind."""
+    import errno
+
+    import pytest
+
+    from drillkit.evidence import chain
+
+    (path,) = write_runs(tmp_path, [run_document(0, 40.0)])
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(chain.os, "fsync", full)
+    with pytest.raises(OSError, match="No space left"):
+        seal(path, "2026-11-30T21:00:00.000Z")
+    assert sorted(p.name for p in tmp_path.glob(".*partial")) == []
+    assert "integrity" not in json.loads(path.read_text())
