@@ -102,6 +102,8 @@ def test_azure_commands_use_the_real_names() -> None:
     """For Azure: az network traffic-manager endpoint show with the resource group, and each
     region's real profile, endpoint type and endpoint name from the design preflight read
     (the shipped world: myapp-na / externalEndpoints / us), and the subscription."""
+    # https://learn.microsoft.com/cli/azure/network/traffic-manager/endpoint :
+    # "--type {azureEndpoints, externalEndpoints, nestedEndpoints}"
     drill = load_drill(US_OUTAGE)
     where = Where(resource_group="rg-prod", subscription_id="sub-1", design=_shipped_design())
     lines = hand_commands(drill, where)

@@ -16,6 +16,9 @@ def test_gates_open_in_order_and_a_home_survivor_is_no_flip(
     """paris is answered by eu before and during a us outage, so it is no flip: the Flipped
     gate waits for new-york to move, after detection, and the gates open exactly in the order
     inject, detected, flipped, rto, restore."""
+    # https://learn.microsoft.com/azure/traffic-manager/traffic-manager-monitoring ("Endpoint
+    # failover and recovery"): the monitoring system "marks the unavailable endpoint status as
+    # Degraded", then "The Traffic Manager DNS name servers are updated": detection, then flip.
     opened: list[str] = []
 
     def gate(step: str) -> bool:
