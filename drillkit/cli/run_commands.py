@@ -169,7 +169,8 @@ def run(
         if step:
             from drillkit.cli.step_gate import TerminalGate
 
-            options.gate = TerminalGate(drill, drill_path, conns, explain=ctx.meta.get("explain"))
+            gate = TerminalGate(drill, drill_path, conns, explain=ctx.meta.get("explain"))
+            options.gate, options.on_design = gate, gate.learn
         runner = Runner(options, conns)
         with progress if isinstance(progress, LiveProgress) else contextlib.nullcontext():
             result = runner.run()

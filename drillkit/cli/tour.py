@@ -52,8 +52,13 @@ That was the whole drill. The evidence file above is what you attach to the chan
     type=click.Path(file_okay=False, path_type=Path),
     help="Where the tour's project goes (default: a new temporary directory).",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite starter files in --dir that differ from the shipped ones.",
+)
 @click.pass_context
-def tour(ctx: click.Context, directory: Path | None) -> None:
+def tour(ctx: click.Context, directory: Path | None, force: bool) -> None:
     """Rehearse the default sandbox drill step by step, each step explained (needs a terminal).
 
     The first thing a new on-call engineer should run.
@@ -61,11 +66,20 @@ def tour(ctx: click.Context, directory: Path | None) -> None:
     from drillkit.cli.run_commands import run
     from drillkit.cli.starter import copy_starter
 
+    changed = _changed_starter_files(directory) if directory is not None else []
+    if changed and not force:
+        click.echo(
+            "drillkit: the tour would overwrite your changes to "
+            + ", ".join(str(p) for p in changed)
+            + "; nothing was changed: pass --force to overwrite them, or another --dir",
+            err=True,
+        )
+        ctx.exit(ExitCode.USAGE)
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         click.echo("drillkit: the tour needs a terminal: it waits for a keypress", err=True)
         ctx.exit(ExitCode.USAGE)
     project = directory or Path(tempfile.mkdtemp(prefix="drillkit-tour-"))
-    copy_starter(project, force=True)
+    copy_starter(project, force=True)  # the same files, or the user said --force
     click.echo(INTRO)
     click.echo(f"(the tour's project: {project})")
     ctx.meta["explain"] = EXPLAIN
@@ -81,3 +95,23 @@ def tour(ctx: click.Context, directory: Path | None) -> None:
         click.echo()
         click.echo(OUTRO)
     ctx.exit(code)
+
+
+def _changed_starter_files(directory: Path) -> list[Path]:
+    """The starter files already in ``directory`` that differ from the shipped ones (the user's
+    edits, which the tour must not overwrite silently)."""
+    from drillkit.cli.starter import STARTER_FILES, starter_root
+
+    root = starter_root()
+    changed = []
+    for relative in STARTER_FILES:
+        path = directory / relative
+        if not path.exists() and not path.is_symlink():
+            continue
+        try:
+            same = path.read_bytes() == (root / relative).read_bytes()
+        except OSError:
+            same = False
+        if not same:
+            changed.append(path)
+    return changed

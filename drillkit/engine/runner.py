@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 
 from drillkit.adapters.bundle import Connections
+from drillkit.core.design import DesignProfile
 from drillkit.core.plan import Phase
 from drillkit.core.sampling import Windows, sampling_windows
 from drillkit.core.timeline import RestoreOutcome
@@ -82,6 +83,8 @@ class RunOptions:
     gate: Callable[[str], bool] | None = None
     """``run --step``: asked before inject and restore and after detected, flipped and RTO
     (by step key); False aborts and restores. Each wait is journalled (``gate``)."""
+    on_design: Callable[[DesignProfile | None], None] | None = None
+    """Told of the profile tree preflight read (the step gates' by-hand commands name it)."""
 
 
 def file_sha256(path: Path) -> str:
@@ -200,6 +203,8 @@ class Runner:
                         )
                     checked = preflight(self.drill, self.conns, self.lock)
                     self.notes = checked.notes
+                    if self.o.on_design is not None:
+                        self.o.on_design(checked.design)
                     if checked.prediction is not None:
                         self._note(prediction_record(checked.prediction))
                         self.windows = sampling_windows(

@@ -38,6 +38,8 @@ class Waits:
     milestone: Callable[[str], float] | None = None
     """Told once of ``detected`` and ``flipped`` during the outage; returns the seconds it
     paused (a step gate), which extend the deadline."""
+    normal: dict[str, str | None] = field(default_factory=dict)
+    """Each vantage point's region before the fault (set by ``baseline``)."""
 
     def __post_init__(self) -> None:
         self.started = self.clock.monotonic()
@@ -101,7 +103,8 @@ class Waits:
         while True:
             self._check_abort()
             if all(v.streak >= STABLE_SAMPLES and v.region for v in state.vantage.values()):
-                return {name: v.region for name, v in state.vantage.items()}
+                self.normal = {name: v.region for name, v in state.vantage.items()}
+                return dict(self.normal)
             if self.clock.monotonic() > deadline:
                 bad = [n for n, v in state.vantage.items() if not v.region]
                 raise PreflightRefused(
@@ -121,10 +124,10 @@ class Waits:
         state = self.observer.state
         expected = {v.name: v.expect_during_outage for v in self.drill.observe.vantage_points}
         fresh = self._fresh_counter()
-        seen: set[str] = set()
+        seen: dict[str, float] = {}
         while self.clock.monotonic() < deadline:
             self._check_abort()
-            deadline += self._milestones(seen, expected)
+            deadline += self._milestones(seen, expected, status_grace)
             served = all(
                 v.region == expected[name] and v.http_ok is not False and fresh(name)
                 for name, v in state.vantage.items()
@@ -141,22 +144,36 @@ class Waits:
             self.clock.sleep(self.tick)
         return False
 
-    def _milestones(self, seen: set[str], expected: dict[str, str]) -> float:
-        """Tell ``milestone`` of the first detection and the first flip; the seconds it took."""
+    def _milestones(self, seen: dict[str, float], expected: dict[str, str], grace: float) -> float:
+        """Tell ``milestone`` of the first detection and then of the first flip; the seconds
+        it took.
+
+        A flip is a vantage point whose outage region differs from its normal one (paris is on
+        eu before and during a us outage) and that is now answered by the outage region. DNS
+        may be seen to move before a status read sees Degraded: the flip is told once detection
+        was told, or ``grace`` after it was seen when no detection comes (a disabled endpoint)."""
         if self.milestone is None:
             return 0.0
         state = self.observer.state
         paused = 0.0
+        now = self.clock.monotonic()
         if "detected" not in seen and any(
             region == self.drill.target and status == "Degraded"
             for region, status in state.statuses.values()
         ):
-            seen.add("detected")
+            seen["detected"] = now
             paused += self.milestone("detected")
-        if "flipped" not in seen and any(
-            v.region == expected[name] for name, v in state.vantage.items()
+        if "flip seen" not in seen and any(
+            v.region == expected[name] != self.normal.get(name) for name, v in state.vantage.items()
         ):
-            seen.add("flipped")
+            seen["flip seen"] = now
+        flip_at = seen.get("flip seen")
+        if (
+            "flipped" not in seen
+            and flip_at is not None
+            and ("detected" in seen or now - flip_at > grace)
+        ):
+            seen["flipped"] = now
             paused += self.milestone("flipped")
         self.started += paused  # a human pause does not count against abort.maxDuration
         return paused

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shlex
 import shutil
 import signal
@@ -69,7 +70,8 @@ def test_second_up_on_the_same_state_dir_exits_2_naming_the_pid(tmp_path, runnin
 
 
 def test_ready_output_has_commands_that_work(tmp_path, running):
-    """The printed dig line answers the US ingress for New York; curl and kubectl lines work."""
+    """The printed dig line answers the US ingress for New York; the health curl, the ARM curl
+    (CA file and token from world.json) and kubectl lines work."""
     _, lines = running
     assert lines[0].startswith("sandbox ready: export KUBECONFIG=")
     dig = _command(lines, "dig @")
@@ -81,6 +83,11 @@ def test_ready_output_has_commands_that_work(tmp_path, running):
             _command(lines, "curl"), capture_output=True, text=True, timeout=10, check=True
         )
         assert curl.stdout.startswith("HTTP/1.1 200") and "us healthy" in curl.stdout
+        arm = next(x.strip() for x in lines if "api-version=" in x).split("    #")[0]
+        profile = subprocess.run(
+            ["bash", "-c", arm], capture_output=True, text=True, timeout=10, check=True
+        )
+        assert json.loads(profile.stdout)["name"] == "myapp", profile.stderr
     if shutil.which("kubectl"):
         env = {
             "KUBECONFIG": str(tmp_path / "state" / "kubeconfig"),

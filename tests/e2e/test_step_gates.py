@@ -4,6 +4,7 @@ continues, an abort at any gate restores the world, and ``?`` prints the step's 
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pexpect
 import pytest
 import yaml
 
+from drillkit.core.stepgates import STEPS
 from drillkit.engine.records import GateWaited, read_journal
 from tests.conftest import ROOT, US_OUTAGE
 from tests.e2e.conftest import Twin
@@ -22,6 +24,7 @@ PROMPT = r"runbook section > "
 GATE = r"=== step gate: ([A-Za-z ]+) ==="
 ENTRY = "from drillkit.cli.main import main; main()"
 WAIT_S = 60
+ORDER = ["inject", "detected", "flipped", "rto", "restore"]
 
 
 def _project(tmp_path: Path) -> Path:
@@ -52,15 +55,57 @@ def _gates(journal_dir: Path) -> list[GateWaited]:
     return [r for r in read_journal(journal) if isinstance(r, GateWaited)]
 
 
+def _printed(text: str, start: str, comment: str) -> str:
+    """The first printed by-hand command that starts with ``start`` and ends with ``comment``."""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith(start) and line.endswith(comment):
+            return line.rpartition("  #")[0]
+    raise AssertionError(f"no {start!r} line ending {comment!r} in:\n{text[-3000:]}")
+
+
+def _run_printed_commands(text: str) -> None:
+    """Paste the gate's dig (every line of it), health curl and ARM curl into a shell: before the
+    fault, new-york is answered by us, us's ingress is healthy and its endpoint is named us."""
+    digs = [
+        line.strip().rpartition("  #")[0]
+        for line in text.splitlines()
+        if line.strip().startswith("dig @") and "+subnet=24.1.2.0/24" in line
+    ]
+    assert len(digs) == 2, text[-3000:]  # the world's two authoritative servers
+    for dig in digs:
+        answer = subprocess.run(
+            shlex.split(dig), capture_output=True, text=True, timeout=10, check=False
+        )
+        assert answer.stdout.splitlines()[:1] == ["us.ingress.sandbox.test."], (dig, answer)
+    if shutil.which("curl") is None:
+        return
+    health = _printed(text, "curl -si --resolve", "# us's ingress")
+    answer = subprocess.run(
+        shlex.split(health), capture_output=True, text=True, timeout=10, check=False
+    )
+    assert answer.stdout.startswith("HTTP/1.1 200") and "us healthy" in answer.stdout, answer
+    arm = _printed(text, "curl -s --cacert", "# us: endpoint myapp-na/us")
+    answer = subprocess.run(
+        ["bash", "-c", arm], capture_output=True, text=True, timeout=10, check=False
+    )
+    body = json.loads(answer.stdout)
+    assert body["name"] == "us" and body["properties"]["endpointMonitorStatus"] == "Online"
+
+
 def test_continue_at_every_gate(healthy_twin: Twin, tmp_path: Path) -> None:
-    """Enter at each gate runs the drill to a pass; all five gates are journalled, each prints
-    the by-hand commands, and the evidence sets the human pauses apart from the RTO."""
+    """Enter at each gate runs the drill to a pass; the five gates open in the lifecycle's order
+    and are journalled, each prints the by-hand commands (at the first, the printed dig, health
+    curl and ARM curl run and answer), and the evidence sets the human pauses apart from the
+    RTO."""
     drill = _project(tmp_path)
     child = _spawn(drill, healthy_twin, tmp_path)
     seen: list[str] = []
     while child.expect([GATE, pexpect.EOF]) == 0:
         seen.append(child.match.group(1))
         child.expect(PROMPT)
+        if len(seen) == 1:
+            _run_printed_commands(child.before)
         assert "kubectl --kubeconfig" in child.before and "--context sandbox-us get nodes" in (
             child.before
         )
@@ -68,9 +113,8 @@ def test_continue_at_every_gate(healthy_twin: Twin, tmp_path: Path) -> None:
         child.sendline("")
     child.close()
     assert child.exitstatus == 0, child.before[-2000:]
-    assert set(seen) == {"Before inject", "Detected", "Flipped", "RTO reached", "Before restore"}
-    assert seen[0] == "Before inject" and seen[-2:] == ["RTO reached", "Before restore"]
-    assert [g.answer for g in _gates(tmp_path)] == ["continue"] * 5
+    assert seen == [STEPS[key].heading for key in ORDER]
+    assert [(g.step, g.answer) for g in _gates(tmp_path)] == [(k, "continue") for k in ORDER]
     evidence = json.loads(next((tmp_path / "runbooks" / "evidence").glob("*.json")).read_text())
     notes = evidence["guardNotes"]
     assert any(n.startswith("step gate inject: waited") for n in notes)
