@@ -88,7 +88,9 @@ def test_the_data_figures_and_rto_parts_reach_the_pushgateway_as_the_report_has_
     """A report with a canary (two writes lost) and a vantage point that moved, exported as
     the engine does: RPO and its uncertainty, lost writes, lag per phase and quantile,
     write-back, the rpo/lostWrites objectives and every RTO part with its uncertainty read back
-    equal to the report's figures (real-world s), and to the JSON evidence's rounded ones."""
+    equal to the report's figures (real-world s), and to the JSON evidence's rounded ones, on
+    a Pushgateway that started empty."""
+    assert _scrape(pushgateway_url) == {}
     report = data_report()
     drill = load_drill(DATA_DRILL)
     PushgatewaySink(pushgateway_url, "drillkit").push(
