@@ -13,7 +13,7 @@ import structlog
 
 from drillkit.adapters.guard_ports import Alerts, MetricsSink, Notifier
 from drillkit.adapters.ports import Clock
-from drillkit.core.export import run_samples
+from drillkit.core.export import report_samples
 from drillkit.core.guards import abort_reason, refusal, silence_until
 from drillkit.core.notices import Notice
 from drillkit.core.report import RunReport
@@ -180,9 +180,7 @@ class GuardRails:
         pushgateway = self.drill.export.pushgateway
         if self.adapters.metrics is None or pushgateway is None:
             return
-        samples = run_samples(
-            report.metrics, report.verdict.outcome, report.ended_at, self.drill.objectives
-        )
+        samples = report_samples(report, self.drill.objectives)
         grouping = {"drill": self.drill.metadata.name, "target": self.drill.target}
         try:
             self.adapters.metrics.push(samples, grouping)

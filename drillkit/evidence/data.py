@@ -2,7 +2,12 @@
 
 Figures from sampling are intervals: JSON carries ``measuredS`` (midpoint) and
 ``uncertaintyS`` (half width), and their real-world equivalents (divided by the time scale);
-Markdown shows ``midpoint ± half width``. The Pushgateway export reads the same JSON keys.
+Markdown shows ``midpoint ± half width``. The Pushgateway export (``core/export.py``) pushes
+the same figures from the same :class:`DataMetrics`, in real-world seconds: ``realS`` as
+``drillkit_rpo_seconds``, ``drillkit_replication_lag_seconds{canary,phase,quantile}`` and
+``drillkit_write_back_seconds{canary}``, ``realUncertaintyS`` as their ``..._uncertainty_seconds``
+twins, ``lostWriteCount`` as ``drillkit_lost_writes`` and the write-back counts as
+``drillkit_write_back_writes{canary,state}``.
 """
 
 from __future__ import annotations

@@ -9,10 +9,11 @@ import subprocess
 
 import pytest
 
-from drillkit.core.export import run_samples
+from drillkit.core.export import report_samples, run_samples
 from drillkit.core.verdict import Outcome
 from drillkit.spec.model import Objectives
 from tests.deploy.manifests import DEPLOY
+from tests.evidence.reports import data_report
 from tests.unattended.factories import sample_metrics
 
 MONITORING = DEPLOY / "monitoring"
@@ -28,20 +29,24 @@ def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _exported_names() -> set[str]:
-    objectives = Objectives.model_validate({"rto": "180s", "failback": "300s"})
-    return {s.name for s in run_samples(sample_metrics(90.0), Outcome.PASS, 1.0, objectives)}
+    objectives = Objectives.model_validate(
+        {"rto": "180s", "failback": "300s", "rpo": "5s", "lostWrites": 0}
+    )
+    passing = run_samples(sample_metrics(90.0), Outcome.PASS, 1.0, objectives)
+    return {s.name for s in [*passing, *report_samples(data_report(), objectives)]}
 
 
 def test_promtool_accepts_the_rules() -> None:
-    """``promtool check rules`` finds the four rules valid."""
+    """``promtool check rules`` finds the six rules valid."""
     done = _promtool("check", "rules", "drillkit-rules.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "SUCCESS: 4 rules found" in done.stdout
+    assert "SUCCESS: 6 rules found" in done.stdout
 
 
 def test_the_alerts_fire_when_they_should() -> None:
     """``promtool test rules``: "no successful drill in 30 days" fires at 31 days and not at 29,
-    "RTO above objective" only once the RTO passes its objective, and "never passed"."""
+    "RTO above objective", "RPO above objective" and "lost writes above objective" only once
+    the figure passes its objective, and "never passed"."""
     done = _promtool("test", "rules", "drillkit-rules.test.yaml")
     assert done.returncode == 0, done.stdout + done.stderr
 
@@ -55,3 +60,5 @@ def test_rules_and_dashboard_use_only_metrics_drillkit_pushes() -> None:
     used = set(re.findall(r"drillkit_[a-z_]+", rules + "\n".join(exprs)))
     assert used and used <= exported, used - exported
     assert {p["type"] for p in dashboard["panels"]} >= {"stat", "timeseries"}
+    for name in ("drillkit_rpo_seconds", "drillkit_lost_writes", "drillkit_rto_part_seconds"):
+        assert name in "\n".join(exprs), f"the dashboard has no panel for {name}"

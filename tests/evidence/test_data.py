@@ -4,26 +4,12 @@ from __future__ import annotations
 
 import json
 
-from drillkit.core.data import CanaryReadSample, CanaryWriteSample, Role, data_metrics
+from drillkit.core.data import data_metrics
 from drillkit.evidence.data import data_document, data_markdown, lag_chart
+from tests.evidence.reports import DATA_T0 as T0
+from tests.evidence.reports import data_figures as metrics
 
-T0 = 1_700_000_000.0
 SCALE = 0.1
-
-
-def metrics(writes: int = 30, lost: int = 2):  # type: ignore[no-untyped-def]
-    """Writes every 0.1 s from T0, fault at T0+2, the target refusing at T0+3 (the last
-    ``lost`` acked writes never read), two survivor writes read back after restore at T0+5."""
-    ws = [CanaryWriteSample("orders", f"o-{i}", Role.TARGET, T0 + i / 10, T0 + i / 10 + 0.01,
-                            i / 10 < 3) for i in range(writes)]  # fmt: skip
-    acked = [w for w in ws if w.acked]
-    rs = [CanaryReadSample("orders", w.id, Role.SURVIVOR, True, w.sent_at + 0.1,
-                           w.sent_at + 0.21, 2) for w in acked[: len(acked) - lost]]  # fmt: skip
-    ws += [CanaryWriteSample("orders", f"s-{i}", Role.SURVIVOR, T0 + 4 + i, T0 + 4.01 + i, True)
-           for i in range(2)]  # fmt: skip
-    rs += [CanaryReadSample("orders", f"s-{i}", Role.TARGET, True, T0 + 5.1, T0 + 5.3, 3)
-           for i in range(2)]  # fmt: skip
-    return data_metrics(["orders"], ws, rs, fault_at=T0 + 2, restored_at=T0 + 5)
 
 
 def test_json_carries_every_figure_with_its_uncertainty() -> None:
@@ -70,8 +56,8 @@ def test_the_chart_marks_the_fault_and_stays_small() -> None:
 
 
 def test_run_output_json_carries_the_data_figures_without_the_series() -> None:
-    """`drillkit run --output json` has the canaries' figures (for scripts and the Pushgateway
-    export), without the per-write lag series that only evidence needs."""
+    """`drillkit run --output json` has the canaries' figures (for scripts), without the
+    per-write lag series that only evidence needs."""
     from dataclasses import replace
     from pathlib import Path
 

@@ -81,12 +81,14 @@ def alertmanager(workdir: Path) -> Iterator[str]:
 
 @contextmanager
 def pushgateway(workdir: Path) -> Iterator[str]:
-    """A running Pushgateway; yields its base URL."""
+    """A running, empty Pushgateway; yields its base URL. Debian's build persists to
+    ``/var/lib/prometheus/pushgateway.data`` by default, which every run on the machine would
+    share (and reload at start): an empty ``--persistence.file`` keeps metrics in memory."""
     _need(PUSHGATEWAY)
     workdir.mkdir(parents=True, exist_ok=True)
     child = Child(
         "pushgateway",
-        [PUSHGATEWAY, "--web.listen-address=127.0.0.1:0"],
+        [PUSHGATEWAY, "--web.listen-address=127.0.0.1:0", "--persistence.file="],
         workdir / "pushgateway.log",
     )
     try:

@@ -5,6 +5,7 @@ the time window and its journalled override, notices and metrics at the end."""
 from __future__ import annotations
 
 import json
+import math
 import threading
 import uuid
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from prometheus_client.parser import text_string_to_metric_families
 
 from drillkit.adapters.alertmanager import AlertmanagerClient
 from drillkit.cli.main import cli
@@ -209,7 +211,8 @@ def test_notices_and_metrics_at_the_end_of_a_run(
     healthy_twin: Twin, drill_file: Callable[..., Path], tmp_path: Path, pushgateway_url: str,
 ) -> None:  # fmt: skip
     """Start and end notices (generic JSON and Slack) reach the receiver with the verdict and
-    the evidence link; a dead webhook does not fail the drill; the Pushgateway has the run."""
+    the evidence link; a dead webhook does not fail the drill; the Pushgateway has the run,
+    with the RTO's parts of the vantage point that moved as the JSON evidence has them."""
     with Receiver() as receiver:
         drill = drill_file(
             notify={"webhooks": [
@@ -233,3 +236,22 @@ def test_notices_and_metrics_at_the_end_of_a_run(
         'target="us"} 1' in metrics
     )
     assert "drillkit_rto_seconds{" in metrics
+    document = json.loads(
+        next(
+            p for p in (tmp_path / "evidence").glob("*.json") if p.name != "chain-genesis.json"
+        ).read_text()
+    )
+    [moved] = document["rtoParts"]["vantagePoints"]
+    pushed = {
+        s.labels["part"]: s.value
+        for family in text_string_to_metric_families(metrics)
+        for s in family.samples
+        if s.name == "drillkit_rto_part_seconds"
+        and (s.labels["drill"], s.labels["vantage"]) == ("us-outage", moved["name"])
+    }
+    assert set(pushed) == set(document["rtoParts"]["order"])
+    for part, value in pushed.items():
+        if moved[part] is None:
+            assert math.isnan(value), part
+        else:
+            assert value == pytest.approx(moved[part]["realS"], abs=1e-3), part
