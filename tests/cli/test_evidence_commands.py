@@ -134,10 +134,10 @@ def test_finish_evidence_seals_signs_and_indexes(tmp_path):
     (record,) = write_runs(evidence, [run_document(0, 40.0)])
     lines = finish_evidence({"json": record}, key)
     assert lines[0] == f"evidence chain: {record.name} is record #1"
-    assert lines[1] == f"evidence signature: {record}.sig"
+    assert lines[1] == f"evidence signature: {record}.sig (and chain-head.json.sig)"
     assert (evidence / "README.md").is_file()
     code, out, _ = run("verify", str(evidence), "--require-signatures")
-    assert code == 0 and "1 signature(s) valid" in out
+    assert code == 0 and "2 signature(s) valid" in out
 
 
 def test_history_markdown_links_each_run_and_lists_damaged_files(tmp_path):
