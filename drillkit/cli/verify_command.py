@@ -24,7 +24,8 @@ from drillkit.exitcodes import ExitCode
 @click.option(
     "--allow-unsealed",
     is_flag=True,
-    help="Accept run records with no chain fields (written before drillkit sealed evidence).",
+    help="Accept run records with no chain fields (a run killed before sealing its record, "
+    "which the next run seals; or written by hand or by an older drillkit).",
 )
 @click.pass_context
 def verify(
@@ -40,7 +41,9 @@ def verify(
     runbooks/, else the current one).
 
     Recomputes the SHA-256 of every run's JSON, Markdown and JUnit, follows the chain from its
-    genesis record, and checks each FILE.json.sig with ssh-keygen. Exit status: 0 when the chain
+    genesis record to the newest record named in chain-head.json, and checks each FILE.sig with
+    ssh-keygen. Warns when the newest record is unsigned or no --allowed-signers was given: then
+    whoever can write DIRECTORY could rewrite its end unnoticed. Exit status: 0 when the chain
     holds, 1 when any link is broken (the first one is named), 2 on bad usage.
     """
     from drillkit.evidence.catalog import HEAD_NAME
@@ -86,8 +89,8 @@ def verify(
             if result.signer:
                 click.echo(f"{path}: signed by {result.signer}")
     for path, by in report.sealed_late:
-        click.echo(f"note: {path.name} was sealed late, by the run of {by}: its own run wrote it "
-                   "but was killed before sealing it", err=True)  # fmt: skip
+        click.echo(f"note: {path.name} was sealed late, by the run that wrote {by}: its own run "
+                   "wrote it but never sealed it (killed before sealing?)", err=True)  # fmt: skip
     for warning in _warnings(report.records, head, valid, allowed_signers):
         click.echo(f"drillkit: WARNING: {warning}", err=True)
     if breaks:

@@ -71,7 +71,7 @@ def test_the_next_run_seals_what_a_killed_run_left_and_says_so(tmp_path):
     assert lines[1] == f"evidence chain: {third.name} is record #3"
     code, _, err = verify(str(tmp_path))
     assert code == ExitCode.PASS
-    assert f"note: {killed.name} was sealed late, by the run of {third.name}" in err
+    assert f"note: {killed.name} was sealed late, by the run that wrote {third.name}" in err
 
 
 def test_deleting_the_newest_record_fails_verify_naming_it(tmp_path):
