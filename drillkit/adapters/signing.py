@@ -49,18 +49,41 @@ def _run(args: list[str], stdin: bytes | None = None) -> subprocess.CompletedPro
     return result
 
 
+_BOILERPLATE = (
+    "It is required that your private key files are NOT accessible by others.",
+    "This private key will be ignored.",
+)
+"""Lines of OpenSSH's unprotected-key warning that say nothing about this key."""
+
+
 def _said(result: subprocess.CompletedProcess[bytes]) -> str:
-    text = (result.stderr or result.stdout).decode("utf-8", "replace").strip()
-    return " ".join(text.split())[:300] or f"exit status {result.returncode}"
+    """What ssh-keygen said that matters: its banner (``@@@@``) and boilerplate left out, the
+    last two lines kept (the cause is at the end: "Permissions 0644 for 'k' are too open.",
+    "Load key "k": invalid format"), each cut at its start when overlong."""
+    text = (result.stderr or result.stdout).decode("utf-8", "replace")
+    lines = [
+        " ".join(line.split())
+        for line in text.splitlines()
+        if line.strip() and not line.lstrip().startswith("@") and line.strip() not in _BOILERPLATE
+    ]
+    kept = [line if len(line) <= 200 else "..." + line[-197:] for line in lines[-2:]]
+    return "; ".join(kept) or f"exit status {result.returncode}"
+
+
+def _unreadable(said: str) -> bool:
+    return "invalid format" in said or "libcrypto" in said
 
 
 def check_key(key: Path) -> str:
     """Refuse, before a run, a key that cannot sign unattended; returns its public key line."""
     result = _run(["-y", "-P", "", "-f", str(key)], stdin=b"")
     if result.returncode != 0:
+        said = _said(result)
+        hint = " (is it an OpenSSH private key? a .pub file is not)" if _unreadable(said) else ""
         raise PermanentAdapterError(
-            f"cannot sign evidence with {key}: {_said(result)}. Nothing was run; pass a private "
-            "key file with no passphrase (or one loaded in ssh-agent), or drop --sign-key."
+            f"cannot sign evidence with {key}: {said}{hint}. Nothing was run or changed; pass a "
+            "private key file only its owner can read (chmod 600), with no passphrase (or "
+            "loaded in ssh-agent), or drop --sign-key."
         )
     return result.stdout.decode("utf-8", "replace").strip()
 

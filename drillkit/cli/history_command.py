@@ -54,7 +54,7 @@ def history(
 
     A regression is an objective missed, an RTO over 1.5x the median of the previous 5 passing
     runs, or an objective's margin shrinking 3 runs in a row. Exit status: 0, or 2 on bad
-    usage. The JSON document is described in docs/history.md.
+    usage or a missing evidence directory. The JSON document is described in docs/history.md.
     """
     from drillkit.core.history import build_history
     from drillkit.evidence.catalog import read_catalog
@@ -71,6 +71,12 @@ def history(
         project = find_project(Path.cwd())
         evidence_dir = project.evidence_dir
         click.echo(project.says("evidence", evidence_dir), err=True)
+    if not evidence_dir.is_dir():
+        raise click.BadParameter(
+            f"{evidence_dir} is not a directory, so it holds no runs; pass the directory the "
+            "runs wrote their evidence to (run --evidence-dir)",
+            param_hint="--evidence-dir",
+        )
     catalog = read_catalog(evidence_dir)
     result = build_history(catalog.rows(), drill=drill, since=_since(since), last=last)
     document = history_document(

@@ -139,9 +139,7 @@ def run(
         raise click.UsageError("--step needs a terminal: each gate waits for a keypress")
     drill = load_drill(drill_path)
     if sign_key is not None:
-        from drillkit.adapters.signing import check_key
-
-        check_key(sign_key)
+        _check_sign_key(sign_key)
     evidence_dir, runs_dir = _project_dirs(drill_path, evidence_dir, runs_dir)
     where = "the sandbox twin" if drill.environment.sandbox else "REAL Azure and Kubernetes"
     _confirm(
@@ -184,6 +182,17 @@ def run(
     for line in chain:
         click.echo(f"  {line}", err=output == "json")
     ctx.exit(int(result.report.verdict.exit_code))
+
+
+def _check_sign_key(key: Path) -> None:
+    """A key that cannot sign is found only by trying it: a preflight refusal (exit 3)."""
+    from drillkit.adapters.signing import check_key
+    from drillkit.errors import AdapterError, PreflightRefused
+
+    try:
+        check_key(key)
+    except AdapterError as e:
+        raise PreflightRefused(str(e)) from e
 
 
 def _progress_stream(output: str) -> Any:

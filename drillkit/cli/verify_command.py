@@ -24,7 +24,8 @@ from drillkit.exitcodes import ExitCode
 @click.option(
     "--allow-unsealed",
     is_flag=True,
-    help="Accept run records with no chain fields (written before drillkit sealed evidence).",
+    help="Accept run records with no chain fields (a run killed before sealing its record, "
+    "which the next run seals; or written by hand or by an older drillkit).",
 )
 @click.pass_context
 def verify(
@@ -40,9 +41,12 @@ def verify(
     runbooks/, else the current one).
 
     Recomputes the SHA-256 of every run's JSON, Markdown and JUnit, follows the chain from its
-    genesis record, and checks each FILE.json.sig with ssh-keygen. Exit status: 0 when the chain
+    genesis record to the newest record named in chain-head.json, and checks each FILE.sig with
+    ssh-keygen. Warns when the newest record is unsigned or no --allowed-signers was given: then
+    whoever can write DIRECTORY could rewrite its end unnoticed. Exit status: 0 when the chain
     holds, 1 when any link is broken (the first one is named), 2 on bad usage.
     """
+    from drillkit.evidence.catalog import HEAD_NAME
     from drillkit.evidence.chain import Break, verify_chain
 
     if directory is None:
@@ -59,16 +63,20 @@ def verify(
         breaks += [
             Break(
                 p,
-                "is not in the chain (no integrity fields): written by hand or by an older "
-                "drillkit",
+                "is not in the chain: written but never sealed (the run was killed before "
+                "sealing?), or written by hand or by an older drillkit; the next run in this "
+                "directory seals it, or pass --allow-unsealed",
             )
             for p in report.unsealed
         ]
-    signed = [p for p in report.records if p.with_name(p.name + ".sig").exists()]
+    head = directory / HEAD_NAME
+    chained = [*report.records, head] if report.records and head.exists() else report.records
+    signed = [p for p in chained if p.with_name(p.name + ".sig").exists()]
+    valid: set[Path] = set()
     if signed or require_signatures:
         from drillkit.adapters.signing import check
 
-        for path in report.records:
+        for path in chained:
             if path not in signed:
                 if require_signatures:
                     breaks.append(Break(path, "has no signature (.sig)"))
@@ -76,8 +84,15 @@ def verify(
             result = check(path, allowed_signers)
             if not result.valid:
                 breaks.append(Break(path, f"its signature does not verify: {result.detail}"))
-            elif result.signer:
+                continue
+            valid.add(path)
+            if result.signer:
                 click.echo(f"{path}: signed by {result.signer}")
+    for path, by in report.sealed_late:
+        click.echo(f"note: {path.name} was sealed late, by the run that wrote {by}: its own run "
+                   "wrote it but never sealed it (killed before sealing?)", err=True)  # fmt: skip
+    for warning in _warnings(report.records, head, valid, allowed_signers):
+        click.echo(f"drillkit: WARNING: {warning}", err=True)
     if breaks:
         click.echo(f"drillkit: the evidence chain is broken at {breaks[0]}", err=True)
         for more in breaks[1:]:
@@ -88,3 +103,29 @@ def verify(
         f"{len(signed)} signature(s) valid"
         + (f", {len(report.unsealed)} unsealed record(s) accepted" if report.unsealed else "")
     )
+
+
+def _warnings(
+    records: tuple[Path, ...], head: Path, valid: set[Path], allowed_signers: Path | None
+) -> list[str]:
+    """What a passing check cannot promise: the newest record unsigned, signers not checked."""
+    if not records:
+        return []
+    newest, found = records[-1], []
+    if newest not in valid:
+        found.append(
+            f"the newest record {newest.name} is protected only by signatures: unsigned, it could "
+            f"be edited or removed, with {head.name} rewritten to match, without this check "
+            "noticing (sign runs with drillkit run --sign-key; see docs/history.md)"
+        )
+    elif head not in valid:
+        found.append(
+            f"{head.name} is unsigned: the newest record {newest.name} could be removed, with "
+            f"{head.name} rewritten to name the one before it, without this check noticing"
+        )
+    if valid and allowed_signers is None:
+        found.append(
+            "signatures checked for integrity only, not tied to a trusted key: anyone can sign "
+            "an edited record with a key of their own; pass --allowed-signers FILE"
+        )
+    return found

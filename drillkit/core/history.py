@@ -213,11 +213,20 @@ def regressions_of(runs: Sequence[RunRow]) -> list[Regression]:
     return found
 
 
-def trend_of(drill: str, runs: Sequence[RunRow], last: int = DEFAULT_LAST) -> Trend:
-    """Median and p95 RTO over the ``last`` most recent of one drill's runs (oldest first)."""
+def trend_of(
+    drill: str,
+    runs: Sequence[RunRow],
+    last: int = DEFAULT_LAST,
+    every: Sequence[RunRow] | None = None,
+) -> Trend:
+    """Median and p95 RTO over the ``last`` most recent of one drill's runs (oldest first).
+
+    The last pass is looked for in ``every`` run of the drill when given (the rows before a
+    ``--since`` too), so that a filter never turns it into "never".
+    """
     recent = list(runs)[-last:]
     rtos = [r.rto_s for r in recent if r.rto_s is not None]
-    passes = [r.started_at for r in runs if r.outcome == "pass"]
+    passes = [r.started_at for r in (runs if every is None else every) if r.outcome == "pass"]
     objective = next(
         (o.target_s for r in reversed(recent) for o in r.objectives if o.name == "rto"), None
     )
@@ -260,7 +269,7 @@ def build_history(
             continue
         kept = {r.run_id for r in recent}
         shown.extend(recent)
-        trends.append(trend_of(name, recent, last))
+        trends.append(trend_of(name, recent, last, every=runs))
         regressions.extend(g for g in regressions_of(runs) if g.run_id in kept)
     shown.sort(key=lambda r: (r.started_at, r.run_id), reverse=True)
     order = {r.run_id: i for i, r in enumerate(shown)}

@@ -11,6 +11,8 @@ from drillkit.core.history import RunRow, run_row
 
 GENESIS_NAME = "chain-genesis.json"
 """The first record of the evidence chain (see ``evidence/chain.py``); not a run."""
+HEAD_NAME = "chain-head.json"
+"""The chain's newest record and its hash (see ``evidence/chain_head.py``); not a run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,11 +51,14 @@ def run_documents(
 
 
 def evidence_json_files(directory: Path) -> list[Path]:
-    """The run JSON files of ``directory`` in name order (not the chain's genesis, not partials)."""
+    """The run JSON files of ``directory`` in name order (not the chain's genesis or head, not
+    partials)."""
     if not directory.is_dir():
         return []
     return sorted(
-        p for p in directory.glob("*.json") if p.name != GENESIS_NAME and not p.name.startswith(".")
+        p
+        for p in directory.glob("*.json")
+        if p.name not in (GENESIS_NAME, HEAD_NAME) and not p.name.startswith(".")
     )
 
 

@@ -13,9 +13,12 @@ Sealing adds an ``integrity`` object to a run's JSON evidence::
       "documentSha256": "..."                # of this JSON, canonical, without this one field
     }
 
-Anyone can check it with ``sha256sum``; ``verify_chain`` does it all and names the first broken
-link. The newest record has no successor to vouch for its bytes: ``documentSha256`` covers its
-content, and a signature (``drillkit run --sign-key``) covers its bytes.
+plus ``"adopted": [...]`` (records of earlier, killed runs this seal put in the chain first) or
+``"sealedLate": {"by", "atUtc", "why"}`` on such a record. Anyone can check it with
+``sha256sum``; ``verify_chain`` does it all and names the first broken link. The newest record
+has no successor to vouch for its bytes: ``documentSha256`` covers its content (canonical JSON,
+so not whitespace), ``chain-head.json`` its bytes (see ``chain_head.py``), and a signature
+(``drillkit run --sign-key``) both, against whoever could rewrite the head file too.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from drillkit.evidence.catalog import GENESIS_NAME, evidence_json_files
+from drillkit.evidence.catalog import GENESIS_NAME, HEAD_NAME, evidence_json_files
+from drillkit.evidence.chain_head import head_problems, head_text
 
 CHAIN_VERSION = 1
 
@@ -113,30 +117,83 @@ def _digest(path: Path) -> str | None:
     return sha256_file(path) if path.exists() else None
 
 
+def _integrity(json_path: Path) -> dict[str, Any] | None:
+    document, _ = _load(json_path)
+    integrity = document.get("integrity") if document is not None else None
+    if isinstance(integrity, dict) and isinstance(integrity.get("sequence"), int):
+        return integrity
+    return None
+
+
+def _unsealed_before(directory: Path, json_path: Path) -> list[Path]:
+    """Run records left unsealed (their run was killed after writing them, before sealing) that
+    started no later than ``json_path``'s run, oldest first."""
+
+    def started(document: dict[str, Any]) -> str:
+        return str(document.get("startedAtUtc") or "")
+
+    own, _ = _load(json_path)
+    until = started(own or {})
+    found = []
+    for path in evidence_json_files(directory):
+        document, _ = _load(path)
+        if path == json_path or document is None or not isinstance(document.get("runId"), str):
+            continue
+        if _integrity(path) is None and started(document) <= until:
+            found.append((started(document), path.name, path))
+    return [path for *_, path in sorted(found)]
+
+
+def _link(
+    json_path: Path, genesis: Path, previous: tuple[int, Path], extra: dict[str, Any]
+) -> dict[str, Any]:
+    """Seal one record as the successor of ``previous`` (its place and file); returns it."""
+    document: dict[str, Any] = json.loads(json_path.read_text(encoding="utf-8"))
+    document.pop("integrity", None)
+    sequence, before = previous
+    integrity: dict[str, Any] = {
+        "chainVersion": CHAIN_VERSION,
+        "sequence": sequence + 1,
+        "genesisSha256": sha256_file(genesis),
+        "previousEvidence": before.name,
+        "previousEvidenceSha256": sha256_file(before),
+        "markdownSha256": _digest(_sibling(json_path, ".md")),
+        "junitSha256": _digest(_sibling(json_path, ".junit.xml")),
+        **extra,
+    }
+    document["integrity"] = integrity
+    integrity["documentSha256"] = document_sha256(document)
+    _write(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    return document
+
+
 def seal(json_path: Path, created_at_utc: str) -> dict[str, Any]:
     """Link a freshly written run's JSON evidence to the chain of its directory; returns it.
 
-    The Markdown and JUnit files next to it must already be written: their hashes go in.
+    The Markdown and JUnit files next to it must already be written: their hashes go in. Records
+    of earlier runs that were written but never sealed (a run killed in between) are sealed
+    first, in order, each marked ``sealedLate``, and named in this record's ``adopted``. A record
+    already in the chain (adopted by another run) is returned as it is. Then ``chain-head.json``
+    is rewritten to name the newest record (its old signature, now stale, removed).
     """
     directory = json_path.parent
     with _locked(directory):
         genesis = _genesis(directory, created_at_utc)
-        document: dict[str, Any] = json.loads(json_path.read_text(encoding="utf-8"))
-        document.pop("integrity", None)
-        chain = [(n, p) for n, p in _sealed(directory) if p != json_path]
-        sequence, previous = chain[-1] if chain else (0, genesis)
-        integrity: dict[str, Any] = {
-            "chainVersion": CHAIN_VERSION,
-            "sequence": sequence + 1,
-            "genesisSha256": sha256_file(genesis),
-            "previousEvidence": previous.name,
-            "previousEvidenceSha256": sha256_file(previous),
-            "markdownSha256": _digest(_sibling(json_path, ".md")),
-            "junitSha256": _digest(_sibling(json_path, ".junit.xml")),
-        }
-        document["integrity"] = integrity
-        integrity["documentSha256"] = document_sha256(document)
-        _write(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+        if _integrity(json_path) is not None:
+            return dict(json.loads(json_path.read_text(encoding="utf-8")))
+        chain = _sealed(directory)
+        previous = chain[-1] if chain else (0, genesis)
+        adopted = []
+        for late in _unsealed_before(directory, json_path):
+            why = "written but not sealed when its run ended (killed before sealing?)"
+            mark = {"sealedLate": {"by": json_path.name, "atUtc": created_at_utc, "why": why}}
+            _link(late, genesis, previous, mark)
+            previous = (previous[0] + 1, late)
+            adopted.append(late.name)
+        document = _link(json_path, genesis, previous, {"adopted": adopted} if adopted else {})
+        head = directory / HEAD_NAME
+        _write(head, head_text(json_path, previous[0] + 1, genesis, created_at_utc))
+        head.with_name(head.name + ".sig").unlink(missing_ok=True)
     return document
 
 
@@ -159,6 +216,8 @@ class ChainReport:
     records: tuple[Path, ...]
     unsealed: tuple[Path, ...]
     breaks: tuple[Break, ...]
+    sealed_late: tuple[tuple[Path, str], ...] = ()
+    """Records sealed by a later run (their own was killed before sealing), and by which."""
 
     @property
     def first_break(self) -> Break | None:
@@ -222,6 +281,7 @@ def verify_chain(directory: Path) -> ChainReport:
         sealed.setdefault(integrity["sequence"], []).append((path, document))
     genesis = directory / GENESIS_NAME
     records: list[Path] = []
+    sealed_late: list[tuple[Path, str]] = []
     if sealed and not genesis.exists():
         breaks.insert(0, Break(genesis, "is missing (every chain starts with it)"))
     previous = genesis
@@ -247,4 +307,10 @@ def verify_chain(directory: Path) -> ChainReport:
             breaks.append(link)
         records.append(path)
         previous = path
-    return ChainReport(directory, tuple(records), tuple(unsealed), tuple(breaks))
+        late = integrity.get("sealedLate")
+        if isinstance(late, dict):
+            sealed_late.append((path, str(late.get("by"))))
+    breaks.extend(Break(p, problem) for p, problem in head_problems(directory, records))
+    return ChainReport(
+        directory, tuple(records), tuple(unsealed), tuple(breaks), tuple(sealed_late)
+    )

@@ -134,10 +134,10 @@ def test_finish_evidence_seals_signs_and_indexes(tmp_path):
     (record,) = write_runs(evidence, [run_document(0, 40.0)])
     lines = finish_evidence({"json": record}, key)
     assert lines[0] == f"evidence chain: {record.name} is record #1"
-    assert lines[1] == f"evidence signature: {record}.sig"
+    assert lines[1] == f"evidence signature: {record}.sig (and chain-head.json.sig)"
     assert (evidence / "README.md").is_file()
     code, out, _ = run("verify", str(evidence), "--require-signatures")
-    assert code == 0 and "1 signature(s) valid" in out
+    assert code == 0 and "2 signature(s) valid" in out
 
 
 def test_history_markdown_links_each_run_and_lists_damaged_files(tmp_path):
@@ -152,3 +152,28 @@ def test_history_markdown_links_each_run_and_lists_damaged_files(tmp_path):
     code, out, _ = run("history", "--evidence-dir", str(directory), "--output", "json")
     (damaged,) = json.loads(out)["unreadable"]
     assert damaged["path"] == str(directory / "broken.json")
+
+
+def test_history_of_a_missing_directory_is_a_usage_error(tmp_path):
+    """history --evidence-dir of a directory that does not exist exits 2 naming it, as verify."""
+    missing = tmp_path / "no-such-evidence"
+    code, out, err = run("history", "--evidence-dir", str(missing))
+    assert code == ExitCode.USAGE
+    assert out == ""
+    assert f"{missing} is not a directory" in err and "--evidence-dir" in err
+    assert run("verify", str(missing))[0] == ExitCode.USAGE
+
+
+def test_last_pass_looks_before_since(tmp_path):
+    """With --since after the last passing run, the trend still names that run, not "never"."""
+    directory = tmp_path / "evidence"
+    write_runs(directory, [run_document(0, 40.0), run_document(1, 130.0), run_document(2, 150.0)])
+    code, out, _ = run(
+        "history", "--evidence-dir", str(directory), "--since", "2026-11-02", "--output", "json"
+    )
+    assert code == ExitCode.PASS
+    (trend,) = json.loads(out)["trends"]
+    assert (trend["runs"], trend["passed"]) == (2, 0)
+    assert trend["lastPassUtc"] == "2026-11-01T09:00:00Z"
+    _, text, _ = run("history", "--evidence-dir", str(directory), "--since", "2026-11-02")
+    assert "never" not in text.split("last pass", 1)[-1].splitlines()[0]

@@ -106,6 +106,15 @@ def test_ten_runs_make_a_history_an_index_and_a_chain(tmp_path):
             stdin=stdin, capture_output=True, timeout=30, check=False,
         )  # fmt: skip
     assert plain.returncode == 0, plain.stderr
+    head = evidence / "chain-head.json"
+    assert json.loads(head.read_text())["record"] == newest.name
+    with head.open("rb") as stdin:
+        plain = subprocess.run(
+            ["ssh-keygen", "-Y", "verify", "-f", str(allowed), "-I", "sre@example.org",
+             "-n", "evidence@drillkit", "-s", f"{head}.sig"],
+            stdin=stdin, capture_output=True, timeout=30, check=False,
+        )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr
 
     edited = Path(runs[3]["evidence"])
     edited.write_bytes(edited.read_bytes().replace(b"# ", b"#  ", 1))
