@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from drillkit.core.timeline import Change, RestoreCheck, RestoreOutcome
 from drillkit.engine.records import Intent, Result
-from drillkit.engine.reporting import changes_of
+from drillkit.engine.reporting import changes_of, disruptions_from
 from drillkit.evidence import render
 from tests.core.timeline_factory import T0, us_outage
 from tests.evidence.reports import make_report, table_under
@@ -58,3 +58,18 @@ def test_changes_come_from_intents_and_results():
     first, second = changes_of(records)  # type: ignore[arg-type]
     assert (first.target, first.value, first.ok, first.item) == (NODE, "true", True, NODE)
     assert (second.target, second.ok, second.item) == ("shop/web-1", None, None)
+
+
+def test_a_pod_evicted_after_a_block_names_the_budget_in_evidence():
+    """An eviction journalled as evicted after a block carries its budget and wait into the
+    evictions table and the JSON document."""
+    records = [
+        Intent(id="m1", action="evict", region="us", pod="shop/web-1", node="us-node-1", wall=T0),
+        Result(id="m1", ok=True, detail="evicted after 2.1 s blocked by PodDisruptionBudget "
+               "shop/web", pdb="shop/web", blocked_s=2.1),
+    ]  # fmt: skip
+    timeline = replace(us_outage(), disruptions=disruptions_from(records))  # type: ignore[arg-type]
+    rows = table_under(render(make_report(timeline), "md"), "## Pods evicted and deleted")
+    assert rows[0]["Outcome"] == "evicted after 2.1 s blocked by PodDisruptionBudget shop/web"
+    [row] = json.loads(render(make_report(timeline), "json"))["disruptions"]
+    assert (row["pdb"], row["blockedS"]) == ("shop/web", 2.1)
