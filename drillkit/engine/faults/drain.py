@@ -44,6 +44,8 @@ MAX_PARALLEL_NODES = 16
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0)
 NODE = "node"
 LOST = "lost: no controller"
+JOINED = "created during the drill, cordoned by drillkit"
+"""Why a node that joined the selection mid-drill (the cluster autoscaler's) was cordoned."""
 
 
 class Drain:
@@ -105,7 +107,8 @@ class Drain:
 
         def cordon(item: Item) -> None:  # marker, intent, then the change: per node, in order
             name = item.ref["name"]
-            ctx.change(item, "cordon", True, partial(cluster.set_unschedulable, name, True))
+            why = JOINED if item.ref.get("joined") else None
+            ctx.change(item, "cordon", True, partial(cluster.set_unschedulable, name, True), why)
 
         # Every node is cordoned before the first eviction, so no pod moves to a node that the
         # drain empties next.
