@@ -184,8 +184,20 @@ def test_a_re_enabled_endpoint_stops_the_drill_naming_who(tmp_path: Path) -> Non
             holder.check()
     went_back = "tm/myapp-child/ExternalEndpoints/us endpointStatus went back to Enabled"
     assert f"{went_back}, written by {ALICE}" in str(caught.value)
+    assert "set fault.onRevert: reassert" in str(caught.value)
     [held] = [r for r in read_journal(journal.path) if isinstance(r, Held)]
     assert (held.event, held.value, held.by) == ("reverted", "Enabled", ALICE)
+
+
+def test_a_re_enable_arm_does_not_attribute_points_to_the_activity_log(tmp_path: Path) -> None:
+    """Where ARM returns no systemData, the stop says so and points to the activity log."""
+    world = _world()
+    with RunStore(tmp_path).create("r", SystemClock()) as journal:
+        holder = _holder(DISABLE, world, journal)
+        world.tm.disabled.discard("us")
+        with pytest.raises(FaultNotHeld) as caught:
+            holder.check()
+    assert "ARM's systemData does not name (the Azure activity log does)" in str(caught.value)
 
 
 def test_reassert_disables_a_re_enabled_endpoint_again_and_counts(tmp_path: Path) -> None:
