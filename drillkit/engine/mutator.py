@@ -37,7 +37,7 @@ class Mutator:
                 id=mutation_id,
                 ok=True,
                 detail=_detail(result),
-                pdb=getattr(result, "pdb", ""),
+                pdb=getattr(result, "pdb", "") or None,
                 blocked_s=getattr(result, "blocked_s", None),
             )
         )

@@ -219,7 +219,7 @@ class Result(Record):
     id: str
     ok: bool
     detail: str = ""
-    pdb: str = ""  # an eviction's last blocking budget, also when it was evicted in the end
+    pdb: str | None = None  # an eviction's last blocking budget, also when evicted in the end
     blocked_s: float | None = None  # how long that eviction had been blocked (None: never)
 
 

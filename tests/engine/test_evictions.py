@@ -57,7 +57,7 @@ def test_a_pod_blocked_twice_then_evicted_keeps_its_budget_and_wait(tmp_path: Pa
     assert (result.ok, result.pdb, result.blocked_s) == (True, "shop/web", 0.3)
     assert result.detail == "evicted after 0.3 s blocked by PodDisruptionBudget shop/web"
     others = [r for r in records if isinstance(r, Result) and r.detail == "evicted"]
-    assert others and all(r.pdb == "" and r.blocked_s is None for r in others)
+    assert others and all(r.pdb is None and r.blocked_s is None for r in others)
 
     timeline = replace(us_outage(), disruptions=disruptions_from(records))
     rows = table_under(render(make_report(timeline), "md"), "## Pods evicted and deleted")
