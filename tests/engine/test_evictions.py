@@ -49,6 +49,9 @@ def _drain(world: FakeWorld, tmp_path: Path) -> Path:
 def test_a_pod_blocked_twice_then_evicted_keeps_its_budget_and_wait(tmp_path: Path) -> None:
     """Blocked by shop/web twice (0.1 s, then 0.2 s of backoff), then evicted: the final result
     is journalled as evicted with the budget and 0.3 s blocked, and evidence shows both."""
+    # "429 Too Many Requests: the eviction is not currently allowed because of the configured
+    # PodDisruptionBudget. You may be able to attempt the eviction again later."
+    # (https://kubernetes.io/docs/concepts/scheduling-eviction/api-eviction/)
     world = FakeWorld()
     world.clusters["us"].budgets["shop/web-2"] = ("shop/web", 2)
     records = read_journal(_drain(world, tmp_path))

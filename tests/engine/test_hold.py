@@ -169,6 +169,8 @@ ALICE = "alice@contoso.com (User)"
 
 def _reenable(world: FakeWorld, who: str) -> None:
     """Someone sets the us endpoint back to Enabled; ARM's systemData names them."""
+    # "lastModifiedBy: Gets or sets the identity that last modified the resource."
+    # (https://learn.microsoft.com/en-us/javascript/api/@azure/arm-recoveryservicesdatareplication/systemdatamodel)
     world.tm.disabled.discard("us")
     world.tm.modified_by["us"] = who
 
