@@ -140,7 +140,8 @@ def test_autoscaler_nodes_are_cordoned_within_a_poll_and_uncordoned_after(
     autoscaler_twin: tuple[SandboxThread, list[tuple[float, Event]]], tmp_path: Path
 ) -> None:
     """Every node the autoscaler adds during the outage is cordoned within one poll interval,
-    journalled as joined, and uncordoned by restore; the drill passes."""
+    journalled as joined (evidence: "created during the drill, cordoned by drillkit"), and
+    uncordoned by restore; the drill passes."""
     sb, events = autoscaler_twin
     runs = tmp_path / "runs"
     result = CliRunner().invoke(
@@ -161,6 +162,8 @@ def test_autoscaler_nodes_are_cordoned_within_a_poll_and_uncordoned_after(
         r.what for r in read_journal(next(runs.glob("*/journal.jsonl"))) if isinstance(r, Held)
     ]
     assert sorted(joined) == sorted(f"us/node/{n} spec.unschedulable" for n in added)
+    markdown = (tmp_path / json.loads(result.stdout)["evidence"]["markdown"]).read_text()
+    assert markdown.count("created during the drill, cordoned by drillkit") == len(added)
     nodes: dict[str, Any] = sb.call(
         lambda s: {n["metadata"]["name"]: n for n in s.kube["us"].store.items(R.NODES.key)}
     )
