@@ -56,7 +56,10 @@ class EvictionResult:
     retry_after: float | None = None
     message: str = ""
     pdb: str = ""
-    """The PodDisruptionBudget that blocked it, when the server named one."""
+    """The PodDisruptionBudget that blocked it, when the server named one (on the final answer
+    of a pod that was blocked and then evicted: the last budget that blocked it)."""
+    blocked_s: float | None = None
+    """How long the pod's eviction had been blocked when this answer came; None if never."""
 
 
 @dataclass(frozen=True, slots=True)

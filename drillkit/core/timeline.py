@@ -172,6 +172,11 @@ class Disruption:
     """What the API answered, e.g. ``evicted``, ``blocked by PodDisruptionBudget shop/web``."""
     reason: str | None = None
     """Why (a delete after a blocked eviction; ``lost: no controller``)."""
+    pdb: str = ""
+    """The PodDisruptionBudget that blocked it last (``shop/web``), also when it was evicted
+    in the end."""
+    blocked_s: float | None = None
+    """How long it was blocked before its final answer (measured seconds); None if never."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,9 @@ Every poll interval: nodes that joined the drain's selection are journalled (a l
 record, "joined during the drill"), cordoned and drained like the others; every item whose fault
 is written is read back, and one that no longer holds (a controller scaled the workload back up,
 someone re-enabled the endpoint or uncordoned the node) is journalled with who changed it, from
-``metadata.managedFields``. ``fault.onRevert: abort`` then stops the drill ("fault did not
-hold", exit 4, restored); ``reassert`` writes the fault again and counts the revert (the RTO is
-then contested).
+``metadata.managedFields`` (for an endpoint, ARM's ``systemData.lastModifiedBy``).
+``fault.onRevert: abort`` then stops the drill ("fault did not hold", exit 4, restored);
+``reassert`` writes the fault again and counts the revert (the RTO is then contested).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 
 import structlog
 
-from drillkit.engine.faults import FaultContext, FaultType, Watcher
+from drillkit.engine.faults import ARM_ITEM_KINDS, FaultContext, FaultType, Watcher
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import Held, Item, SnapshotTaken
 from drillkit.errors import AdapterError, DrillAborted, JournalWriteError
@@ -113,10 +113,19 @@ class Holder:
             self.reverts += 1
             self.fault.inject(spec, self.drill, [item], self.ctx)
             return
-        who = by or "a writer that managedFields does not name"
+        who = by or (
+            "a writer that ARM's systemData does not name (the Azure activity log does)"
+            if item.kind in ARM_ITEM_KINDS
+            else "a writer that managedFields does not name"
+        )
+        fix = (
+            "pause that controller or set fault.controllers: pause"
+            if hasattr(spec, "controllers")
+            else "keep it as the drill left it, or set fault.onRevert: reassert"
+        )
         raise FaultNotHeld(
             f"fault did not hold: {item.what} went back to {_show(value)}, written by {who} "
-            "(fault.onRevert: abort; pause that controller or set fault.controllers: pause)"
+            f"(fault.onRevert: abort; {fix})"
         )
 
 

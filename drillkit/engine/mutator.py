@@ -32,7 +32,15 @@ class Mutator:
         except AdapterError as e:
             self.journal.append(Result(id=mutation_id, ok=False, detail=str(e)))
             raise
-        self.journal.append(Result(id=mutation_id, ok=True, detail=_detail(result)))
+        self.journal.append(
+            Result(
+                id=mutation_id,
+                ok=True,
+                detail=_detail(result),
+                pdb=getattr(result, "pdb", "") or None,
+                blocked_s=getattr(result, "blocked_s", None),
+            )
+        )
         return result
 
 
@@ -43,6 +51,10 @@ def _detail(result: Any) -> str:
         return ""
     value = str(getattr(outcome, "value", outcome))
     pdb = getattr(result, "pdb", "")
+    blocked_s = getattr(result, "blocked_s", None)
+    if blocked_s is not None and value != "blocked":  # e.g. evicted once the budget allowed it
+        by = f" by PodDisruptionBudget {pdb}" if pdb else ""
+        return f"{value} after {blocked_s:.1f} s blocked{by}"
     if pdb:
         return f"{value} by PodDisruptionBudget {pdb}"
     message = getattr(result, "message", "")

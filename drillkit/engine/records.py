@@ -219,6 +219,8 @@ class Result(Record):
     id: str
     ok: bool
     detail: str = ""
+    pdb: str | None = None  # an eviction's last blocking budget, also when evicted in the end
+    blocked_s: float | None = None  # how long that eviction had been blocked (None: never)
 
 
 # ---------------------------------------------------------------- observation

@@ -136,7 +136,11 @@ def disruptions_from(records: list[Record]) -> tuple[Disruption, ...]:
                 if result is None
                 else result.detail or ("done" if result.ok else "failed")
             )
-            out.append(Disruption(r.wall, r.action, r.pod, r.node or "", outcome, r.reason))
+            pdb = (result.pdb if result is not None else None) or ""
+            blocked_s = result.blocked_s if result is not None else None
+            out.append(
+                Disruption(r.wall, r.action, r.pod, r.node or "", outcome, r.reason, pdb, blocked_s)
+            )
     return tuple(out)
 
 

@@ -231,6 +231,8 @@ def evidence_document(report: RunReport) -> dict[str, Any]:
                 "node": d.node,
                 "outcome": d.outcome,
                 "reason": d.reason,
+                "pdb": d.pdb or None,
+                "blockedS": d.blocked_s,
             }
             for d in tl.disruptions
         ],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import types
 import typing
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from drillkit.errors import DrillDefinitionError, Problem
 from drillkit.spec.model import Drill
+from drillkit.spec.unions import container, models_in, shaped
 from drillkit.spec.yamlsource import Located, Path_, YamlProblems, read_yaml
 
 M = TypeVar("M", bound=BaseModel)
@@ -170,7 +170,7 @@ def _from_validation(
     error: ValidationError, located: Located, model: type[BaseModel], name: str
 ) -> list[Problem]:
     problems = []
-    for item in error.errors(include_url=False):
+    for item in shaped(error.errors(include_url=False), located.data, model):
         path = _data_path(located.data, item["loc"])
         if item["type"] in ("union_tag_invalid", "literal_error") and isinstance(
             item.get("input"), dict
@@ -241,11 +241,11 @@ def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMod
     """The model class that validates the mapping at ``loc`` (for "did you mean")."""
     current: Any = root
     for part in loc:
-        container = _container(current)
-        if container is not None:
-            current = typing.get_args(container)[-1]
+        inside = container(current)
+        if inside is not None:
+            current = typing.get_args(inside)[-1]
             continue
-        models = _models_in(current)
+        models = models_in(current)
         tagged = [
             m
             for m in models
@@ -259,28 +259,8 @@ def _model_at(root: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMod
         if part not in fields:
             return None
         current = fields[str(part)].annotation
-    models = _models_in(current)
+    models = models_in(current)
     return models[0] if len(models) == 1 else None
-
-
-def _container(annotation: Any) -> Any:
-    """``dict[...]`` or ``list[...]`` inside ``annotation`` (through Optional), else None."""
-    if typing.get_origin(annotation) in (list, dict):
-        return annotation
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if len(inner) == 1:
-            return _container(inner[0])
-    return None
-
-
-def _models_in(annotation: Any) -> list[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return [annotation]
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType, typing.Annotated):
-        return [m for a in typing.get_args(annotation) for m in _models_in(a)]
-    return []
 
 
 def _unique(problems: list[Problem]) -> list[Problem]:
@@ -358,6 +338,12 @@ def drill_cross_checks(data: Any, base: Path) -> list[tuple[Path_, str]]:
         out.append(
             (("observe", "http"), "set exactly one of observe.http.path and observe.http.url")
         )
+    fault = data.get("fault")
+    both = isinstance(fault, dict) and {"namespaces", "excludeNamespaces"} <= fault.keys()
+    if both and fault["namespaces"] is not None:  # an exclusion would be silently ignored
+        out.append((("fault", "excludeNamespaces"), "set fault.namespaces or "
+                    "fault.excludeNamespaces, not both: with namespaces only those are drained, "
+                    "so excludeNamespaces would be ignored"))  # fmt: skip
     out.extend(_data_checks(observe, data.get("objectives")))
     return out
 

@@ -140,7 +140,8 @@ def test_autoscaler_nodes_are_cordoned_within_a_poll_and_uncordoned_after(
     autoscaler_twin: tuple[SandboxThread, list[tuple[float, Event]]], tmp_path: Path
 ) -> None:
     """Every node the autoscaler adds during the outage is cordoned within one poll interval,
-    journalled as joined, and uncordoned by restore; the drill passes."""
+    journalled as joined (evidence: "created during the drill, cordoned by drillkit"), and
+    uncordoned by restore; the drill passes."""
     sb, events = autoscaler_twin
     runs = tmp_path / "runs"
     result = CliRunner().invoke(
@@ -161,6 +162,8 @@ def test_autoscaler_nodes_are_cordoned_within_a_poll_and_uncordoned_after(
         r.what for r in read_journal(next(runs.glob("*/journal.jsonl"))) if isinstance(r, Held)
     ]
     assert sorted(joined) == sorted(f"us/node/{n} spec.unschedulable" for n in added)
+    markdown = (tmp_path / json.loads(result.stdout)["evidence"]["markdown"]).read_text()
+    assert markdown.count("created during the drill, cordoned by drillkit") == len(added)
     nodes: dict[str, Any] = sb.call(
         lambda s: {n["metadata"]["name"]: n for n in s.kube["us"].store.items(R.NODES.key)}
     )
@@ -169,7 +172,8 @@ def test_autoscaler_nodes_are_cordoned_within_a_poll_and_uncordoned_after(
 
 def test_draining_the_default_world_evicts_no_kube_system_pod(tmp_path: Path) -> None:
     """us-outage.yaml (nodeSelector: {}) on the AKS-realistic default world cordons the system
-    pool too but evicts nothing in kube-system; every eviction and deletion is in evidence."""
+    pool too but evicts nothing in kube-system; every eviction and deletion is in evidence, each
+    blocked one naming the budget that blocked it."""
     proc = drillkit("run", str(ROOT / "drills" / "sandbox" / "us-outage.yaml"), "--yes",
                     "--output", "json", "--runs-dir", str(tmp_path / "runs"),
                     "--evidence-dir", str(tmp_path / "evidence"), cwd=tmp_path)  # fmt: skip
@@ -179,6 +183,12 @@ def test_draining_the_default_world_evicts_no_kube_system_pod(tmp_path: Path) ->
     evidence = json.loads((tmp_path / doc["evidence"]["json"]).read_text())
     pods = [d["pod"] for d in evidence["disruptions"]]
     assert pods and not [p for p in pods if p.startswith("kube-system/")]
+    # web's budget (maxUnavailable: 1) blocks the rest once every node is cordoned: each such
+    # eviction names it in evidence, with how long it was blocked.
+    blocked = [d for d in evidence["disruptions"] if d["action"] == "evict" and d["pdb"]]
+    assert blocked and all(d["pdb"] == "shop/web" and d["blockedS"] > 0 for d in blocked)
+    markdown = (tmp_path / doc["evidence"]["markdown"]).read_text()
+    assert "by PodDisruptionBudget shop/web" in markdown
     checked = {c["what"] for c in evidence["restoreChecks"]}
     assert "us/node/us-system-1 spec.unschedulable" in checked
     journal = [json.loads(line) for line in (tmp_path / doc["journal"]).read_text().splitlines()]

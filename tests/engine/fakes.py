@@ -88,6 +88,8 @@ class FakeCluster:
     denied: set[str] = field(default_factory=set)
     blocked: set[str] = field(default_factory=set)
     """Pods whose eviction a PodDisruptionBudget blocks forever (429)."""
+    budgets: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """Pod -> (the PodDisruptionBudget that names itself in the 429, evictions it still blocks)."""
     server_url: str = ""
     calls: list[tuple[Any, ...]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -149,6 +151,10 @@ class FakeCluster:
         self._log("evict", pod.key)
         if pod.key in self.blocked:
             return EvictionResult(Eviction.BLOCKED, message="Cannot evict pod (PDB)")
+        pdb, times = self.budgets.get(pod.key, ("", 0))
+        if times > 0:
+            self.budgets[pod.key] = (pdb, times - 1)
+            return EvictionResult(Eviction.BLOCKED, message="Cannot evict pod", pdb=pdb)
         with self.lock:
             gone = self.pods.pop(pod.key, None) is None
         return EvictionResult(Eviction.GONE if gone else Eviction.EVICTED)

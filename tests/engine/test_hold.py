@@ -1,6 +1,6 @@
-"""Keeping the fault in force on the fakes: reverts named from managedFields (abort or
-reassert), nodes that join the drain cordoned and later uncordoned, controllers refused or
-paused at snapshot and resumed by restore."""
+"""Keeping the fault in force on the fakes: reverts named from managedFields or ARM's
+systemData (abort or reassert), nodes that join the drain cordoned and later uncordoned,
+controllers refused or paused at snapshot and resumed by restore."""
 
 from __future__ import annotations
 
@@ -161,3 +161,86 @@ def test_pausing_argo_cd_without_its_cluster_refuses_with_guidance() -> None:
     with pytest.raises(PreflightRefused, match="context 'mgmt' not found"):
         fault.snapshot(drill.fault, drill, unreachable)
     assert world.clusters["us"].mutations() == []
+
+
+DISABLE = {"type": "disable-endpoint"}
+ALICE = "alice@contoso.com (User)"
+
+
+def _reenable(world: FakeWorld, who: str) -> None:
+    """Someone sets the us endpoint back to Enabled; ARM's systemData names them."""
+    # "lastModifiedBy: Gets or sets the identity that last modified the resource."
+    # (https://learn.microsoft.com/en-us/javascript/api/@azure/arm-recoveryservicesdatareplication/systemdatamodel)
+    world.tm.disabled.discard("us")
+    world.tm.modified_by["us"] = who
+
+
+def test_a_re_enabled_endpoint_stops_the_drill_naming_who(tmp_path: Path) -> None:
+    """onRevert abort: an endpoint re-enabled mid-drill stops the drill naming ARM's writer."""
+    world = _world()
+    with RunStore(tmp_path).create("r", SystemClock()) as journal:
+        holder = _holder(DISABLE, world, journal)
+        holder.check()  # held: nothing happens
+        _reenable(world, ALICE)
+        with pytest.raises(FaultNotHeld, match="fault did not hold") as caught:
+            holder.check()
+    went_back = "tm/myapp-child/ExternalEndpoints/us endpointStatus went back to Enabled"
+    assert f"{went_back}, written by {ALICE}" in str(caught.value)
+    assert "set fault.onRevert: reassert" in str(caught.value)
+    [held] = [r for r in read_journal(journal.path) if isinstance(r, Held)]
+    assert (held.event, held.value, held.by) == ("reverted", "Enabled", ALICE)
+
+
+def test_a_re_enable_arm_does_not_attribute_points_to_the_activity_log(tmp_path: Path) -> None:
+    """Where ARM returns no systemData, the stop says so and points to the activity log."""
+    world = _world()
+    with RunStore(tmp_path).create("r", SystemClock()) as journal:
+        holder = _holder(DISABLE, world, journal)
+        world.tm.disabled.discard("us")
+        with pytest.raises(FaultNotHeld) as caught:
+            holder.check()
+    assert "ARM's systemData does not name (the Azure activity log does)" in str(caught.value)
+
+
+def test_reassert_disables_a_re_enabled_endpoint_again_and_counts(tmp_path: Path) -> None:
+    """onRevert reassert: the endpoint is disabled again, each revert counted with its writer."""
+    world = _world()
+    with RunStore(tmp_path).create("r", SystemClock()) as journal:
+        holder = _holder({**DISABLE, "onRevert": "reassert"}, world, journal)
+        for _ in range(2):
+            _reenable(world, ALICE)
+            holder.check()
+    assert world.tm.disabled == {"us"}
+    assert holder.reverts == 2
+    held = [(r.event, r.by) for r in read_journal(journal.path) if isinstance(r, Held)]
+    assert held == [("reasserted", ALICE), ("reasserted", ALICE)]
+
+
+def test_an_uncordoned_node_stops_the_drain_naming_who(tmp_path: Path) -> None:
+    """onRevert abort: a drained node uncordoned mid-drill stops the drill naming its writer."""
+    world = _world()
+    us = world.clusters["us"]
+    node = "/api/v1/nodes/us-node-2"
+    with RunStore(tmp_path).create("r", SystemClock()) as journal:
+        holder = _holder({"type": "drain", "onBlocked": "delete"}, world, journal)
+        holder.check()
+        us.nodes["us-node-2"] = False  # kubectl uncordon
+        us.objects[node] = {
+            "metadata": {
+                "name": "us-node-2",
+                "managedFields": [
+                    {
+                        "manager": "kubectl-cordon",
+                        "operation": "Update",
+                        "time": "2026-11-30T22:05:00Z",
+                        "fieldsV1": {"f:spec": {"f:unschedulable": {}}},
+                    }
+                ],
+            }
+        }
+        with pytest.raises(FaultNotHeld, match="fault did not hold") as caught:
+            holder.check()
+    assert "us/node/us-node-2 spec.unschedulable went back to false" in str(caught.value)
+    assert "kubectl-cordon (Update) at 2026-11-30T22:05:00Z" in str(caught.value)
+    [held] = [r for r in read_journal(journal.path) if isinstance(r, Held)]
+    assert (held.event, held.value) == ("reverted", False)

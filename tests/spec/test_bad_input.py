@@ -266,3 +266,61 @@ def test_every_problem_at_once(write_drill: WriteDrill, us_outage_text: str) -> 
     assert len(problems) == 4
     assert [p.line for p in problems] == sorted(p.line for p in problems)
     assert "did you mean 'owner'?" in problems[0].message
+
+
+DRAIN_LINES = (
+    "  type: drain                    # drain | scale-down | disable-endpoint\n"
+    "  nodeSelector: {}               # drain: which nodes (all by default)\n"
+)
+
+
+def _scale_down(text: str, controllers: str) -> str:
+    """us-outage with a scale-down fault whose controllers setting is ``controllers``."""
+    fault = "  type: scale-down\n  namespace: shop\n  selector: app=web\n"
+    text = text.replace(DRAIN_LINES, fault + f"  controllers: {controllers}\n")
+    text = text.replace("  evictionTimeout: 5s", "  # evictionTimeout: 5s")
+    return text.replace("  onBlocked: delete", "  # onBlocked: delete")
+
+
+def test_controllers_mapping_names_its_missing_field(
+    write_drill: WriteDrill, us_outage_text: str
+) -> None:
+    """controllers: {policy: pause, argocd: {}} names argocd.kubeContext, not the union's
+    members (literal['refuse','pause'], ControllersPolicy)."""
+    text = _scale_down(us_outage_text, "{policy: pause, argocd: {}}")
+    problem = only(problems_of(write_drill(text)))
+    assert problem.message == "fault.controllers.argocd.kubeContext: required field is missing"
+    assert problem.line == line_of(text, "controllers:")
+
+
+@pytest.mark.parametrize(
+    ("controllers", "message"),
+    [
+        ("stop", "fault.controllers: expected 'refuse' or 'pause', got 'stop'"),
+        ("{policy: stop}", "fault.controllers.policy: expected 'refuse' or 'pause', got 'stop'"),
+        (
+            "{policy: pause, argocd: {kubeContext: mgmt, namepsace: argocd}}",
+            "unknown field 'namepsace' in fault.controllers.argocd; did you mean 'namespace'?",
+        ),
+    ],
+)
+def test_controllers_errors_speak_of_the_shape_written(
+    write_drill: WriteDrill, us_outage_text: str, controllers: str, message: str
+) -> None:
+    """A word is judged as refuse | pause and a mapping as the policy object: one message each."""
+    problem = only(problems_of(write_drill(_scale_down(us_outage_text, controllers))))
+    assert problem.message == message
+
+
+def test_namespaces_with_exclude_namespaces_is_refused(
+    write_drill: WriteDrill, us_outage_text: str
+) -> None:
+    """A drain with both namespaces and excludeNamespaces is refused at excludeNamespaces, since
+    the exclusion would be ignored."""
+    text = us_outage_text.replace(
+        "  onBlocked: delete",
+        "  namespaces: [shop]\n  excludeNamespaces: [kube-system]\n  onBlocked: delete",
+    )
+    problem = only(problems_of(write_drill(text)))
+    assert problem.message.startswith("set fault.namespaces or fault.excludeNamespaces, not both")
+    assert problem.line == line_of(text, "excludeNamespaces:")

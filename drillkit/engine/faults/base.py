@@ -106,14 +106,22 @@ class FaultContext:
     _first: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def change(
-        self, item: Item, action: str, value: JsonScalar, apply: Callable[[], object]
+        self,
+        item: Item,
+        action: str,
+        value: JsonScalar,
+        apply: Callable[[], object],
+        reason: str | None = None,
     ) -> None:
-        """Set ``item`` to ``value`` through ``apply``, journalled; the first change marks the
-        moment the fault was injected. Safe to call from several threads (a drain cordons its
-        nodes in parallel), each item's marker, intent and change staying in that order."""
+        """Set ``item`` to ``value`` through ``apply``, journalled (with ``reason`` when the
+        change is not the fault itself); the first change marks the moment the fault was
+        injected. Safe to call from several threads (a drain cordons its nodes in parallel),
+        each item's marker, intent and change staying in that order."""
         if self.mark is not None:
             self.mark(item, value)
-        self.mutator.do(action, apply, item=item.what, region=item.region, value=value)
+        self.mutator.do(
+            action, apply, item=item.what, region=item.region, value=value, reason=reason
+        )
         with self._first:
             self.changed.add(item.what)
             if self.injected_at is None:

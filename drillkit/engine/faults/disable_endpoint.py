@@ -8,6 +8,7 @@ from functools import partial
 from drillkit.adapters.ports import TmEndpoint, region_of
 from drillkit.core.faults import FaultText
 from drillkit.core.faults import disable_endpoint as text
+from drillkit.engine.faults.armwriter import modified_by
 from drillkit.engine.faults.base import FaultContext, Preview, RequiredAccess, World
 from drillkit.engine.records import Item, JsonScalar
 from drillkit.errors import PreflightRefused
@@ -98,7 +99,8 @@ class DisableEndpoint:
         return []
 
     def reverted_by(self, item: Item, world: World) -> str | None:
-        return None  # ARM keeps no managedFields: the Azure activity log names the caller
+        """ARM keeps no managedFields: its ``systemData.lastModifiedBy`` names the writer."""
+        return modified_by(world, item.ref["profile"], (item.ref["type"], item.ref["name"]))
 
     def undo(self, item: Item, world: World) -> None:
         _set(world, item, str(item.value), restore=True)  # outlasts ARM throttling for longer

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from functools import partial
 from typing import TypeVar
 
@@ -43,6 +44,8 @@ MAX_PARALLEL_NODES = 16
 BACKOFF_S = (0.1, 0.2, 0.5, 1.0)
 NODE = "node"
 LOST = "lost: no controller"
+JOINED = "created during the drill, cordoned by drillkit"
+"""Why a node that joined the selection mid-drill (the cluster autoscaler's) was cordoned."""
 
 
 class Drain:
@@ -104,7 +107,8 @@ class Drain:
 
         def cordon(item: Item) -> None:  # marker, intent, then the change: per node, in order
             name = item.ref["name"]
-            ctx.change(item, "cordon", True, partial(cluster.set_unschedulable, name, True))
+            why = JOINED if item.ref.get("joined") else None
+            ctx.change(item, "cordon", True, partial(cluster.set_unschedulable, name, True), why)
 
         # Every node is cordoned before the first eviction, so no pod moves to a node that the
         # drain empties next.
@@ -245,10 +249,15 @@ def _evict_one(
     deadline = ctx.clock.monotonic() + float(fault.eviction_timeout)
 
     def until_evicted() -> EvictionResult:
-        attempt = 0
+        attempt, since, pdb = 0, None, ""  # since: the first blocked answer; pdb: the last one
         while True:
             result = cluster.evict(pod, grace)
-            remaining = deadline - ctx.clock.monotonic()
+            now = ctx.clock.monotonic()
+            remaining = deadline - now
+            if result.outcome is Eviction.BLOCKED:
+                since, pdb = now if since is None else since, result.pdb or pdb
+            if since is not None:  # the final answer keeps who blocked the pod, and how long
+                result = replace(result, pdb=result.pdb or pdb, blocked_s=round(now - since, 3))
             if result.outcome is not Eviction.BLOCKED:
                 return result
             if remaining <= 0 or ctx.cancelled.is_set():

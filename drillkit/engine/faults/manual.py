@@ -14,19 +14,20 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import structlog
 
 from drillkit.adapters.ports import AccessCheck, region_of
 from drillkit.core.controllers import api_path
-from drillkit.core.design import DesignProfile
 from drillkit.core.faults import FaultText
 from drillkit.core.faults import manual as text
 from drillkit.core.human import HUMAN_ACTION
 from drillkit.core.reverts import last_writer
 from drillkit.core.sampling import status_interval
+from drillkit.engine.faults.armwriter import modified_by as arm_writer
+from drillkit.engine.faults.armwriter import profiles
 from drillkit.engine.faults.base import FaultContext, Preview, RequiredAccess, World
 from drillkit.engine.journal import Journal
 from drillkit.engine.records import Intent, Item, JsonScalar, Mark, RunStarted
@@ -104,7 +105,7 @@ class Manual:
             for w in world.clusters[region].list_workloads(fault.namespace, fault.selector)
         ]
         ingresses = {name: r.targets for name, r in drill.regions.items()}
-        for profile in _profiles(world.tm.design()):
+        for profile in profiles(world.tm.design()):
             items.append(_profile(profile.name, profile.status))
             items += [
                 _endpoint(
@@ -267,7 +268,7 @@ def read_all(items: Sequence[Item], world: World, *, arm: bool = True) -> dict[s
             now |= {_workload(region, w.kind, w.namespace, w.name, None).what: w.replicas
                     for w in cluster.list_workloads(namespace, "")}  # fmt: skip
     if kinds & {ENDPOINT, PROFILE}:
-        for profile in _profiles(world.tm.design()):
+        for profile in profiles(world.tm.design()):
             now[_profile(profile.name, None).what] = profile.status
             for e in profile.endpoints:
                 now[_endpoint(profile.name, e.type, e.name, None, "").what] = e.endpoint_status
@@ -278,22 +279,8 @@ def read_all(items: Sequence[Item], world: World, *, arm: bool = True) -> dict[s
 def modified_by(item: Item, world: World) -> str | None:
     """ARM's ``systemData.lastModifiedBy`` of an endpoint or profile, where Azure gives it."""
     ref = item.ref
-    for profile in _profiles(world.tm.design()):
-        if profile.name != ref["profile"]:
-            continue
-        if item.kind == PROFILE:
-            return profile.modified_by or None
-        for e in profile.endpoints:
-            if (e.type, e.name) == (ref["type"], ref["name"]):
-                return e.modified_by or None
-    return None
-
-
-def _profiles(root: DesignProfile) -> Iterator[DesignProfile]:
-    yield root
-    for e in root.endpoints:
-        if e.child is not None:
-            yield from _profiles(e.child)
+    endpoint = None if item.kind == PROFILE else (ref["type"], ref["name"])
+    return arm_writer(world, ref["profile"], endpoint)
 
 
 def _node(region: str, name: str, value: JsonScalar) -> Item:
