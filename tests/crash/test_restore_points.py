@@ -35,6 +35,8 @@ DAMAGE_POINTS = [(p, act) for act in ("garbage", "torn", "enospc") for p in RUN_
 SIGNAL_POINTS = [
     (sig, count, item) for sig in ("SIGTERM", "SIGINT") for count in (1, 2) for item in (1, 2, 3)
 ]
+DAMAGE_SAMPLE = sample(DAMAGE_POINTS, 3, salt="damage")
+SIGNAL_SAMPLE = sample(SIGNAL_POINTS, 2, salt="signals")
 BLACKOUT_PHASES = {"inject": "phase:phase=inject", "observe": "phase:phase=observe",
                    "restore": "phase:phase=restore"}  # fmt: skip
 BLACKOUTS = [(phase, seconds) for seconds in (10, 30, 90) for phase in BLACKOUT_PHASES]
@@ -101,7 +103,7 @@ def _assert_invariant(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("point", "act"), sample(DAMAGE_POINTS, 3, salt="damage"))
+@pytest.mark.parametrize(("point", "act"), DAMAGE_SAMPLE)
 def test_damage_after_a_record_kind(
     *,
     point: str, act: str, twin: SandboxProcess, reader: WorldReader,
@@ -127,7 +129,7 @@ def test_damage_after_a_record_kind(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("sig", "count", "item"), sample(SIGNAL_POINTS, 2, salt="signals"))
+@pytest.mark.parametrize(("sig", "count", "item"), SIGNAL_SAMPLE)
 def test_signals_during_restore(
     *,
     sig: str, count: int, item: int, twin: SandboxProcess, reader: WorldReader,
