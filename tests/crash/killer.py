@@ -12,6 +12,8 @@ journal write fail with ENOSPC from then on (the journal's own file seam); ``sig
 ``KILLER_BLACKOUT_AFTER=KIND[:FIELD=VALUE]`` and ``KILLER_BLACKOUT_S``, the first such record
 blacks out the twin's Kubernetes APIs and ARM for that many seconds (they come back on their
 own) and writes the start time (epoch seconds) to ``KILLER_BLACKOUT_LOG``.
+``KILLER_BLACKOUT_TARGET`` blacks out one component instead: an admin fault target such as
+``kube:us``, ``kube:eu``, ``arm`` or ``dns:tm1`` (drillkit/sandbox/tm/admin.py).
 
 With ``KILLER_FAULTS_AFTER=KIND[:FIELD=VALUE]`` and ``KILLER_ADMIN_URL`` set,
 the first such record also turns the sandbox twin's fault knobs (``KILLER_FAULT_RATE``, default
@@ -68,11 +70,21 @@ def _admin_post(admin_url: str, body: dict[str, object]) -> None:
         pass
 
 
+def blackout_body(seconds: float, target: str) -> dict[str, object]:
+    """The admin POST that blacks out ``target`` (every kube twin and ARM when empty)."""
+    body: dict[str, object] = {"blackout": True, "duration": seconds}
+    if target:
+        body["target"] = target
+    return body
+
+
 def black_out(admin_url: str) -> None:
-    """Every kube twin and ARM refuse every request for KILLER_BLACKOUT_S seconds."""
+    """KILLER_BLACKOUT_TARGET (every kube twin and ARM when unset) refuses every request for
+    KILLER_BLACKOUT_S seconds."""
     seconds = float(os.environ["KILLER_BLACKOUT_S"])
+    target = os.environ.get("KILLER_BLACKOUT_TARGET", "")
     started = time.time()
-    _admin_post(admin_url, {"blackout": True, "duration": seconds})
+    _admin_post(admin_url, blackout_body(seconds, target))
     with open(os.environ["KILLER_BLACKOUT_LOG"], "w") as f:
         f.write(f"{started}\n")
 

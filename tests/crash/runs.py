@@ -54,8 +54,16 @@ CLOSED_WINDOW = {"timezone": "UTC", "hours": "00:00-00:01", "blackout": ["2000-0
 
 def crash_drill(folder: Path, variant: str) -> Path:
     """A sandbox world and drill in ``folder``: a drain whose ``onBlocked`` is ``variant``, or
-    the ``override`` (closed window), ``viewer`` (read-only contexts) or ``data`` variant."""
+    the ``override`` (closed window), ``viewer`` (read-only contexts), ``data`` or
+    ``disable-endpoint`` (the target's Traffic Manager endpoints disabled through ARM) variant."""
     write_world(folder, CRASH_TIME_SCALE)
+    if variant == "disable-endpoint":
+        return write_drill(
+            folder,
+            "disable-endpoint.yaml",
+            fault={"type": "disable-endpoint"},
+            observe__statusInterval="1s",
+        )
     if variant == "override":
         return write_drill(folder, "override.yaml", guards={"window": CLOSED_WINDOW})
     if variant == "viewer":

@@ -1,6 +1,8 @@
 """Issue 18's matrix against the sandbox twin: a damaged journal (garbage, a torn record, a full
 disk) after each record kind, SIGTERM and SIGINT during `drillkit restore` at each item, two
-restores at once, and API blackouts of 10, 30 and 90 s during inject, observe and restore.
+restores at once, API blackouts of 10, 30 and 90 s during inject, observe and restore, and 30 s
+blackouts of one component (the target's kube API, the survivor's, or ARM under a
+disable-endpoint drill) during each of those phases.
 
 The invariant at every point: the world equals the snapshot, or the exit code is 5 and the
 output names exactly what is left; never 0 or 1 with anything left behind. CI runs a seeded
@@ -36,11 +38,20 @@ DAMAGE_POINTS = [(p, act) for act in ("garbage", "torn", "enospc") for p in RUN_
 SIGNAL_POINTS = [
     (sig, count, item) for sig in ("SIGTERM", "SIGINT") for count in (1, 2) for item in (1, 2, 3)
 ]
+DAMAGE_SAMPLE = sample(DAMAGE_POINTS, 3, salt="damage")
+SIGNAL_SAMPLE = sample(SIGNAL_POINTS, 2, salt="signals")
 BLACKOUT_PHASES = {"inject": "phase:phase=inject", "observe": "phase:phase=observe",
                    "restore": "phase:phase=restore"}  # fmt: skip
 BLACKOUTS = [(phase, seconds) for seconds in (10, 30, 90) for phase in BLACKOUT_PHASES]
 # CI samples the 10 s and 30 s blackouts; chaos-full adds the 90 s ones.
 BLACKOUT_SAMPLE = BLACKOUTS if FULL else sample([b for b in BLACKOUTS if b[1] <= 30], 2, salt="b")
+# One component at a time (the admin API's fault targets): the target region's kube API, the
+# survivor's, and ARM under a drill whose fault is ARM's (disable-endpoint), for 30 s from the
+# start of each phase. CI runs one of these 9 points; chaos-full runs all of them.
+COMPONENT_DRILLS = {"kube:us": "delete", "kube:eu": "delete", "arm": "disable-endpoint"}
+COMPONENT_BLACKOUTS = [(target, phase) for target in COMPONENT_DRILLS for phase in BLACKOUT_PHASES]
+COMPONENT_SECONDS = 30
+COMPONENT_SAMPLE = sample(COMPONENT_BLACKOUTS, 1, salt="component")
 RESULTS = os.environ.get("DRILLKIT_CHAOS_RESULTS", "")
 """A file that collects one JSON line per blackout point (docs/benchmarks.md's figures)."""
 
@@ -95,7 +106,7 @@ def _assert_invariant(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("point", "act"), sample(DAMAGE_POINTS, 3, salt="damage"))
+@pytest.mark.parametrize(("point", "act"), DAMAGE_SAMPLE)
 def test_damage_after_a_record_kind(
     *,
     point: str, act: str, twin: SandboxProcess, reader: WorldReader,
@@ -121,7 +132,7 @@ def test_damage_after_a_record_kind(
 
 
 @pytest.mark.timeout(400)
-@pytest.mark.parametrize(("sig", "count", "item"), sample(SIGNAL_POINTS, 2, salt="signals"))
+@pytest.mark.parametrize(("sig", "count", "item"), SIGNAL_SAMPLE)
 def test_signals_during_restore(
     *,
     sig: str, count: int, item: int, twin: SandboxProcess, reader: WorldReader,
@@ -178,25 +189,19 @@ def test_two_restores_at_once(
     _assert_invariant(reader, pristine, 0, outs, "")
 
 
-@pytest.mark.parametrize(
-    ("phase", "seconds"),
-    [pytest.param(p, s, marks=pytest.mark.timeout(s + 400)) for p, s in BLACKOUT_SAMPLE],
-)
-def test_api_blackout(
-    *,
-    phase: str, seconds: int, twin: SandboxProcess, reader: WorldReader,
-    pristine: dict[str, Any], tmp_path: Path,
+def _blackout(
+    *, twin: SandboxProcess, reader: WorldReader, pristine: dict[str, Any], tmp_path: Path,
+    phase: str, seconds: int, target: str, variant: str,
 ) -> None:  # fmt: skip
-    """Every Kubernetes API and ARM refuse every request for 10, 30 or 90 s from the start of
-    this phase: the run restores everything once the APIs return (retrying until
-    restore.deadline), or exits 5 naming what is left."""
+    """Run ``variant``'s drill with ``target`` (every kube API and ARM when empty) blacked out
+    for ``seconds`` from the start of ``phase``; record the figures and check the invariant."""
     runs = tmp_path / "runs"
     log = tmp_path / "blackout.log"
-    env = _env(twin, KILLER_BLACKOUT_AFTER=BLACKOUT_PHASES[phase],
-               KILLER_BLACKOUT_S=str(seconds), KILLER_BLACKOUT_LOG=str(log))  # fmt: skip
+    env = _env(twin, KILLER_BLACKOUT_AFTER=BLACKOUT_PHASES[phase], KILLER_BLACKOUT_S=str(seconds),
+               KILLER_BLACKOUT_LOG=str(log), KILLER_BLACKOUT_TARGET=target)  # fmt: skip
     started = time.monotonic()
     try:
-        drill = crash_drill(tmp_path, "delete")
+        drill = crash_drill(tmp_path, variant)
         code, out, err = _run(
             twin=twin, drill=drill, runs=runs, point="none", nth=0, env=env, timeout=seconds + 180
         )
@@ -209,7 +214,8 @@ def test_api_blackout(
     checks = [r for r in read_journal(journal) if isinstance(r, RestoreChecked)]
     restored_at = max((r.wall for r in checks), default=api_back)
     after_return = max(0.0, restored_at - api_back)
-    figures = {"phase": phase, "blackoutS": seconds, "exit": code, "wallS": round(wall, 1),
+    figures = {"target": target or "kube+arm", "fault": variant, "phase": phase,
+               "blackoutS": seconds, "exit": code, "wallS": round(wall, 1),
                "fullRestoreAfterApiReturnS": round(after_return, 1),
                "verdict": json.loads(out).get("verdict") if out.strip() else None}  # fmt: skip
     print(json.dumps(figures))
@@ -217,3 +223,35 @@ def test_api_blackout(
         with open(RESULTS, "a") as f:
             f.write(json.dumps(figures) + "\n")
     _assert_invariant(reader, pristine, code, out, err)
+
+
+@pytest.mark.parametrize(
+    ("phase", "seconds"),
+    [pytest.param(p, s, marks=pytest.mark.timeout(s + 400)) for p, s in BLACKOUT_SAMPLE],
+)
+def test_api_blackout(
+    *,
+    phase: str, seconds: int, twin: SandboxProcess, reader: WorldReader,
+    pristine: dict[str, Any], tmp_path: Path,
+) -> None:  # fmt: skip
+    """Every Kubernetes API and ARM refuse every request for 10, 30 or 90 s from the start of
+    this phase: the run restores everything once the APIs return (retrying until
+    restore.deadline), or exits 5 naming what is left."""
+    _blackout(twin=twin, reader=reader, pristine=pristine, tmp_path=tmp_path, phase=phase,
+              seconds=seconds, target="", variant="delete")  # fmt: skip
+
+
+@pytest.mark.timeout(COMPONENT_SECONDS + 400)
+@pytest.mark.parametrize(("target", "phase"), COMPONENT_SAMPLE)
+def test_component_blackout(
+    *,
+    target: str, phase: str, twin: SandboxProcess, reader: WorldReader,
+    pristine: dict[str, Any], tmp_path: Path,
+) -> None:  # fmt: skip
+    """Only the target region's kube API, only the survivor's, or only ARM (under a
+    disable-endpoint drill) refuses every request for 30 s from the start of this phase: the
+    world equals the snapshot, or the run exits 5 naming what is left; never 0 or 1 with
+    anything left behind."""
+    _blackout(twin=twin, reader=reader, pristine=pristine, tmp_path=tmp_path, phase=phase,
+              seconds=COMPONENT_SECONDS, target=target,
+              variant=COMPONENT_DRILLS[target])  # fmt: skip
