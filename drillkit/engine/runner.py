@@ -14,7 +14,7 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.core.plan import Phase
-from drillkit.core.sampling import Windows, sampling_windows
+from drillkit.core.sampling import Windows, sampling_windows, tree_profiles
 from drillkit.core.timeline import RestoreOutcome
 from drillkit.engine.conclusion import RunResult, announce, conclude
 from drillkit.engine.faults import FaultContext, FaultType, Watcher, fault_type, world_of
@@ -117,6 +117,8 @@ class Runner:
         self.observer: Observer | None = None
         self.windows: Windows | None = None
         """Where preflight's prediction expects the change (the observer samples fast there)."""
+        self.profiles = 1
+        """The profiles of the Traffic Manager tree (ARM GETs per status read), from preflight."""
         self.injected = False
         self.notes: list[str] = []
         self.listener: RunListener = options.listener or Silent()
@@ -200,6 +202,7 @@ class Runner:
                         )
                     checked = preflight(self.drill, self.conns, self.lock)
                     self.notes = checked.notes
+                    self.profiles = tree_profiles(checked.design)
                     if checked.prediction is not None:
                         self._note(prediction_record(checked.prediction))
                         self.windows = sampling_windows(
@@ -293,6 +296,7 @@ class Runner:
             self.listener.observed,
             on_part=self.listener.part,
             windows=self.windows,
+            profiles=self.profiles,
         )
         self.observer.run_id = self.run_id
         self.observer.start()
