@@ -79,6 +79,7 @@ def _inspection_dict(inspection: Inspection) -> dict[str, Any]:
         "design": list(inspection.design),
         "designRefusals": list(inspection.refusals),
         "prediction": inspection.prediction.to_dict() if inspection.prediction else None,
+        "profiles": inspection.profiles,
     }
 
 

@@ -251,8 +251,8 @@ def budget_lines(observe: Observe, servers: int, profiles: int | None = None) ->
     if profiles is None:
         reads = (
             f"one ARM GET per profile of the tree per read: {arm_get_rate(observe):.2g} GETs/s "
-            "for a single profile, a nested tree is read less often to stay within the budget "
-            "(`plan --inspect` counts its profiles)"
+            "for a single profile; a nested tree is read less often to stay within the budget, "
+            "and `plan --inspect` counts its profiles"
         )
     else:
         reads = (
