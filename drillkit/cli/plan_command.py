@@ -42,7 +42,6 @@ def plan(ctx: click.Context, drill: Path, output: str, inspect: bool, attach: Pa
     from drillkit.spec.loader import load_drill
 
     model = load_drill(drill)
-    result = build_plan(model)
     inspection = None
     if inspect:
         from drillkit.cli.wiring import wiring_of
@@ -50,6 +49,7 @@ def plan(ctx: click.Context, drill: Path, output: str, inspect: bool, attach: Pa
 
         with wiring_of(ctx).connect(model, drill, attach) as conns:
             inspection = read_only_inspection(model, conns)
+    result = build_plan(model, inspection.profiles if inspection is not None else None)
     if output == "json":
         document = result.to_dict()
         if inspection is not None:
@@ -79,6 +79,7 @@ def _inspection_dict(inspection: Inspection) -> dict[str, Any]:
         "design": list(inspection.design),
         "designRefusals": list(inspection.refusals),
         "prediction": inspection.prediction.to_dict() if inspection.prediction else None,
+        "profiles": inspection.profiles,
     }
 
 

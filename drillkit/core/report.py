@@ -104,7 +104,8 @@ def build_report(
             prediction,
             timeline,
             metrics,
-            detect_slack_s=status_interval(drill.observe) / timeline.time_scale,
+            detect_slack_s=status_interval(drill.observe, _profiles_read(timeline))
+            / timeline.time_scale,
             flip_slack_s=float(drill.observe.poll_interval) / timeline.time_scale,
         )
     meta = drill.metadata
@@ -134,3 +135,8 @@ def build_report(
         guard_notes=guard_notes,
         human=human_timeline(drill, timeline, metrics),
     )
+
+
+def _profiles_read(timeline: Timeline) -> int:
+    """The profiles each status read walked (one ARM GET each), from the endpoints it saw."""
+    return len({s.endpoint.split("/", 1)[0] for s in timeline.endpoint_statuses}) or 1

@@ -5,6 +5,8 @@ principal and region: 250 tokens, refilled at 25 per second (learn.microsoft.com
 and throttling"). The subscription is shared with everything else its principals do, so a drill
 takes a fifth of it: a bucket of 50 reads refilled at 5 per second. Monitor status is read at the
 DNS poll cadence by default; an interval whose reads would exceed the refill is stretched to fit.
+One status read of a nested tree is one ARM GET per profile (the parent and each child), and the
+budget is spent in GETs: a tree of three profiles is read a third as often.
 
 DNS. Inside a window where a change is expected, the observer asks faster (``fastInterval``),
 bounded by ``queryBudget``: an average number of questions per second per vantage point and name
@@ -25,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from drillkit.core.design import Prediction, Window
+from drillkit.core.design import DesignProfile, Prediction, Window
 from drillkit.spec.model import Observe
 
 ARM_READ_BUCKET = 250.0
@@ -45,12 +47,46 @@ def arm_read_rate() -> float:
     return ARM_READ_REFILL_PER_S * ARM_SHARE
 
 
-def status_interval(observe: Observe, reads_per_status: int = 1) -> float:
+def tree_profiles(design: DesignProfile | None) -> int:
+    """ARM GETs one monitor-status read costs: one per profile of the tree (1 when unknown)."""
+    if design is None:
+        return 1
+    return 1 + sum(tree_profiles(e.child) for e in design.endpoints if e.child is not None)
+
+
+def status_interval(observe: Observe, gets_per_read: int = 1) -> float:
     """Seconds between monitor-status reads outside windows: ``statusInterval`` when the drill
-    sets it, else the DNS poll cadence; never faster than the ARM budget's refill allows."""
-    explicit = "status_interval" in observe.model_fields_set
-    base = float(observe.status_interval if explicit else observe.poll_interval)
-    return max(base, reads_per_status / arm_read_rate())
+    sets it, else the DNS poll cadence; never faster than the ARM budget's refill allows for
+    reads of ``gets_per_read`` GETs each (the profiles of the tree)."""
+    explicit = observe.status_interval
+    base = float(explicit if explicit is not None else observe.poll_interval)
+    return max(base, max(gets_per_read, 1) / arm_read_rate())
+
+
+def fast_status_interval(observe: Observe, gets_per_read: int = 1) -> float:
+    """Seconds between monitor-status reads while a change is expected: ``fast_interval``, but
+    never more than twice the budget's refill in GETs (paid from the burst); the slow interval
+    when adaptive sampling is off (``fastInterval`` not below ``pollInterval``)."""
+    status = status_interval(observe, gets_per_read)
+    fast = fast_interval(observe)
+    if fast >= float(observe.poll_interval):
+        return status
+    return min(status, max(fast, max(gets_per_read, 1) / (2 * arm_read_rate())))
+
+
+def status_cadence(
+    observe: Observe, windows: Sequence[tuple[float, float]], gets_per_read: int = 1
+) -> Cadence:
+    """The monitor-status cadence, counted in reads: the budget and the burst of ARM GETs
+    divided by the GETs each read costs."""
+    gets = max(gets_per_read, 1)
+    return Cadence(
+        status_interval(observe, gets),
+        fast_status_interval(observe, gets),
+        arm_read_rate() / gets,
+        windows,
+        burst=ARM_READ_BUCKET * ARM_SHARE / gets,
+    )
 
 
 def fast_interval(observe: Observe) -> float:
@@ -200,20 +236,47 @@ def sampling_windows(prediction: Prediction, time_scale: float, fault: str) -> W
     )
 
 
-def budget_lines(observe: Observe, servers: int) -> tuple[str, ...]:
-    """What ``plan`` shows: the ARM and DNS budgets of this drill."""
-    vantage = len(observe.vantage_points)
+def arm_get_rate(observe: Observe, gets_per_read: int = 1) -> float:
+    """ARM GETs per second outside windows: the GETs of one read over the status interval."""
+    gets = max(gets_per_read, 1)
+    return gets / status_interval(observe, gets)
+
+
+def budget_lines(observe: Observe, servers: int, profiles: int | None = None) -> tuple[str, ...]:
+    """What ``plan`` shows: the ARM and DNS budgets of this drill. ``profiles``: the profiles
+    of the tree (each status read is one GET per profile), None when not read (offline)."""
+    gets = profiles or 1
+    status = status_interval(observe, gets)
+    fast_status = fast_status_interval(observe, gets)
+    if profiles is None:
+        reads = (
+            f"one ARM GET per profile of the tree per read: {arm_get_rate(observe):.2g} GETs/s "
+            "for a single profile; a nested tree is read less often to stay within the budget, "
+            "and `plan --inspect` counts its profiles"
+        )
+    else:
+        reads = (
+            f"{gets} ARM GET{'s' if gets > 1 else ''} per read, one per profile of the tree: "
+            f"{arm_get_rate(observe, gets):.2g} ARM GETs/s"
+        )
+    if fast_status < status:
+        reads += f"; every {fast_status:g}s from the burst while a change is expected"
     poll, fast = float(observe.poll_interval), fast_interval(observe)
-    status = status_interval(observe)
     budget = observe.query_budget
-    over = 1 / poll > budget
+    vantage = len(observe.vantage_points)
+    if fast >= poll:
+        fast_text = "no fast sampling: fastInterval is not below pollInterval"
+    elif 1 / poll >= budget:
+        fast_text = "no fast sampling: the query budget is spent by the poll cadence"
+    else:
+        fast_text = f"every {fast:g}s while a change is expected"
     return (
-        f"monitor status every {status:g}s ({1 / status:.2g} ARM reads/s; budget "
-        f"{arm_read_rate():g}/s and a burst of {ARM_READ_BUCKET * ARM_SHARE:g}: a "
-        f"{ARM_SHARE:.0%} share of ARM's subscription read bucket of {ARM_READ_BUCKET:g}, "
-        f"refilled at {ARM_READ_REFILL_PER_S:g}/s)",
-        f"DNS every {poll:g}s, every {fast:g}s while a change is expected; at most "
-        f"{budget:g} questions/s on average per vantage point and name server "
-        f"({vantage} vantage points x {servers or 'all'} name servers)"
-        + (f"; pollInterval alone already asks {1 / poll:g}/s" if over else ""),
+        f"monitor status every {status:g}s ({reads}; budget {arm_read_rate():g} GETs/s and a "
+        f"burst of {ARM_READ_BUCKET * ARM_SHARE:g}: a {ARM_SHARE:.0%} share of ARM's "
+        f"subscription read bucket of {ARM_READ_BUCKET:g}, refilled at "
+        f"{ARM_READ_REFILL_PER_S:g}/s)",
+        f"DNS every {poll:g}s, {fast_text}; at most {budget:g} questions/s on average per "
+        f"vantage point and name server ({vantage} vantage points x {servers or 'all'} name "
+        "servers)"
+        + (f"; pollInterval alone already asks {1 / poll:g}/s" if 1 / poll > budget else ""),
     )

@@ -16,6 +16,7 @@ from drillkit.core.design import (
     render_tree,
     target_monitor,
 )
+from drillkit.core.sampling import tree_profiles
 from drillkit.engine.faults import BlockPrediction, fault_type, world_of
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.faults.drain import predict_blocks
@@ -38,6 +39,8 @@ class Inspection:
     """Why preflight would refuse this design (empty when it can fail over)."""
     prediction: Prediction | None = None
     """The windows Microsoft's probing rules predict for this design."""
+    profiles: int = 1
+    """The profiles of the tree: the ARM GETs of each monitor-status read."""
 
 
 def inspect(drill: Drill, conns: Connections) -> Inspection:
@@ -58,4 +61,5 @@ def inspect(drill: Drill, conns: Connections) -> Inspection:
         prediction=predict(
             monitor, ttl, fault=drill.fault.type, propagation_s=PROPAGATION_S, jitter=PROBE_JITTER
         ),
+        profiles=tree_profiles(design),
     )

@@ -16,22 +16,14 @@ import asyncio
 import concurrent.futures
 import contextlib
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 import structlog
 
 from drillkit.adapters.bundle import Connections
-from drillkit.adapters.ports import HttpProbe, Target, region_of
-from drillkit.core.sampling import (
-    ARM_READ_BUCKET,
-    ARM_SHARE,
-    Cadence,
-    Windows,
-    arm_read_rate,
-    fast_interval,
-    status_interval,
-)
+from drillkit.adapters.ports import HttpProbe, Target, TmEndpoint, region_of
+from drillkit.core.sampling import Cadence, Windows, fast_interval, status_cadence
 from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
 from drillkit.engine.observe_dns import VantageSampler
@@ -78,10 +70,12 @@ class Observer:
         *,
         on_part: PartCallback | None = None,
         windows: Windows | None = None,
+        profiles: int = 1,
     ) -> None:
         """``windows``: where a change is predicted (sampled fast, within budget: monitor
         status in the detection window, DNS in the flip window); ``on_part`` hears each RTO
-        part as it completes."""
+        part as it completes; ``profiles``: the profiles of the tree from the design read (each
+        status read costs one ARM GET per profile; a read that finds more re-plans)."""
         self.drill = drill
         self.conns = conns
         self.journal = journal
@@ -112,17 +106,10 @@ class Observer:
         self.dns_cadence = Cadence(
             poll, fast, observe.query_budget, self.windows.flip, reserve_s=RESERVE_S
         )
-        status = status_interval(observe)
-        fast_status = status  # fastInterval >= pollInterval turns adaptive sampling off
-        if fast_interval(observe) < poll:
-            fast_status = min(status, max(fast_interval(observe), 1 / (2 * arm_read_rate())))
-        self.status_cadence = Cadence(
-            status,
-            fast_status,
-            arm_read_rate(),
-            self.windows.detection,
-            burst=ARM_READ_BUCKET * ARM_SHARE,
-        )
+        self.profiles = max(profiles, 1)
+        """ARM GETs per status read: the profiles of the tree."""
+        self.status_cadence = status_cadence(observe, self.windows.detection, self.profiles)
+        self._status_pacer: Pacer | None = None
 
     # ------------------------------------------------------------- thread control
 
@@ -356,6 +343,7 @@ class Observer:
         assert self._stopping is not None and self._loop is not None
         pacer = Pacer(self.status_cadence, self._since_down, self._status_pending, self._stopping)
         self._pacers.append(pacer)
+        self._status_pacer = pacer
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while (now := await pacer.due()) is not None:
@@ -372,14 +360,16 @@ class Observer:
             await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _status_read(self) -> None:
-        """One ARM read, stamped at the middle of the request (when ARM most likely read it)."""
-        self._count(self.state.arm_reads, 1)
+        """One read of the tree (one ARM GET per profile), stamped at the middle of the request
+        (when ARM most likely read it)."""
+        self._count(self.state.arm_reads, self.profiles)
         sent = self.conns.clock.wall()
         try:
             endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
         except Exception as e:
             self._journal(ObservationError(source="arm", error=str(e)[:300]))
             return
+        self._learn_profiles(endpoints)
         statuses = tuple(
             EndpointObservation(
                 endpoint=e.key,
@@ -399,3 +389,23 @@ class Observer:
         self.tracker.statuses((sent, received), statuses, self.phases.fault_at)
         if detected is None and self.tracker.detection is not None:
             self._wake_all()  # the name servers follow detection: ask them fast from now
+
+    def _learn_profiles(self, endpoints: Sequence[TmEndpoint]) -> None:
+        """A read that walked more profiles than the design read said (or than assumed, when
+        there was none) re-plans the status cadence, so that the GETs stay within budget."""
+        names = {e.profile.lower() for e in endpoints}
+        names |= {e.child_profile.lower() for e in endpoints if e.child_profile}
+        if len(names) <= self.profiles:
+            return
+        self._count(self.state.arm_reads, len(names) - self.profiles)
+        before, old = self.profiles, self.status_cadence.bucket
+        self.profiles = len(names)
+        cadence = status_cadence(self.drill.observe, self.windows.detection, self.profiles)
+        # The GETs already spent stay spent: the bucket counts reads, now of more GETs each.
+        bucket = cadence.bucket
+        bucket.tokens = min(bucket.capacity, old.tokens * before / self.profiles)
+        bucket.last = old.last
+        self.status_cadence = cadence
+        if self._status_pacer is not None:
+            self._status_pacer.cadence = cadence
+        log.info("drill.observe.profiles", profiles=self.profiles)

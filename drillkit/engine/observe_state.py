@@ -30,4 +30,5 @@ class ObservedState:
     dns_queries: dict[int, int] = field(default_factory=dict)
     """DNS questions sent per second of the loop's monotonic clock."""
     arm_reads: dict[int, int] = field(default_factory=dict)
-    """ARM status reads per second of the loop's monotonic clock."""
+    """ARM GETs per second of the loop's monotonic clock (one per profile of the tree per
+    status read)."""

@@ -15,7 +15,7 @@ import structlog
 from drillkit.adapters.bundle import Connections
 from drillkit.core.design import DesignProfile
 from drillkit.core.plan import Phase
-from drillkit.core.sampling import Windows, sampling_windows
+from drillkit.core.sampling import Windows, sampling_windows, tree_profiles
 from drillkit.core.timeline import RestoreOutcome
 from drillkit.engine.conclusion import RunResult, announce, conclude
 from drillkit.engine.faults import FaultContext, FaultType, Watcher, fault_type, world_of
@@ -120,6 +120,8 @@ class Runner:
         self.observer: Observer | None = None
         self.windows: Windows | None = None
         """Where preflight's prediction expects the change (the observer samples fast there)."""
+        self.profiles = 1
+        """The profiles of the Traffic Manager tree (ARM GETs per status read), from preflight."""
         self.injected = False
         self.notes: list[str] = []
         self.listener: RunListener = options.listener or Silent()
@@ -194,23 +196,7 @@ class Runner:
         try:
             with interrupts() as signals:
                 try:
-                    self.phase(Phase.PREFLIGHT)
-                    problems = self.guards.check(self.journal)
-                    if problems:
-                        raise PreflightRefused(
-                            "guard rails refused the drill; nothing was changed:\n  - "
-                            + "\n  - ".join(problems)
-                        )
-                    checked = preflight(self.drill, self.conns, self.lock)
-                    self.notes = checked.notes
-                    if self.o.on_design is not None:
-                        self.o.on_design(checked.design)
-                    if checked.prediction is not None:
-                        self._note(prediction_record(checked.prediction))
-                        self.windows = sampling_windows(
-                            checked.prediction, self.conns.time_scale, self.drill.fault.type
-                        )
-                    self._check_journal()
+                    self._preflight()
                     self.phase(Phase.LOCK)
                     self.lock.acquire()
                 except (PreflightRefused, Interrupted) as e:
@@ -246,6 +232,28 @@ class Runner:
             return result
         finally:
             self.journal.close()
+
+    def _preflight(self) -> None:
+        """Guard rails, then preflight: what it learnt of the design (its prediction, the tree's
+        profiles) is kept for the observer; any refusal raises with nothing changed."""
+        self.phase(Phase.PREFLIGHT)
+        problems = self.guards.check(self.journal)
+        if problems:
+            raise PreflightRefused(
+                "guard rails refused the drill; nothing was changed:\n  - "
+                + "\n  - ".join(problems)
+            )
+        checked = preflight(self.drill, self.conns, self.lock)
+        self.notes = checked.notes
+        if self.o.on_design is not None:
+            self.o.on_design(checked.design)
+        self.profiles = tree_profiles(checked.design)
+        if checked.prediction is not None:
+            self._note(prediction_record(checked.prediction))
+            self.windows = sampling_windows(
+                checked.prediction, self.conns.time_scale, self.drill.fault.type
+            )
+        self._check_journal()
 
     def _started(self) -> None:
         self.journal.append(
@@ -298,6 +306,7 @@ class Runner:
             self.listener.observed,
             on_part=self.listener.part,
             windows=self.windows,
+            profiles=self.profiles,
         )
         self.observer.run_id = self.run_id
         self.observer.start()

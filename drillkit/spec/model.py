@@ -315,9 +315,10 @@ class Observe(_Model):
 
     poll_interval: Duration = Field(Duration.parse("1s"), alias="pollInterval")
     """Cadence of DNS and HTTP checks (the cheap signals)."""
-    status_interval: Duration = Field(Duration.parse("5s"), alias="statusInterval")
+    status_interval: Duration | None = Field(None, alias="statusInterval")
     """Cadence of ARM reads of endpoint monitor status (the expensive signal). When not set,
-    monitor status is read at the poll cadence, within drillkit's ARM read budget."""
+    monitor status is read at the poll cadence, within drillkit's ARM read budget (one GET per
+    profile of the tree per read)."""
     fast_interval: Duration | None = Field(None, alias="fastInterval")
     """Cadence while a change is expected (default: pollInterval / 5), within queryBudget;
     pollInterval or more turns adaptive sampling off (DNS and monitor status)."""

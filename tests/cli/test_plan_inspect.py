@@ -29,6 +29,22 @@ def test_inspect_predicts_blocking_budget_and_maps_endpoints() -> None:
     assert budget["then"] == "deleted after 5s (onBlocked: delete)"
 
 
+def test_inspect_prints_the_arm_get_rate_of_the_tree() -> None:
+    """The sandbox tree has three profiles (myapp, myapp-na, myapp-eu), so each monitor-status
+    read is three ARM GETs: ``plan --inspect`` counts them and prints the read interval and GET
+    rate the observer will keep (0.6 s, 5 GETs/s), not the 4 reads/s of one profile."""
+    result = CliRunner().invoke(
+        cli, ["plan", str(US_OUTAGE), "--inspect", "--output", "json"], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["inspection"]["profiles"] == 3
+    details = [d for step in document["steps"] for d in step["details"]]
+    [arm] = [d for d in details if d.startswith("monitor status every")]
+    assert arm.startswith("monitor status every 0.6s (3 ARM GETs per read")
+    assert "5 ARM GETs/s" in arm
+
+
 def test_plan_without_inspect_stays_offline() -> None:
     """Without --inspect the plan has no inspection and needs no twin."""
     result = CliRunner().invoke(cli, ["plan", str(US_OUTAGE), "--output", "json"])

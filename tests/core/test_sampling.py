@@ -5,15 +5,20 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
+from drillkit.core.design import DesignEndpoint, DesignProfile, Monitor
 from drillkit.core.sampling import (
     ARM_READ_BUCKET,
     ARM_READ_REFILL_PER_S,
     Cadence,
     TokenBucket,
+    arm_get_rate,
     arm_read_rate,
     budget_lines,
     fast_interval,
+    fast_status_interval,
+    status_cadence,
     status_interval,
+    tree_profiles,
 )
 from drillkit.spec.model import Observe
 
@@ -21,6 +26,20 @@ ARM_DOC = (
     "https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/"
     "request-limits-and-throttling"
 )
+
+
+def _tree() -> DesignProfile:
+    """The sandbox's shape: a Geographic parent over two nested Priority children."""
+    monitor = Monitor(interval_s=10, timeout_s=5, tolerated_failures=3)
+
+    def child(name: str) -> DesignProfile:
+        leaf = DesignEndpoint("us", "ExternalEndpoints", "us.ingress.sandbox.test")
+        return DesignProfile(name, "Priority", 30, monitor, endpoints=(leaf,))
+
+    nested = tuple(
+        DesignEndpoint(n, "NestedEndpoints", child=child(f"myapp-{n}")) for n in ("na", "eu")
+    )
+    return DesignProfile("myapp", "Geographic", 30, monitor, endpoints=nested)
 
 
 def _observe(**extra: object) -> Observe:
@@ -51,12 +70,39 @@ def test_status_is_read_at_the_dns_cadence_by_default() -> None:
 def test_status_interval_is_stretched_to_the_arm_budget() -> None:
     """A cadence whose reads would exceed the ARM budget is stretched to fit it."""
     assert status_interval(_observe(pollInterval="50ms")) == 0.2
-    assert status_interval(_observe(), reads_per_status=3) == 0.6
+    assert status_interval(_observe(), gets_per_read=3) == 0.6
 
 
 def test_explicit_status_interval_is_kept() -> None:
     """A drill that sets statusInterval keeps it."""
     assert status_interval(_observe(statusInterval="2s")) == 2.0
+
+
+def test_status_interval_defaults_to_unset_and_survives_a_round_trip() -> None:
+    """statusInterval's default is unset (the poll cadence), not 5 s, also after a drill is
+    dumped and read back (a dumped default used to come back as an explicit 5 s)."""
+    observe = _observe()
+    assert observe.status_interval is None
+    again = Observe.model_validate(observe.model_dump(mode="json", by_alias=True))
+    assert status_interval(again) == 0.25
+
+
+def test_a_status_read_costs_one_get_per_profile_of_the_tree() -> None:
+    """The sandbox tree (myapp with nested myapp-na and myapp-eu) costs 3 GETs a read: read at
+    the 250 ms poll cadence that would be 12 GETs/s, so the read is stretched to 0.6 s, 5
+    GETs/s, the budget; from the burst, at most twice the refill (every 0.3 s)."""
+    gets = tree_profiles(_tree())
+    assert gets == 3 and tree_profiles(None) == 1
+    observe = _observe()
+    assert status_interval(observe, gets) == 0.6
+    assert arm_get_rate(observe, gets) == arm_read_rate() == 5.0
+    assert arm_get_rate(_observe(statusInterval="3s"), gets) == 1.0
+    assert fast_status_interval(observe, gets) == 0.3
+    cadence = status_cadence(observe, (), gets)
+    assert (cadence.poll_s, cadence.fast_s) == (0.6, 0.3)
+    # Counted in reads: the budget and the burst of GETs over the GETs of one read.
+    assert cadence.budget_per_s * gets == arm_read_rate()
+    assert cadence.bucket.capacity * gets == ARM_READ_BUCKET * 0.2
 
 
 def test_fast_interval_defaults_to_a_fifth_of_the_poll() -> None:
@@ -67,9 +113,36 @@ def test_fast_interval_defaults_to_a_fifth_of_the_poll() -> None:
 
 def test_plan_lines_show_both_budgets() -> None:
     """``plan`` shows the ARM read budget and the per-server DNS budget."""
-    arm, dns = budget_lines(_observe(), servers=2)
-    assert "monitor status every 0.25s" in arm and "budget 5/s" in arm
+    arm, dns = budget_lines(_observe(pollInterval="1s"), servers=2)
+    assert "monitor status every 1s" in arm and "budget 5 GETs/s" in arm
+    assert "DNS every 1s, every 0.2s while a change is expected" in dns
     assert "at most 4 questions/s" in dns and "1 vantage points x 2 name servers" in dns
+
+
+def test_plan_prints_the_get_rate_of_the_tree() -> None:
+    """With the tree's profiles counted (``plan --inspect``) the ARM line prints the GETs per
+    read and the GET rate they add up to; offline it says the rate is per profile."""
+    arm, _ = budget_lines(_observe(), servers=2, profiles=3)
+    assert arm.startswith("monitor status every 0.6s (3 ARM GETs per read")
+    assert "5 ARM GETs/s" in arm and "every 0.3s from the burst" in arm
+    offline, _ = budget_lines(_observe(), servers=2)
+    assert "4 GETs/s for a single profile" in offline and "plan --inspect" in offline
+
+
+def test_plan_says_when_the_poll_cadence_spends_the_whole_query_budget() -> None:
+    """At pollInterval 250 ms with the default queryBudget of 4/s no fast sample can ever be
+    paid for (the strict bucket never fills), and the plan says so instead of promising one;
+    a looser budget buys the fast cadence back."""
+    _, dns = budget_lines(_observe(), servers=2)
+    assert "no fast sampling: the query budget is spent by the poll cadence" in dns
+    assert "while a change is expected" not in dns
+    cadence = Cadence(0.25, fast_interval(_observe()), 4.0)
+    now = 0.0
+    for _ in range(400):
+        now += cadence.next_interval(now, 1.0, pending=True)
+    assert cadence.fast_samples == 0
+    _, dns = budget_lines(_observe(queryBudget=8), servers=2)
+    assert "every 0.05s while a change is expected" in dns
 
 
 def test_bucket_refills_and_caps() -> None:

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from drillkit.core.design import Prediction, Window
 from drillkit.core.faults import describe
 from drillkit.core.metrics import compute_metrics
 from drillkit.core.report import build_report
@@ -167,3 +168,29 @@ def test_no_explanation_when_dns_moved() -> None:
     verdict = _verdict(us_outage(flip=4.0), rto="30s")
     assert "DNS never" not in verdict.reason
     assert "still answered" not in verdict.reason
+
+
+def test_detection_is_compared_with_the_interval_of_reads_of_the_whole_tree() -> None:
+    """A status read that walks three profiles is three ARM GETs, so it comes every 0.6 s at
+    most (the budget, 5 GETs/s), and the detection window is widened by that, not by the
+    0.25 s poll: 6 real-world s at a time scale of 0.1."""
+    drill = load_drill(US_OUTAGE)
+    timeline = us_outage()
+    extra = tuple(
+        replace(s, endpoint=s.endpoint.replace("myapp-na", name))
+        for s in timeline.endpoint_statuses[:2]
+        for name in ("myapp", "myapp-eu")
+    )
+    prediction = Prediction(Window(27.0, 49.0), Window(27.0, 109.0), Window(27.0, 139.0), 30, "")
+
+    def slack(tl: Timeline) -> float:
+        report = build_report(
+            run_id="r", drill=drill, drill_path="d", drill_sha256="ab" * 32, run_by="sre",
+            timeline=tl, prediction=prediction,
+        )  # fmt: skip
+        [detection] = [c for c in report.comparisons if c.name == "detection"]
+        return detection.slack_s
+
+    assert slack(timeline) == pytest.approx(2.5)  # one profile: the 250 ms poll
+    tree = replace(timeline, endpoint_statuses=timeline.endpoint_statuses + extra)
+    assert slack(tree) == pytest.approx(6.0)
