@@ -16,7 +16,7 @@ import yaml
 
 from drillkit.core.stepgates import STEPS
 from drillkit.engine.records import GateWaited, read_journal
-from tests.conftest import ROOT, US_OUTAGE
+from tests.conftest import ROOT, US_OUTAGE, loose_rto
 from tests.e2e.conftest import Twin
 from tests.sampling import sample
 
@@ -34,7 +34,7 @@ def _project(tmp_path: Path) -> Path:
     drills = tmp_path / "drills" / "sandbox"
     drills.mkdir(parents=True)
     shutil.copy(US_OUTAGE.parent / "world.yaml", drills)
-    data = yaml.safe_load(US_OUTAGE.read_text())
+    data = loose_rto(yaml.safe_load(US_OUTAGE.read_text()))
     (drills / "us-outage.yaml").write_text(yaml.safe_dump(data))
     return drills / "us-outage.yaml"
 
