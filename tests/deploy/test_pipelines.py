@@ -32,14 +32,17 @@ def test_github_actions_signs_in_with_oidc_and_keeps_the_evidence() -> None:
     assert any(r.startswith("exec drillkit") and " run " in r for r in runs)
     assert uses["actions/upload-artifact"]["if"] == "always()"
     assert "evidence/" in uses["actions/upload-artifact"]["with"]["path"]
+    assert ".drillkit/runs/" in uses["actions/upload-artifact"]["with"]["path"]  # the journals
+    assert 'pip install "$DRILLKIT_SPEC"' in runs[0]  # the pinned drillkit, not whatever is new
     junit = uses["mikepenz/action-junit-report"]
     assert junit["if"] == "always()" and junit["with"]["report_paths"].endswith(".junit.xml")
     assert flow["concurrency"]["cancel-in-progress"] is False
 
 
 def test_azure_pipelines_does_the_same() -> None:
-    """A schedule, a workload-identity service connection, exec drillkit run, the JUnit result and
-    the evidence published on every outcome, and time to restore after a cancel."""
+    """A schedule, a workload-identity service connection, exec drillkit run, the JUnit result,
+    the evidence and the journals published on every outcome, and time to restore after a
+    cancel."""
     pipeline = _load("azure-pipelines/drill.yml")
     assert pipeline["schedules"][0]["cron"]
     job = pipeline["jobs"][0]
@@ -49,4 +52,7 @@ def test_azure_pipelines_does_the_same() -> None:
     junit = tasks["PublishTestResults"]
     assert junit["condition"] == "always()"
     assert junit["inputs"]["testResultsFormat"] == "JUnit"
-    assert tasks["PublishPipelineArtifact"]["condition"] == "always()"
+    published = [s for s in job["steps"] if s.get("task", "").startswith("PublishPipelineArtifact")]
+    assert {s["inputs"]["targetPath"] for s in published} == {"evidence", ".drillkit/runs"}
+    assert all(s["condition"] == "always()" for s in published)
+    assert '"$(DRILLKIT_SPEC)"' in job["steps"][2]["script"]
