@@ -183,7 +183,8 @@ class Prober:
 
         A new, re-enabled or re-targeted endpoint starts over from CheckingEndpoint. A changed
         monitorConfig only retunes the agents: the endpoint keeps its status and failure counts
-        (CheckingEndpoint "usually occurs immediately after adding or enabling an endpoint").
+        (CheckingEndpoint "usually occurs immediately after adding or enabling an endpoint"),
+        and the agents stay apart, each on a phase of its own again.
         """
         self._pending = False
         wanted: dict[EpKey, ProbeSpec] = {}
@@ -207,18 +208,20 @@ class Prober:
                 watch.spec = spec
                 for counter in watch.counters:
                     counter.tolerated = spec.tolerated
-                self._start(key, watch, fresh=False)
+                self._start(key, watch)
         for key, spec in wanted.items():
             if key not in self._watches:
                 self._watches[key] = watch = _Watch(spec, max(1, self.agents.count))
-                self._start(key, watch, fresh=True)
+                self._start(key, watch)
         if reset:
             self.store.changed()
 
-    def _start(self, key: EpKey, watch: _Watch, *, fresh: bool) -> None:
+    def _start(self, key: EpKey, watch: _Watch) -> None:
+        """One task per agent: the first probes at once, the others on a random phase within
+        the interval (a retune too: agents probing in lockstep would hide the spread)."""
         for index in range(len(watch.counters)):
             phase = 0.0
-            if fresh and self.agents.spread_phase and index:
+            if self.agents.spread_phase and index:
                 phase = self.rng.uniform(0, watch.spec.interval)
             watch.tasks.append(asyncio.create_task(self._run(key, watch, index, phase)))
 

@@ -8,9 +8,11 @@ ROUTING https://learn.microsoft.com/azure/traffic-manager/traffic-manager-routin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import random
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import dns.edns
@@ -23,7 +25,7 @@ from aiohttp import web
 from drillkit.sandbox.realism import Realism
 from drillkit.sandbox.tm import monitor
 from drillkit.sandbox.tm.prober import Agents, Prober
-from drillkit.sandbox.tm.state import Store
+from drillkit.sandbox.tm.state import Profile, Store
 from drillkit.sandbox.world import World, load_world
 from tests.twin.tm.builders import endpoint, profile
 from tests.twin.tm.conftest import FAST_SCALE, TwinThread, wait_for, world_at
@@ -53,6 +55,54 @@ def test_the_default_world_has_realistic_timing_on() -> None:
     assert 0 < realism.propagation.min_delay < realism.propagation.max_delay <= 60
 
 
+@contextlib.asynccontextmanager
+async def _probed(seen: list[float]) -> AsyncIterator[tuple[Profile, Prober]]:
+    """A health endpoint on 127.0.0.6 that notes each probe's arrival in ``seen``, a profile
+    probing it every 10 s (0.5 s at timeScale 0.05), and a prober of three agents (not started)."""
+
+    async def handle(request: web.Request) -> web.Response:
+        seen.append(time.monotonic())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.6", 0).start()
+    store = Store()
+    stored = profile(store, "p", "Priority", endpoint("a", target="127.0.0.6", priority=1),
+                     monitorConfig={"protocol": "HTTP", "port": int(runner.addresses[0][1]),
+                                    "path": "/", "intervalInSeconds": 10, "timeoutInSeconds": 5,
+                                    "toleratedNumberOfFailures": 3})  # fmt: skip
+    prober = Prober(store, time_scale=0.05, hosts={}, agents=Agents(3, 0.1, True),
+                    rng=random.Random(12))  # fmt: skip
+    try:
+        yield stored, prober
+    finally:
+        await runner.cleanup()
+
+
+def test_a_monitor_config_change_keeps_the_agents_apart() -> None:
+    """A PATCH of monitorConfig retunes the agents without putting them in lockstep: after the
+    change the three agents' first probes are not all due at the same moment (round 2's twin
+    restarted every agent at once after any PATCH: microseconds apart)."""
+
+    async def main() -> list[float]:
+        async with _probed([]) as (stored, prober):
+            await prober.start()
+            await asyncio.sleep(0.7)
+            changed_at = asyncio.get_running_loop().time()
+            stored.properties["monitorConfig"]["toleratedNumberOfFailures"] = 4
+            prober.store.changed()
+            await asyncio.sleep(0.6)  # a little over one scaled interval
+            await prober.stop()
+        return sorted(t.scheduled for t in prober.timings if t.scheduled >= changed_at)[:3]
+
+    first = asyncio.run(main())
+    assert len(first) == 3
+    assert max(first) - min(first) > 0.01, first
+
+
 def test_each_agent_probes_on_its_own_phase() -> None:
     """MONITOR: "Traffic Manager probes from multiple locations ... endpoints are receiving health
     probes from Traffic Manager with a higher frequency than the setting used for Probing
@@ -60,26 +110,10 @@ def test_each_agent_probes_on_its_own_phase() -> None:
 
     async def main() -> list[float]:
         seen: list[float] = []
-
-        async def handle(request: web.Request) -> web.Response:
-            seen.append(time.monotonic())
-            return web.Response(text="ok")
-
-        app = web.Application()
-        app.router.add_get("/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.6", 0).start()
-        store = Store()
-        profile(store, "p", "Priority", endpoint("a", target="127.0.0.6", priority=1),
-                monitorConfig={"protocol": "HTTP", "port": int(runner.addresses[0][1]),
-                               "path": "/", "intervalInSeconds": 10, "timeoutInSeconds": 5,
-                               "toleratedNumberOfFailures": 3})  # fmt: skip
-        prober = Prober(store, time_scale=0.05, hosts={}, agents=Agents(3, 0.1, True))
-        await prober.start()
-        await asyncio.sleep(1.6)  # a little over three scaled intervals (0.5 s)
-        await prober.stop()
-        await runner.cleanup()
+        async with _probed(seen) as (_, prober):
+            await prober.start()
+            await asyncio.sleep(1.6)  # a little over three scaled intervals (0.5 s)
+            await prober.stop()
         return seen
 
     seen = asyncio.run(main())
