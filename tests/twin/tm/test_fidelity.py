@@ -21,7 +21,7 @@ import pytest
 from pydantic import ValidationError
 
 from drillkit.sandbox.tm import monitor
-from drillkit.sandbox.tm.dns_answer import Locator, Responder, scaled_ttl
+from drillkit.sandbox.tm.dns_answer import GeoEntry, Locator, Responder, scaled_ttl
 from drillkit.sandbox.tm.prober import spec_for
 from drillkit.sandbox.tm.routing import Client, route
 from drillkit.sandbox.tm.state import Store
@@ -59,6 +59,20 @@ def test_geographic_match_on_a_stopped_nested_endpoint_is_nodata() -> None:
     profile(store, "myapp", "Geographic", nested("na", "myapp-na", geoMapping=["GEO-NA"]),
             nested("eu", "myapp-eu", geoMapping=["GEO-EU", "WORLD"]))  # fmt: skip
     assert _names(store, "myapp", NEW_YORK, {}) == []
+    # On the wire NODATA is NOERROR with an empty answer (not NXDOMAIN: the name exists).
+    locator = Locator([GeoEntry(ipaddress.ip_network("24.1.2.0/24"), "US", "US-NY")])
+    responder = Responder(store, locator, time_scale=1.0, hosts={})
+
+    def ask(subnet: str) -> dns.message.Message:
+        query = dns.message.make_query("myapp.trafficmanager.net", "A", use_edns=0,
+                                       options=[dns.edns.ECSOption(subnet, 24)])  # fmt: skip
+        wire = responder.respond(query.to_wire(), "127.0.0.1")
+        assert wire is not None
+        return dns.message.from_wire(wire)
+
+    new_york = ask("24.1.2.0")
+    assert new_york.rcode() == dns.rcode.NOERROR and new_york.answer == []
+    assert ask("128.7.8.0").answer  # elsewhere (WORLD) is still answered, by eu
 
 
 def test_geographic_disabled_match_takes_no_part() -> None:
