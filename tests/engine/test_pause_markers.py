@@ -64,15 +64,19 @@ def _argocd(world: FakeWorld) -> FakeCluster:
     return mgmt
 
 
-def _inject_and_die(fault_spec: Any, world: World, journal: Journal) -> None:
-    """Snapshot and inject with the run's markers, then no restore: the run is killed."""
+def _inject_and_die(
+    fault_spec: Any, world: World, journal: Journal, *, kinds: tuple[str, ...] = ()
+) -> None:
+    """Snapshot and inject (only items of ``kinds``, if given) with the run's markers, then no
+    restore: the run is killed."""
     drill = make_drill(fault=fault_spec)
     fault = faults.fault_type(drill.fault)
     items = fault.snapshot(drill.fault, drill, world)
     journal.append(SnapshotTaken(items=tuple(items)))
     mark = MarkerWriter(world, RUN_ID).mark
     ctx = FaultContext(world, Mutator(journal), SystemClock(), threading.Event(), mark=mark)
-    fault.inject(drill.fault, drill, [i for i in items if i.mutable], ctx)
+    changed = [i for i in items if i.mutable and (not kinds or i.kind in kinds)]
+    fault.inject(drill.fault, drill, changed, ctx)
 
 
 def _annotations(objects: FakeCluster, path: str) -> dict[str, str]:
@@ -168,3 +172,22 @@ def test_markers_are_refused_first_even_when_the_target_is_down(tmp_path: Path) 
     assert "restore --scan" in lines[1]
     assert any("the target us is not serving now" in line for line in lines[2:])
     assert us.mutations() == [("annotate", "Node", "", n, (ORIGINAL, RUN)) for n in us.nodes]
+
+
+def test_a_run_killed_right_after_a_pause_refuses_the_next_run(tmp_path: Path) -> None:
+    """Killed after the KEDA pause and before its scale-down, a run leaves only the
+    ScaledObject's marker: the next run still refuses (exit 3), naming that object, its run and
+    the restore commands, and changes nothing."""
+    fakes = _world(keda=True)
+    us = fakes.clusters["us"]
+    with RunStore(tmp_path / "dead").create("r", SystemClock()) as journal:
+        _inject_and_die({**SCALE_DOWN, "controllers": "pause"}, World(fakes.clusters, fakes.tm),
+                        journal, kinds=("controller-pause",))  # fmt: skip
+    assert us.workloads["Deployment/shop/web"].replicas == 3
+    us.calls.clear()
+    with pytest.raises(PreflightRefused) as refused:
+        run(fakes, tmp_path / "next", make_drill(fault={**SCALE_DOWN, "controllers": "pause"}))
+    first = str(refused.value).splitlines()[1]
+    assert f"us/ScaledObject/shop/web carries the markers of run {RUN_ID}" in first, first
+    assert f"`drillkit restore {RUN_ID}`" in first and "restore --scan" in first
+    assert us.mutations() == []
