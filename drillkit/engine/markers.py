@@ -97,8 +97,9 @@ def _clear_pause(world: World, item: Item) -> None:
 def marked_controllers(objects: Objects, kinds: Iterable[str]) -> list[MarkedObject]:
     """Every object of the controller kinds drillkit pauses (``core.controllers.PAUSES``), in
     every namespace, that carries a run marker. A kind the cluster does not serve (no CRD: 404)
-    or that drillkit may not list (403: a least-privilege role without pause rights) is
-    skipped, and logged: the marker of a run that paused it is then not seen from here."""
+    or that drillkit may not list (403: a least-privilege role of a drill that pauses nothing)
+    is skipped, logged at debug level (both are the usual case, and a refusal must not read
+    "forbidden"): the marker of a run that paused it is then not seen from here."""
     found: list[MarkedObject] = []
     for kind in kinds:
         try:
@@ -106,7 +107,7 @@ def marked_controllers(objects: Objects, kinds: Iterable[str]) -> list[MarkedObj
         except AdapterError as e:
             if getattr(e, "status", None) not in (403, 404):
                 raise
-            log.warning("drill.marker.controllers_unlisted", kind=kind, error=str(e))
+            log.debug("drill.marker.controllers_unlisted", kind=kind, error=str(e))
             continue
         items = (listed or {}).get("items")
         for obj in items if isinstance(items, list) else []:

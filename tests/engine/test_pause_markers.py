@@ -24,7 +24,7 @@ from drillkit.engine.mutator import Mutator
 from drillkit.engine.records import SnapshotTaken
 from drillkit.engine.runs import RunStore
 from drillkit.engine.scanrestore import restore_from_markers
-from drillkit.errors import PreflightRefused
+from drillkit.errors import PermanentAdapterError, PreflightRefused
 from tests.engine.fakes import FakeCluster, FakeWorld, make_drill
 from tests.engine.test_runner import run
 
@@ -191,3 +191,30 @@ def test_a_run_killed_right_after_a_pause_refuses_the_next_run(tmp_path: Path) -
     assert f"us/ScaledObject/shop/web carries the markers of run {RUN_ID}" in first, first
     assert f"`drillkit restore {RUN_ID}`" in first and "restore --scan" in first
     assert us.mutations() == []
+
+
+@pytest.mark.parametrize(("status", "skipped"), [(403, True), (404, True), (500, False)])
+def test_a_kind_the_cluster_cannot_list_is_skipped_but_an_outage_is_not(
+    status: int, skipped: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A controller kind drillkit may not list (403) or the cluster does not serve (404) is
+    left out of the scan, and the other markers are still found; any other error is raised."""
+    fakes = FakeWorld()
+    us = fakes.clusters["us"]
+    marker = Marker(RUN_ID, "us/node/us-node-1 spec.unschedulable", "node", "us",
+                    {"name": "us-node-1"}, False, True)  # fmt: skip
+    us.annotate("Node", "", "us-node-1", marker_annotations(marker))
+    real = us.get
+
+    def get(path: str) -> dict[str, Any] | None:
+        if path.endswith("/scaledobjects"):
+            raise PermanentAdapterError(f"list {path} failed ({status})", status=status)
+        return real(path)
+
+    monkeypatch.setattr(us, "get", get)
+    world = World(fakes.clusters, fakes.tm)
+    if skipped:
+        assert [f.where for f in scan(world, {}, profiles=False)] == ["us/Node/us-node-1"]
+    else:
+        with pytest.raises(PermanentAdapterError):
+            scan(world, {}, profiles=False)
