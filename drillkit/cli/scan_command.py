@@ -34,6 +34,7 @@ def restore_scan(
     from drillkit.adapters.clock import SystemClock
     from drillkit.engine.faults import World
     from drillkit.engine.journal import Journal
+    from drillkit.engine.markers import marker_contexts
     from drillkit.engine.scanrestore import restore_from_markers
     from drillkit.spec.loader import load_drill
 
@@ -50,8 +51,9 @@ def restore_scan(
                     "a sandbox drill's world lives in its twin: pass --attach STATE_DIR"
                 )
             conns = stack.enter_context(wiring.connect(drill, drill_path, attach))
-            world = World(conns.clusters, conns.traffic_manager, alerts=wiring.alerts)
-            names = {r: spec.kube_context for r, spec in drill.regions.items()}
+            world = World(conns.clusters, conns.traffic_manager, alerts=wiring.alerts,
+                          argocd=conns.argocd, argocd_error=conns.argocd_error)  # fmt: skip
+            names = marker_contexts(drill)
         else:
             clusters = stack.enter_context(wiring.clusters(list(contexts), kubeconfig))
             world = World(clusters, _NoTrafficManager(), alerts=wiring.alerts)

@@ -214,6 +214,12 @@ def api_path(kind: str, namespace: str, name: str = "") -> str:
     return f"{path}/{name}" if name else path
 
 
+def cluster_list_path(kind: str) -> str:
+    """The API path that lists a namespaced kind in every namespace."""
+    group_version, plural = API[kind]
+    return f"/apis/{group_version}/{plural}"
+
+
 def workload_meta(kind: str, obj: dict[str, object]) -> WorkloadMeta:
     """A served Deployment or StatefulSet as ``WorkloadMeta``."""
     meta = obj.get("metadata")

@@ -23,7 +23,7 @@ from drillkit.engine.faults import World, fault_type
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.journal import RESERVE_BYTES
 from drillkit.engine.lock import DrillLock
-from drillkit.engine.markers import foreign, scan
+from drillkit.engine.markers import foreign, marker_contexts, scan
 from drillkit.engine.observe import http_target
 from drillkit.errors import AdapterError, PreflightRefused
 from drillkit.spec.model import Drill
@@ -69,7 +69,9 @@ class PreflightResult:
 
 def preflight(drill: Drill, conns: Connections, lock: DrillLock) -> PreflightResult:
     """Run every check; raise ``PreflightRefused`` listing every problem, else the result."""
-    problems: list[str] = []
+    # A run that did not restore comes first: after a killed run the target is usually down
+    # too, and "bring it back first" must not hide the command that brings it back.
+    problems: list[str] = _check_markers(drill, conns)
     notes: list[str] = []
     for region, spec in drill.regions.items():
         cluster = conns.clusters[region]
@@ -91,8 +93,6 @@ def preflight(drill: Drill, conns: Connections, lock: DrillLock) -> PreflightRes
             )
     design, prediction, design_problems = read_design(drill, conns, notes)
     problems += design_problems
-    if not problems:
-        problems += _check_markers(drill, conns)
     problems += asyncio.run(_check_serving(drill, conns))
     try:
         lock.check_free()
@@ -109,9 +109,10 @@ def preflight(drill: Drill, conns: Connections, lock: DrillLock) -> PreflightRes
 
 def _check_markers(drill: Drill, conns: Connections) -> list[str]:
     """A run that did not restore left its markers: refuse until they are gone."""
-    contexts = {region: spec.kube_context for region, spec in drill.regions.items()}
+    contexts = marker_contexts(drill)
+    world = World(conns.clusters, conns.traffic_manager, argocd=conns.argocd)
     try:
-        found = scan(World(conns.clusters, conns.traffic_manager), contexts)
+        found = scan(world, contexts)
     except AdapterError as e:
         return [f"cannot look for the markers of an earlier run: {e}"]
     lines = foreign(found, run_id="")

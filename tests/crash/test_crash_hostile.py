@@ -1,10 +1,12 @@
 """The crash matrix for what keeping the fault in force writes: SIGKILL right after a pause of a
 controller, or after a node that joined the drain was journalled or cordoned, then
 `drillkit restore --latest`: every pause is undone and every node, the newcomers too, is
-uncordoned."""
+uncordoned. With the journal lost as well, the pause's own markers refuse the next run and let
+`drillkit restore --scan` undo it."""
 
 from __future__ import annotations
 
+import shutil
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ import yaml
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
+from drillkit.core.markers import ORIGINAL, RUN
 from drillkit.engine.records import read_journal
 from tests.chaos.harness import (
     SandboxProcess,
@@ -84,13 +87,18 @@ def hostile(tmp_path: Path) -> Iterator[tuple[SandboxProcess, WorldReader]]:
         twin.stop()
 
 
-def _paused(reader: WorldReader) -> Any:
-    """The ScaledObject's paused-replicas annotation (None when absent)."""
+def _annotations(reader: WorldReader) -> dict[str, str]:
+    """The ScaledObject's annotations."""
     from tests.realapi.rawapi import raw
 
     status, body = raw(reader._clients["us"], "GET", SO)  # the reader's client of region us
     assert status == 200, body
-    return (body["metadata"].get("annotations") or {}).get(PAUSED)
+    return dict(body["metadata"].get("annotations") or {})
+
+
+def _paused(reader: WorldReader) -> Any:
+    """The ScaledObject's paused-replicas annotation (None when absent)."""
+    return _annotations(reader).get(PAUSED)
 
 
 @pytest.mark.slow
@@ -125,3 +133,41 @@ def test_sigkill_after_a_hold_record_then_restore_latest(
     after = eventually(settled, 20)
     joined = {k: v for k, v in after.items() if k not in before}
     assert all(k.startswith("us/node/") and v is False for k, v in joined.items()), joined
+
+
+@pytest.mark.slow
+def test_journal_lost_after_a_pause_is_recovered_from_the_pause_markers(
+    hostile: tuple[SandboxProcess, WorldReader], tmp_path: Path
+) -> None:
+    """SIGKILL right after the KEDA pause (before any scale-down), then the runs dir deleted:
+    the ScaledObject alone carries the run's markers, and `restore --scan` finds them there,
+    resumes KEDA, removes the markers, frees the Lease, and web scales back up. (That a new run
+    refuses on such a marker, naming the restore command first, is proven on the fakes in
+    tests/engine/test_pause_markers.py: here it would wait out the dead run's Lease.)"""
+    twin, reader = hostile
+    before = reader.state()
+    runs = tmp_path / "dead"
+    drill = _drill(tmp_path / "drills", "pause")
+    proc = drillkit(
+        "result", "1", "run", str(drill), "--yes", "--attach", str(twin.state_dir),
+        "--runs-dir", str(runs), prefix=KILLER,
+    )  # fmt: skip
+    code, _, err = finish(proc)
+    assert code == -signal.SIGKILL, f"drillkit was not killed after the pause ({code}): {err}"
+    run_id = read_journal(next(runs.glob("*/journal.jsonl")))[0].run_id
+    shutil.rmtree(runs)
+    marked = _annotations(reader)
+    assert marked[PAUSED] == "0" and marked[RUN] == run_id, marked
+    assert '"kind": "controller-pause"' in marked[ORIGINAL]
+    web = "us/deployment/shop/web replicas"
+    eventually(lambda: reader.state()[web] == 0, 20)  # KEDA itself holds web at 0
+
+    scan = CliRunner().invoke(cli, [
+        "restore", "--scan", "--drill", str(drill), "--attach", str(twin.state_dir),
+        "--yes", "--runs-dir", str(tmp_path / "scan"),
+    ])  # fmt: skip
+    assert scan.exit_code == 0, scan.output
+    assert f"restored from markers: run {run_id}" in scan.output
+    assert "restored  us/scaledobject/shop/web metadata.annotations" in scan.output
+    assert not {PAUSED, RUN, ORIGINAL} & set(_annotations(reader))
+    eventually(lambda: {k: v for k, v in reader.state().items() if k in before} == before, 20)

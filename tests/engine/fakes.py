@@ -167,6 +167,11 @@ class FakeCluster:
     def get(self, path: str) -> dict[str, Any] | None:
         self._log("get", path)
         found = self.objects.get(path)
+        parts = path.strip("/").split("/")
+        if found is None and len(parts) == 4 and parts[0] == "apis":  # every namespace's
+            found = {"items": [obj for p, obj in sorted(self.objects.items()) if (
+                (q := p.strip("/").split("/"))[:3] == parts[:3] and len(q) == 7
+                and q[3] == "namespaces" and q[5] == parts[3])]}  # fmt: skip
         return copy.deepcopy(found) if found is not None else None
 
     def patch(self, path: str, patch: dict[str, Any]) -> None:

@@ -69,3 +69,25 @@ def test_subject_and_region_options() -> None:
     ]
     bad = CliRunner().invoke(cli, ["rbac", str(US_OUTAGE), "--service-account", "nope"])
     assert bad.exit_code == 2 and "NAMESPACE/NAME" in bad.output
+
+
+def test_a_pause_drill_may_list_the_paused_kinds_everywhere() -> None:
+    """controllers: pause marks the paused object, so the target's ClusterRole lets the marker
+    scan list ScaledObjects, Kustomizations and HelmReleases in every namespace."""
+    from tests.conftest import ROOT
+
+    drill = ROOT / "drills" / "sandbox" / "hostile" / "keda-pause.yaml"
+    us = next(yaml.safe_load_all(_invoke(str(drill))))
+    cluster_role = next(o for o in us["items"] if o["kind"] == "ClusterRole")
+    listed = {
+        (group, resource)
+        for rule in cluster_role["rules"]
+        if "list" in rule["verbs"]
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert {
+        ("keda.sh", "scaledobjects"),
+        ("kustomize.toolkit.fluxcd.io", "kustomizations"),
+        ("helm.toolkit.fluxcd.io", "helmreleases"),
+    } <= listed

@@ -71,6 +71,16 @@ class ScaleDown:
                 ("helmreleases", "helm.toolkit.fluxcd.io"),
             ):
                 checks += [AccessCheck(verb, resource, group) for verb in ("get", "patch")]
+            # A pause carries the run's markers; looking for them (a new run's preflight,
+            # ``restore --scan``) lists the paused kinds in every namespace (engine/markers.py).
+            checks += [
+                AccessCheck("list", resource, group)
+                for resource, group in (
+                    ("scaledobjects", "keda.sh"),
+                    ("kustomizations", "kustomize.toolkit.fluxcd.io"),
+                    ("helmreleases", "helm.toolkit.fluxcd.io"),
+                )
+            ]
         return RequiredAccess(kube=tuple(checks))
 
     def preview(self, fault: ScaleDownFault, drill: Drill, world: World) -> Preview:
