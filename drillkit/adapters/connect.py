@@ -263,6 +263,29 @@ def _nameservers(drill: Drill, fqdn: str) -> list[NameServer]:
     return servers
 
 
+def _served_world(state_dir: str | None) -> dict[str, Any] | None:
+    """The world.json of a sandbox that still runs; None when it is gone: no world.json (it
+    stopped), or the process that served it has died (a SIGKILL leaves world.json behind, and
+    its ports refuse every connection)."""
+    if not state_dir or not (Path(state_dir) / "world.json").is_file():
+        return None
+    world = read_world_info(Path(state_dir))
+    pid = world.get("pid")
+    if isinstance(pid, int) and not _process_alive(pid):
+        return None
+    return world
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
 def reconnect(
     info: ConnectionInfo,
     drill: Drill,
@@ -273,7 +296,6 @@ def reconnect(
     """Adapters for the world a journalled run used (only those in ``needs``); None when that
     world is gone (an embedded sandbox twin stops with its run, and its world with it)."""
     if info.environment == "sandbox":
-        if not info.state_dir or not (Path(info.state_dir) / "world.json").is_file():
-            return None
-        return connect_sandbox(drill, read_world_info(Path(info.state_dir)), clock)
+        world = _served_world(info.state_dir)
+        return None if world is None else connect_sandbox(drill, world, clock)
     return connect_azure(drill, clock, needs=needs)

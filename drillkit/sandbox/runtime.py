@@ -12,7 +12,8 @@ In-process API::
         sb.info["kubeconfig"]; sb.call(lambda s: s.kube["us"].ready_replicas(...))
 
 world.json (written atomically, last, once everything serves): ``kubeconfig`` (absolute path),
-``stateDir``, ``caFile`` (the PEM of the per-start CA the twins' TLS certificates chain to),
+``stateDir``, ``pid`` (the process serving the world: when it is gone, so is the world, even if
+a SIGKILL left world.json behind), ``caFile`` (the PEM of the per-start CA the twins' TLS certificates chain to),
 ``regions.<name>.kubeContext`` / ``viewerContext`` / ``apiServer`` (``https://127.0.0.1:PORT``:
 kubectl sends bearer tokens only over TLS), plus whatever components add.
 
@@ -177,6 +178,7 @@ class Sandbox:
             self.info = {
                 "kubeconfig": str(config_path),
                 "stateDir": str(self.state_dir),
+                "pid": os.getpid(),
                 "caFile": str(ca_path),
                 "regions": {
                     region: {

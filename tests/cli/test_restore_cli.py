@@ -98,16 +98,28 @@ def test_an_explicit_finished_run_with_force_reports_drift_and_overwrites(tmp_pa
     assert world.clusters["us"].nodes["us-node-1"] is False
 
 
-def _gone_twin_run(tmp_path: Path) -> Path:
-    """A journal of an embedded-sandbox run whose twin (its stateDir) is gone, with one intent."""
+def _gone_twin_run(tmp_path: Path, how: str = "stopped") -> Path:
+    """A journal of an embedded-sandbox run whose twin is gone, with one intent: ``stopped``
+    (its stateDir went with it) or ``killed`` (a SIGKILL left world.json behind, naming a
+    process that no longer exists)."""
+    import subprocess
+
     from tests.engine.fakes import make_drill
 
+    state_dir = tmp_path / "gone"
+    if how == "killed":
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        state_dir.mkdir()
+        world = {"stateDir": str(state_dir), "pid": dead.pid, "kubeconfig": "/nonexistent",
+                 "regions": {"us": {"apiServer": "https://127.0.0.1:9"}}}  # fmt: skip
+        (state_dir / "world.json").write_text(json.dumps(world))
     run_dir = tmp_path / "runs" / "20260101T000000Z-gone-twin-abcdef"
     run_dir.mkdir(parents=True)
     records = [
         {"seq": 1, "kind": "run.started", "wall": 1.0, "mono": 1.0, "runId": run_dir.name,
          "drill": make_drill().model_dump(mode="json", by_alias=True),
-         "connection": {"environment": "sandbox", "stateDir": str(tmp_path / "gone")}},
+         "connection": {"environment": "sandbox", "stateDir": str(state_dir)}},
         {"seq": 2, "kind": "intent", "wall": 2.0, "mono": 2.0, "id": "m1", "action": "cordon"},
     ]  # fmt: skip
     journal = run_dir / "journal.jsonl"
@@ -115,12 +127,14 @@ def _gone_twin_run(tmp_path: Path) -> Path:
     return journal
 
 
-def test_a_run_whose_embedded_twin_is_gone_ends_finished(tmp_path: Path) -> None:
-    """Restore of a run whose embedded twin is gone journals recovery.finished with that
-    note, exits 0, and the next run is not refused over it."""
+@pytest.mark.parametrize("how", ["stopped", "killed"])
+def test_a_run_whose_embedded_twin_is_gone_ends_finished(tmp_path: Path, how: str) -> None:
+    """Restore of a run whose embedded twin is gone (stopped with it, or SIGKILLed with it,
+    leaving world.json behind) journals recovery.finished with that note, exits 0 at once
+    instead of retrying dead ports until restore.deadline, and the next run is not refused."""
     from drillkit.engine.records import RecoveryFinished, read_journal
 
-    journal = _gone_twin_run(tmp_path)
+    journal = _gone_twin_run(tmp_path, how)
     args = ["restore", "--latest", "--yes", "--runs-dir", str(tmp_path / "runs")]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
