@@ -361,16 +361,27 @@ class Observer:
 
     async def _status_read(self, only: Sequence[str] = ()) -> None:
         """One read of the tree (one ARM GET per profile), or of the profiles ``only`` (one
-        GET each), stamped at the middle of the request (when ARM most likely read it). A
-        partial read brackets only the endpoints it read."""
+        GET each, at once, each journaled with its own request's instants: a partial read
+        brackets only the endpoints it read)."""
         self._count(self.state.arm_reads, self.reads.gets(only))
+        tm = self.conns.traffic_manager
+        if not only:
+            await self._read_endpoints(tm.endpoints)
+            return
+        await asyncio.gather(*(self._read_endpoints(tm.profile_endpoints, p) for p in only))
+
+    async def _read_endpoints(
+        self, read: Callable[..., Sequence[TmEndpoint]], *profile: str
+    ) -> None:
+        """One request (``read(*profile)``), stamped at its middle (when ARM most likely read
+        the statuses); a read of the whole tree (no ``profile``) may re-plan the cadence."""
         sent = self.conns.clock.wall()
         try:
-            endpoints = await asyncio.to_thread(self.reads.read, self.conns.traffic_manager, only)
+            endpoints = await asyncio.to_thread(read, *profile)
         except Exception as e:
             self._journal(ObservationError(source="arm", error=str(e)[:300]))
             return
-        if not only:
+        if not profile:
             self._learn_profiles(endpoints)
         statuses = tuple(
             EndpointObservation(

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import structlog
 
-from drillkit.adapters.ports import TmEndpoint, TrafficManager, region_of
+from drillkit.adapters.ports import TmEndpoint, region_of
 from drillkit.core.sampling import detection_profiles, status_cadence
 from drillkit.spec.model import Drill
 
@@ -52,12 +52,6 @@ class StatusPlan:
     def gets(self, only: Sequence[str]) -> int:
         """The ARM GETs of a read of ``only`` (empty: the whole tree)."""
         return len(only) or self.profiles
-
-    def read(self, tm: TrafficManager, only: Sequence[str]) -> list[TmEndpoint]:
-        """One read (blocking): the profiles ``only``, one GET each, or the whole tree."""
-        if not only:
-            return tm.endpoints()
-        return [e for profile in only for e in tm.profile_endpoints(profile)]
 
     def learn(self, endpoints: Sequence[TmEndpoint]) -> int:
         """A read of the whole tree re-plans :attr:`cadence` when it walked more profiles than

@@ -27,6 +27,7 @@ from drillkit.core.sampling import (
     tree_profiles,
 )
 from drillkit.engine.observe import Observer
+from drillkit.engine.records import StatusObservation
 from drillkit.sandbox.faults import FaultInjector
 from drillkit.sandbox.tm.component import arm_fault_body
 from drillkit.spec.loader import load_drill
@@ -68,11 +69,12 @@ def _label(request: web.Request) -> str:
 
 def _observed(
     tmp_path: Path, drill: Drill, hint: int | None, window: bool
-) -> tuple[Observer, Counter[str], int]:
+) -> tuple[Observer, Counter[str], int, list[Any]]:
     """Run an observer against the twin for ``RUN_S``: the observer, the GETs ARM received by
-    profile, and the tree's profiles. ``hint``: the profiles the observer is told (None: the
-    design read's count); ``window``: the fault is injected at the start, inside the detection
-    window, and no endpoint ever degrades (detection stays pending, the reads stay fast)."""
+    profile, the tree's profiles and the records journaled. ``hint``: the profiles the
+    observer is told (None: the design read's count); ``window``: the fault is injected at the
+    start, inside the detection window, and no endpoint ever degrades (detection stays
+    pending, the reads stay fast)."""
     arm = FaultInjector()  # counts every request ARM receives, as the sandbox wires it
     middleware = arm.middleware(arm_fault_body, label=_label)
     wiring = {"faults": {"arm": arm}, "arm_middlewares": [middleware]}
@@ -97,7 +99,8 @@ def _observed(
             conns.http_factory = type("NoHttp", (), {})
             windows = Windows(((0.0, RUN_S),), from_target_down=False) if window else None
             told = profiles if hint is None else hint
-            observer = Observer(drill, conns, None, windows=windows, profiles=told)
+            journal = _Records()
+            observer = Observer(drill, conns, journal, windows=windows, profiles=told)
             if window:
                 observer.phases.fault_at = conns.clock.wall()
             admin.delete("/requests", params={"target": "arm"}).raise_for_status()
@@ -106,7 +109,15 @@ def _observed(
         finally:
             admin.close()
             tm.close()
-    return observer, received, profiles
+    return observer, received, profiles, journal
+
+
+class _Records(list[Any]):
+    """Stands in for the journal: keeps what the observer appends."""
+
+    def append(self, record: Any) -> Any:
+        super().append(record)
+        return record
 
 
 @pytest.mark.parametrize("from_design", [True, False], ids=["design-read", "first-read"])
@@ -120,7 +131,8 @@ def test_status_reads_send_no_more_arm_gets_than_the_budget(
     the run stay within the GET rate drillkit computes and prints for the tree (5/s), give or
     take the read in flight at the end, and match the observer's own count."""
     drill = _drill()
-    observer, by_profile, profiles = _observed(tmp_path, drill, None if from_design else 1, False)
+    hint = None if from_design else 1
+    observer, by_profile, profiles, _ = _observed(tmp_path, drill, hint, False)
     assert profiles == 3
     received = sum(by_profile.values())
     rate = arm_get_rate(drill.observe, profiles)
@@ -142,7 +154,7 @@ def test_detection_window_reads_only_the_target_profiles_within_the_budget(
     the burst and the refill drillkit prints ("Subscription | reads | 250 | 25", ARM_DOC, a
     fifth of it), they match the observer's count, and the parent is read only with the tree."""
     drill = _drill()
-    observer, by_profile, profiles = _observed(tmp_path, drill, None, True)
+    observer, by_profile, profiles, records = _observed(tmp_path, drill, None, True)
     received = sum(by_profile.values())
     rate, burst = arm_get_rate(drill.observe, profiles), ARM_READ_BUCKET * ARM_SHARE
     line = budget_lines(drill.observe, 1, profiles, watched=len(observer.reads.watched))[0]
@@ -158,3 +170,10 @@ def test_detection_window_reads_only_the_target_profiles_within_the_budget(
     assert by_profile["myapp-na"] > rate * RUN_S / profiles + 1
     assert by_profile["myapp"] < by_profile["myapp-na"] / 3
     assert observer.reads.cadence.fast_samples > 0
+    # Each GET of a fast read is journaled with its own request's instants and endpoints.
+    reads = [r for r in records if isinstance(r, StatusObservation)]
+    walked = [{e.endpoint.split("/", 1)[0] for e in r.endpoints} for r in reads]
+    assert walked[0] == {"myapp", "myapp-na", "myapp-eu"}
+    alone = [w for w in walked if len(w) == 1]
+    assert len(alone) >= 2 * (by_profile["myapp-na"] - by_profile["myapp"]) - 2
+    assert all(r.sent is not None and r.received is not None for r in reads)
