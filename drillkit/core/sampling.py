@@ -28,10 +28,10 @@ with them). The bracket a run reports is the one it achieved, never narrower.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from drillkit.core.design import DesignProfile, Prediction, Window
+from drillkit.core.design import DesignProfile, Prediction, Window, leaves, region_of_answer
 from drillkit.spec.model import Observe
 
 ARM_READ_BUCKET = 250.0
@@ -98,6 +98,18 @@ def status_cadence(
         fast_cost=float(fast_gets),
         slow_cost=float(gets),
     )
+
+
+def design_detection_profiles(
+    design: DesignProfile, target: str, ingresses: Mapping[str, str | Sequence[str]]
+) -> tuple[str, ...]:
+    """The profiles of a design read whose endpoints decide detection (those holding an
+    endpoint of the target region), as :func:`detection_profiles` finds them in a read."""
+    pairs = (
+        (profile.name, region_of_answer([endpoint.target], ingresses))
+        for profile, endpoint in leaves(design)
+    )
+    return detection_profiles(pairs, target)
 
 
 def detection_profiles(endpoints: Iterable[tuple[str, str | None]], target: str) -> tuple[str, ...]:

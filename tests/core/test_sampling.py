@@ -14,6 +14,7 @@ from drillkit.core.sampling import (
     arm_get_rate,
     arm_read_rate,
     budget_lines,
+    design_detection_profiles,
     detection_profiles,
     fast_interval,
     fast_status_interval,
@@ -117,6 +118,8 @@ def test_a_fast_read_of_the_target_profile_alone_comes_three_times_as_often() ->
     assert fast_status_interval(observe, 1) == 1 / (2 * arm_read_rate())
     regions = [("myapp", None), ("myapp-na", "us"), ("myapp-eu", "eu"), ("myapp-eu", "us")]
     assert detection_profiles(regions, "us") == ("myapp-eu", "myapp-na")
+    ingresses = {"us": "us.ingress.sandbox.test"}
+    assert design_detection_profiles(_tree(), "us", ingresses) == ("myapp-eu", "myapp-na")
     arm, _ = budget_lines(observe, servers=2, profiles=3, watched=1)
     assert "every 0.1s from the burst" in arm and "(1 GET each: only the profiles" in arm
 
