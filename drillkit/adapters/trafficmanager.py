@@ -152,31 +152,45 @@ class AzureTrafficManager:
             if name.lower() in seen or depth > MAX_DEPTH:
                 continue
             seen.add(name.lower())
-            self._rg_of[name] = rg
-            profile = self._profile(rg, name)
-            if self._fqdn is None and name == self.profile:
-                self._fqdn = str(profile.dns_config.fqdn).rstrip(".")
-            for endpoint in profile.endpoints or []:
-                type_ = _text(endpoint.type).rsplit("/", 1)[-1]
-                type_ = type_[0].upper() + type_[1:]
-                child = None
-                if type_ == "NestedEndpoints":
-                    match = _PROFILE_ID.search(str(endpoint.target_resource_id or ""))
-                    if match:
-                        child = match.group("p")
-                        queue.append((match.group("rg"), child, depth + 1))
-                result.append(
-                    TmEndpoint(
-                        profile=name,
-                        type=type_,
-                        name=str(endpoint.name),
-                        target=str(endpoint.target or child or ""),
-                        endpoint_status=_text(endpoint.endpoint_status) or "Enabled",
-                        monitor_status=_text(endpoint.endpoint_monitor_status) or "Unknown",
-                        child_profile=child,
-                    )
-                )
+            endpoints, children = self._read_endpoints(rg, name)
+            result.extend(endpoints)
+            queue.extend((child_rg, child, depth + 1) for child_rg, child in children)
         return result
+
+    def profile_endpoints(self, profile: str) -> list[TmEndpoint]:
+        """The endpoints of one profile of the tree: one GET of that profile (its resource
+        group as the last read of the tree found it), its children not followed."""
+        return self._read_endpoints(self._rg_of.get(profile, self.resource_group), profile)[0]
+
+    def _read_endpoints(self, rg: str, name: str) -> tuple[list[TmEndpoint], list[tuple[str, str]]]:
+        """One GET of profile ``name``: its endpoints, and its nested children (rg, name)."""
+        self._rg_of[name] = rg
+        profile = self._profile(rg, name)
+        if self._fqdn is None and name == self.profile:
+            self._fqdn = str(profile.dns_config.fqdn).rstrip(".")
+        result: list[TmEndpoint] = []
+        children: list[tuple[str, str]] = []
+        for endpoint in profile.endpoints or []:
+            type_ = _text(endpoint.type).rsplit("/", 1)[-1]
+            type_ = type_[0].upper() + type_[1:]
+            child = None
+            if type_ == "NestedEndpoints":
+                match = _PROFILE_ID.search(str(endpoint.target_resource_id or ""))
+                if match:
+                    child = match.group("p")
+                    children.append((match.group("rg"), child))
+            result.append(
+                TmEndpoint(
+                    profile=name,
+                    type=type_,
+                    name=str(endpoint.name),
+                    target=str(endpoint.target or child or ""),
+                    endpoint_status=_text(endpoint.endpoint_status) or "Enabled",
+                    monitor_status=_text(endpoint.endpoint_monitor_status) or "Unknown",
+                    child_profile=child,
+                )
+            )
+        return result, children
 
     def design(self) -> DesignProfile:
         """The whole profile tree, read-only: routing, monitorConfig, TTL, statuses, nesting."""

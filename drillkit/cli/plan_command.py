@@ -49,7 +49,10 @@ def plan(ctx: click.Context, drill: Path, output: str, inspect: bool, attach: Pa
 
         with wiring_of(ctx).connect(model, drill, attach) as conns:
             inspection = read_only_inspection(model, conns)
-    result = build_plan(model, inspection.profiles if inspection is not None else None)
+    if inspection is None:
+        result = build_plan(model)
+    else:
+        result = build_plan(model, inspection.profiles, inspection.watched)
     if output == "json":
         document = result.to_dict()
         if inspection is not None:
@@ -80,6 +83,7 @@ def _inspection_dict(inspection: Inspection) -> dict[str, Any]:
         "designRefusals": list(inspection.refusals),
         "prediction": inspection.prediction.to_dict() if inspection.prediction else None,
         "profiles": inspection.profiles,
+        "watched": inspection.watched,
     }
 
 

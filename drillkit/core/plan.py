@@ -101,7 +101,7 @@ class Plan:
         }
 
 
-def build_plan(drill: Drill, profiles: int | None = None) -> Plan:
+def build_plan(drill: Drill, profiles: int | None = None, watched: int | None = None) -> Plan:
     """The ordered lifecycle steps of ``drill``, from its definition alone."""
     environment = "sandbox" if drill.environment.sandbox is not None else "azure"
     target = drill.target
@@ -136,7 +136,7 @@ def build_plan(drill: Drill, profiles: int | None = None) -> Plan:
         Step(
             Phase.OBSERVE,
             "Watch Traffic Manager mark the target Degraded and DNS move.",
-            _observe_details(drill, profiles),
+            _observe_details(drill, profiles, watched),
         ),
         Step(
             Phase.RESTORE,
@@ -202,11 +202,11 @@ def _preflight_details(drill: Drill) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def _observe_details(drill: Drill, profiles: int | None) -> tuple[str, ...]:
+def _observe_details(drill: Drill, profiles: int | None, watched: int | None) -> tuple[str, ...]:
     observe = drill.observe
     lines = [
         f"DNS and HTTP every {observe.poll_interval}",
-        *budget_lines(observe, len(observe.nameservers), profiles),
+        *budget_lines(observe, len(observe.nameservers), profiles, watched),
     ]
     lines.extend(
         f"{v.name} ({v.client_subnet}) must be answered by {v.expect_during_outage}"

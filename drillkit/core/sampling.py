@@ -6,7 +6,11 @@ and throttling"). The subscription is shared with everything else its principals
 takes a fifth of it: a bucket of 50 reads refilled at 5 per second. Monitor status is read at the
 DNS poll cadence by default; an interval whose reads would exceed the refill is stretched to fit.
 One status read of a nested tree is one ARM GET per profile (the parent and each child), and the
-budget is spent in GETs: a tree of three profiles is read a third as often.
+budget is spent in GETs: a tree of three profiles is read a third as often. Inside the detection
+window (and while detection is pending) a read asks only the profiles that hold the target
+region's endpoints, whose statuses decide detection: one GET in a tree of a parent and one child
+per region, so those reads come three times as often for the same GETs. Outside it every read
+is of the whole tree (the evidence and the manual fault need every status).
 
 DNS. Inside a window where a change is expected, the observer asks faster (``fastInterval``),
 bounded by ``queryBudget``: an average number of questions per second per vantage point and name
@@ -24,10 +28,10 @@ with them). The bracket a run reports is the one it achieved, never narrower.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from drillkit.core.design import DesignProfile, Prediction, Window
+from drillkit.core.design import DesignProfile, Prediction, Window, leaves, region_of_answer
 from drillkit.spec.model import Observe
 
 ARM_READ_BUCKET = 250.0
@@ -75,18 +79,43 @@ def fast_status_interval(observe: Observe, gets_per_read: int = 1) -> float:
 
 
 def status_cadence(
-    observe: Observe, windows: Sequence[tuple[float, float]], gets_per_read: int = 1
+    observe: Observe,
+    windows: Sequence[tuple[float, float]],
+    gets_per_read: int = 1,
+    gets_per_fast_read: int | None = None,
 ) -> Cadence:
-    """The monitor-status cadence, counted in reads: the budget and the burst of ARM GETs
-    divided by the GETs each read costs."""
+    """The monitor-status cadence, counted in ARM GETs: a slow read costs ``gets_per_read``
+    (the whole tree), a fast one ``gets_per_fast_read`` (the profiles that decide detection;
+    the whole tree when None)."""
     gets = max(gets_per_read, 1)
+    fast_gets = gets if gets_per_fast_read is None else max(gets_per_fast_read, 1)
     return Cadence(
         status_interval(observe, gets),
-        fast_status_interval(observe, gets),
-        arm_read_rate() / gets,
+        fast_status_interval(observe, fast_gets),
+        arm_read_rate(),
         windows,
-        burst=ARM_READ_BUCKET * ARM_SHARE / gets,
+        burst=ARM_READ_BUCKET * ARM_SHARE,
+        fast_cost=float(fast_gets),
+        slow_cost=float(gets),
     )
+
+
+def design_detection_profiles(
+    design: DesignProfile, target: str, ingresses: Mapping[str, str | Sequence[str]]
+) -> tuple[str, ...]:
+    """The profiles of a design read whose endpoints decide detection (those holding an
+    endpoint of the target region), as :func:`detection_profiles` finds them in a read."""
+    pairs = (
+        (profile.name, region_of_answer([endpoint.target], ingresses))
+        for profile, endpoint in leaves(design)
+    )
+    return detection_profiles(pairs, target)
+
+
+def detection_profiles(endpoints: Iterable[tuple[str, str | None]], target: str) -> tuple[str, ...]:
+    """The profiles whose endpoints decide detection: those holding an endpoint of the target
+    region, from ``(profile, region)`` pairs of a read of the whole tree (sorted)."""
+    return tuple(sorted({profile for profile, region in endpoints if region == target}))
 
 
 def fast_interval(observe: Observe) -> float:
@@ -142,6 +171,10 @@ class Cadence:
     burst: float | None = None
     """Tokens the bucket starts with and holds at most (ARM's documented bucket); None for a
     strict average (starts empty, holds ``DNS_SAVINGS_S`` seconds of budget)."""
+    fast_cost: float = 1.0
+    """Tokens a fast sample costs (ARM GETs of a read of the profiles that decide detection)."""
+    slow_cost: float = 1.0
+    """Tokens a sample at the slow cadence costs (ARM GETs of a read of the whole tree)."""
     reserve_s: float = 0.0
     """Seconds of fast sampling kept in the bucket for a change that is pending: a sample that
     is fast only because it falls in a predicted window spends only above this reserve, so a
@@ -166,7 +199,8 @@ class Cadence:
 
     @property
     def reserve(self) -> float:
-        return self.reserve_s / self.fast_s if self.fast_s < self.poll_s else 0.0
+        fast = self.fast_s < self.poll_s
+        return self.reserve_s / self.fast_s * self.fast_cost if fast else 0.0
 
     @property
     def floor(self) -> float:
@@ -176,18 +210,20 @@ class Cadence:
         return 1.0 if self.burst is None else 0.0
 
     def next_interval(self, now: float, since_fault: float | None, pending: bool) -> float:
-        """The interval to the next sample, spending one token for it."""
+        """The interval to the next sample, spending its tokens (``fast_cost`` for a fast one,
+        else ``slow_cost``): the next sample is fast when the interval is ``fast_s``."""
         self.samples += 1
         if self.fast_s < self.poll_s:
-            if pending and self.bucket.take(now, keep=self.floor):
+            cost = self.fast_cost
+            if pending and self.bucket.take(now, cost, keep=self.floor):
                 self.fast_samples += 1
                 return self.fast_s
             window = not pending and self.in_window(since_fault)
-            if window and self.bucket.take(now, keep=self.floor + self.reserve):
+            if window and self.bucket.take(now, cost, keep=self.floor + self.reserve):
                 self.fast_samples += 1
                 self.window_samples += 1
                 return self.fast_s
-        self.bucket.charge(now)
+        self.bucket.charge(now, self.slow_cost)
         return self.poll_s
 
     def hurry(self, now: float, since_fault: float | None, pending: bool) -> bool:
@@ -196,8 +232,8 @@ class Cadence:
         if self.fast_s >= self.poll_s:
             return False
         if pending:
-            return self.bucket.peek(now) - 1.0 >= self.floor
-        spare = self.bucket.peek(now) - 1.0 - self.floor
+            return self.bucket.peek(now) - self.fast_cost >= self.floor
+        spare = self.bucket.peek(now) - self.fast_cost - self.floor
         return self.in_window(since_fault) and spare >= self.reserve
 
     def opens_in(self, since_fault: float | None) -> float | None:
@@ -242,12 +278,16 @@ def arm_get_rate(observe: Observe, gets_per_read: int = 1) -> float:
     return gets / status_interval(observe, gets)
 
 
-def budget_lines(observe: Observe, servers: int, profiles: int | None = None) -> tuple[str, ...]:
+def budget_lines(
+    observe: Observe, servers: int, profiles: int | None = None, watched: int | None = None
+) -> tuple[str, ...]:
     """What ``plan`` shows: the ARM and DNS budgets of this drill. ``profiles``: the profiles
-    of the tree (each status read is one GET per profile), None when not read (offline)."""
+    of the tree (each status read is one GET per profile), None when not read (offline);
+    ``watched``: the profiles holding the target's endpoints (read alone while detection is
+    expected), None when not known."""
     gets = profiles or 1
     status = status_interval(observe, gets)
-    fast_status = fast_status_interval(observe, gets)
+    fast_status = fast_status_interval(observe, watched or gets)
     if profiles is None:
         reads = (
             f"one ARM GET per profile of the tree per read: {arm_get_rate(observe):.2g} GETs/s "
@@ -261,6 +301,11 @@ def budget_lines(observe: Observe, servers: int, profiles: int | None = None) ->
         )
     if fast_status < status:
         reads += f"; every {fast_status:g}s from the burst while a change is expected"
+        if watched is not None and profiles is not None and watched < profiles:
+            reads += (
+                f" ({watched} GET{'s' if watched > 1 else ''} each: only the profiles holding "
+                "the target's endpoints)"
+            )
     poll, fast = float(observe.poll_interval), fast_interval(observe)
     budget = observe.query_budget
     vantage = len(observe.vantage_points)

@@ -16,7 +16,7 @@ from drillkit.core.design import (
     render_tree,
     target_monitor,
 )
-from drillkit.core.sampling import tree_profiles
+from drillkit.core.sampling import design_detection_profiles, tree_profiles
 from drillkit.engine.faults import BlockPrediction, fault_type, world_of
 from drillkit.engine.faults.disable_endpoint import endpoints_by_region
 from drillkit.engine.faults.drain import predict_blocks
@@ -41,6 +41,9 @@ class Inspection:
     """The windows Microsoft's probing rules predict for this design."""
     profiles: int = 1
     """The profiles of the tree: the ARM GETs of each monitor-status read."""
+    watched: int | None = None
+    """The profiles holding the target's endpoints: the GETs of a read while detection is
+    expected."""
 
 
 def inspect(drill: Drill, conns: Connections) -> Inspection:
@@ -62,4 +65,5 @@ def inspect(drill: Drill, conns: Connections) -> Inspection:
             monitor, ttl, fault=drill.fault.type, propagation_s=PROPAGATION_S, jitter=PROBE_JITTER
         ),
         profiles=tree_profiles(design),
+        watched=len(design_detection_profiles(design, drill.target, ingresses)) or None,
     )

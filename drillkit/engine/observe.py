@@ -23,12 +23,13 @@ import structlog
 
 from drillkit.adapters.bundle import Connections
 from drillkit.adapters.ports import HttpProbe, Target, TmEndpoint, region_of
-from drillkit.core.sampling import Cadence, Windows, fast_interval, status_cadence
+from drillkit.core.sampling import Cadence, Windows, fast_interval
 from drillkit.engine.canary import CanaryLoop, CanaryTick, Phases, canary_record
 from drillkit.engine.journal import Journal
 from drillkit.engine.observe_dns import VantageSampler
 from drillkit.engine.observe_pace import Pacer
 from drillkit.engine.observe_state import ObservedState, VantageState
+from drillkit.engine.observe_status import StatusPlan
 from drillkit.engine.records import Observation, ObservationError, StatusObservation
 from drillkit.engine.samples import EndpointObservation, RegionCheck
 from drillkit.engine.sampling import ChangeTracker, PartCallback
@@ -106,9 +107,8 @@ class Observer:
         self.dns_cadence = Cadence(
             poll, fast, observe.query_budget, self.windows.flip, reserve_s=RESERVE_S
         )
-        self.profiles = max(profiles, 1)
-        """ARM GETs per status read: the profiles of the tree."""
-        self.status_cadence = status_cadence(observe, self.windows.detection, self.profiles)
+        self.reads = StatusPlan(drill, self.windows.detection, profiles, self.ingresses)
+        """The profiles a status read asks (each one ARM GET) and the cadence that pays them."""
         self._status_pacer: Pacer | None = None
 
     # ------------------------------------------------------------- thread control
@@ -341,17 +341,17 @@ class Observer:
         """Reads on the status cadence, up to ``MAX_READS_IN_FLIGHT`` at once, so that a slow
         ARM response does not stretch the interval between reads."""
         assert self._stopping is not None and self._loop is not None
-        pacer = Pacer(self.status_cadence, self._since_down, self._status_pending, self._stopping)
+        pacer = Pacer(self.reads.cadence, self._since_down, self._status_pending, self._stopping)
         self._pacers.append(pacer)
         self._status_pacer = pacer
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while (now := await pacer.due()) is not None:
-                pacer.next(now)
+                only = self.reads.planned(pacer.next(now)[1])  # paid when it was planned
                 pacer.scheduled = max(pacer.scheduled, now)
                 if len(in_flight) >= MAX_READS_IN_FLIGHT:
                     continue
-                task = asyncio.create_task(self._status_read())
+                task = asyncio.create_task(self._status_read(only))
                 in_flight.add(task)
                 task.add_done_callback(in_flight.discard)
         finally:
@@ -359,17 +359,30 @@ class Observer:
                 task.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
 
-    async def _status_read(self) -> None:
-        """One read of the tree (one ARM GET per profile), stamped at the middle of the request
-        (when ARM most likely read it)."""
-        self._count(self.state.arm_reads, self.profiles)
+    async def _status_read(self, only: Sequence[str] = ()) -> None:
+        """One read of the tree (one ARM GET per profile), or of the profiles ``only`` (one
+        GET each, at once, each journaled with its own request's instants: a partial read
+        brackets only the endpoints it read)."""
+        self._count(self.state.arm_reads, self.reads.gets(only))
+        tm = self.conns.traffic_manager
+        if not only:
+            await self._read_endpoints(tm.endpoints)
+            return
+        await asyncio.gather(*(self._read_endpoints(tm.profile_endpoints, p) for p in only))
+
+    async def _read_endpoints(
+        self, read: Callable[..., Sequence[TmEndpoint]], *profile: str
+    ) -> None:
+        """One request (``read(*profile)``), stamped at its middle (when ARM most likely read
+        the statuses); a read of the whole tree (no ``profile``) may re-plan the cadence."""
         sent = self.conns.clock.wall()
         try:
-            endpoints = await asyncio.to_thread(self.conns.traffic_manager.endpoints)
+            endpoints = await asyncio.to_thread(read, *profile)
         except Exception as e:
             self._journal(ObservationError(source="arm", error=str(e)[:300]))
             return
-        self._learn_profiles(endpoints)
+        if not profile:
+            self._learn_profiles(endpoints)
         statuses = tuple(
             EndpointObservation(
                 endpoint=e.key,
@@ -391,21 +404,9 @@ class Observer:
             self._wake_all()  # the name servers follow detection: ask them fast from now
 
     def _learn_profiles(self, endpoints: Sequence[TmEndpoint]) -> None:
-        """A read that walked more profiles than the design read said (or than assumed, when
-        there was none) re-plans the status cadence, so that the GETs stay within budget."""
-        names = {e.profile.lower() for e in endpoints}
-        names |= {e.child_profile.lower() for e in endpoints if e.child_profile}
-        if len(names) <= self.profiles:
-            return
-        self._count(self.state.arm_reads, len(names) - self.profiles)
-        before, old = self.profiles, self.status_cadence.bucket
-        self.profiles = len(names)
-        cadence = status_cadence(self.drill.observe, self.windows.detection, self.profiles)
-        # The GETs already spent stay spent: the bucket counts reads, now of more GETs each.
-        bucket = cadence.bucket
-        bucket.tokens = min(bucket.capacity, old.tokens * before / self.profiles)
-        bucket.last = old.last
-        self.status_cadence = cadence
-        if self._status_pacer is not None:
-            self._status_pacer.cadence = cadence
-        log.info("drill.observe.profiles", profiles=self.profiles)
+        """A read of the whole tree may re-plan the status cadence (more profiles than the
+        design read said, or the profiles that decide detection); its extra GETs are counted."""
+        cadence = self.reads.cadence
+        self._count(self.state.arm_reads, self.reads.learn(endpoints))
+        if self._status_pacer is not None and self.reads.cadence is not cadence:
+            self._status_pacer.cadence = self.reads.cadence

@@ -239,7 +239,7 @@ class Observation(Record):
 @kind
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StatusObservation(Record):
-    """One ARM read of every endpoint's monitor status."""
+    """One ARM read of monitor statuses: the whole tree, or one profile (a fast read)."""
 
     KIND: ClassVar[str] = "obs.status"
     at: float

@@ -119,7 +119,7 @@ class Waits:
         statuses can be read); False when that did not happen in time (an objective miss)."""
         rto = self.drill.objectives.rto
         deadline = self.clock.monotonic() + self._scaled(rto, 600.0)
-        status_grace = 2 * status_interval(self.drill.observe, self.observer.profiles)
+        status_grace = 2 * status_interval(self.drill.observe, self.observer.reads.profiles)
         served_at: float | None = None
         state = self.observer.state
         expected = {v.name: v.expect_during_outage for v in self.drill.observe.vantage_points}

@@ -32,6 +32,17 @@ def test_profile_tree_with_nested_children(conns: Connections) -> None:
     assert conns.fqdn == "myapp.trafficmanager.net"
 
 
+def test_one_profile_of_the_tree_is_read_alone(conns: Connections) -> None:
+    """profile_endpoints() returns exactly that profile's endpoints of the tree, as endpoints()
+    reads them (a GET of that profile only: a nested one is listed, its child not walked)."""
+    tm = conns.traffic_manager
+    tree = tm.endpoints()
+    for profile in ("myapp", "myapp-na", "myapp-eu"):
+        alone = tm.profile_endpoints(profile)
+        assert alone and [e.key for e in alone] == [e.key for e in tree if e.profile == profile]
+    assert {e.child_profile for e in tm.profile_endpoints("myapp")} == {"myapp-na", "myapp-eu"}
+
+
 def test_disable_and_enable_an_endpoint(conns: Connections) -> None:
     """set_endpoint_status PATCHes endpointStatus through the SDK."""
     tm = conns.traffic_manager

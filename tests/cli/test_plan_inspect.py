@@ -32,7 +32,9 @@ def test_inspect_predicts_blocking_budget_and_maps_endpoints() -> None:
 def test_inspect_prints_the_arm_get_rate_of_the_tree() -> None:
     """The sandbox tree has three profiles (myapp, myapp-na, myapp-eu), so each monitor-status
     read is three ARM GETs: ``plan --inspect`` counts them and prints the read interval and GET
-    rate the observer will keep (0.6 s, 5 GETs/s), not the 4 reads/s of one profile."""
+    rate the observer will keep (0.6 s, 5 GETs/s), not the 4 reads/s of one profile; while
+    detection is expected it reads only the two profiles holding a us endpoint (myapp-na and
+    myapp-eu, whose fallback it is): 2 GETs every 0.2 s from the burst."""
     result = CliRunner().invoke(
         cli, ["plan", str(US_OUTAGE), "--inspect", "--output", "json"], catch_exceptions=False
     )
@@ -43,6 +45,8 @@ def test_inspect_prints_the_arm_get_rate_of_the_tree() -> None:
     [arm] = [d for d in details if d.startswith("monitor status every")]
     assert arm.startswith("monitor status every 0.6s (3 ARM GETs per read")
     assert "5 ARM GETs/s" in arm
+    assert document["inspection"]["watched"] == 2
+    assert "every 0.2s from the burst while a change is expected (2 GETs each: only" in arm
 
 
 def test_plan_without_inspect_stays_offline() -> None:

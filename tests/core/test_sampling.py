@@ -14,6 +14,8 @@ from drillkit.core.sampling import (
     arm_get_rate,
     arm_read_rate,
     budget_lines,
+    design_detection_profiles,
+    detection_profiles,
     fast_interval,
     fast_status_interval,
     status_cadence,
@@ -100,9 +102,43 @@ def test_a_status_read_costs_one_get_per_profile_of_the_tree() -> None:
     assert fast_status_interval(observe, gets) == 0.3
     cadence = status_cadence(observe, (), gets)
     assert (cadence.poll_s, cadence.fast_s) == (0.6, 0.3)
-    # Counted in reads: the budget and the burst of GETs over the GETs of one read.
-    assert cadence.budget_per_s * gets == arm_read_rate()
-    assert cadence.bucket.capacity * gets == ARM_READ_BUCKET * 0.2
+    # Counted in GETs: each read pays for the GETs it sends.
+    assert (cadence.budget_per_s, cadence.bucket.capacity) == (5.0, ARM_READ_BUCKET * 0.2)
+    assert (cadence.slow_cost, cadence.fast_cost) == (3.0, 3.0)
+
+
+def test_a_fast_read_of_the_target_profile_alone_comes_three_times_as_often() -> None:
+    """Detection reads only the target's endpoints: read alone, their profile (myapp-na, one
+    GET) can be read every 0.1 s from the burst instead of the whole tree every 0.3 s, for the
+    same GETs per second; the slow reads stay reads of the whole tree."""
+    observe = _observe()
+    cadence = status_cadence(observe, (), 3, 1)
+    assert (cadence.poll_s, cadence.fast_s) == (0.6, 0.1)
+    assert (cadence.slow_cost, cadence.fast_cost) == (3.0, 1.0)
+    assert fast_status_interval(observe, 1) == 1 / (2 * arm_read_rate())
+    regions = [("myapp", None), ("myapp-na", "us"), ("myapp-eu", "eu"), ("myapp-eu", "us")]
+    assert detection_profiles(regions, "us") == ("myapp-eu", "myapp-na")
+    ingresses = {"us": "us.ingress.sandbox.test"}
+    assert design_detection_profiles(_tree(), "us", ingresses) == ("myapp-eu", "myapp-na")
+    arm, _ = budget_lines(observe, servers=2, profiles=3, watched=1)
+    assert "every 0.1s from the burst" in arm and "(1 GET each: only the profiles" in arm
+
+
+@given(st.lists(st.booleans(), min_size=50, max_size=400))
+def test_status_cadence_spends_the_gets_it_sends(pending: list[bool]) -> None:
+    """Whatever is pending, the GETs of the reads a cadence plans (1 for a fast read of the
+    target's profile, 3 for a read of the tree) never exceed the burst plus the refill over
+    the time from the first read to the last."""
+    cadence = status_cadence(_observe(), (), 3, 1)
+    now = last = 0.0
+    gets = 3.0  # the first read, of the whole tree
+    for p in pending:
+        last = now
+        interval = cadence.next_interval(now, 1.0, p)
+        now += interval
+        gets += cadence.fast_cost if interval == cadence.fast_s else cadence.slow_cost
+    assert gets - 3.0 <= cadence.burst + arm_read_rate() * last + 3.0
+    assert cadence.bucket.tokens >= 0.0 - cadence.burst
 
 
 def test_fast_interval_defaults_to_a_fifth_of_the_poll() -> None:

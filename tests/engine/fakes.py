@@ -272,6 +272,9 @@ class FakeTrafficManager:
                                      "Enabled" if enabled else "Disabled", status))  # fmt: skip
         return result
 
+    def profile_endpoints(self, profile: str) -> list[TmEndpoint]:
+        return [e for e in self.endpoints() if e.profile == profile]
+
     def design(self) -> DesignProfile:
         """A Priority profile over one endpoint per region, probed every 10 s."""
         leaves = tuple(

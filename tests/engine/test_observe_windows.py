@@ -43,6 +43,9 @@ class _NoStatuses:
     def endpoints(self) -> list[Any]:
         return []
 
+    def profile_endpoints(self, profile: str) -> list[Any]:
+        return []
+
 
 def _recorded(twin: TwinThread) -> list[float]:
     """Wrap every name server's responder so that each question's arrival is recorded."""
