@@ -21,6 +21,7 @@ import httpx
 
 from bench.common import Row
 from bench.drill import DRILLKIT, sandbox_up, stop_sandbox
+from drillkit.evidence.catalog import evidence_json_files
 from drillkit.spec.loader import load_drill
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,7 +39,7 @@ def run_drill(work: Path, state: Path) -> tuple[int, dict[str, Any]]:
     done = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     if done.returncode not in (0, 1):
         raise RuntimeError(f"drill exited {done.returncode}: {done.stderr[-2000:]}")
-    [evidence] = [p for p in (work / "evidence").glob("*.json") if p.name != "chain-genesis.json"]
+    [evidence] = evidence_json_files(work / "evidence")
     return done.returncode, json.loads(evidence.read_text(encoding="utf-8"))
 
 

@@ -13,7 +13,8 @@ In-process API::
 
 world.json (written atomically, last, once everything serves): ``kubeconfig`` (absolute path),
 ``stateDir``, ``pid`` (the process serving the world: when it is gone, so is the world, even if
-a SIGKILL left world.json behind), ``caFile`` (the PEM of the per-start CA the twins' TLS certificates chain to),
+a SIGKILL left world.json behind), ``caFile`` (the PEM of the per-start CA the twins' TLS
+certificates chain to),
 ``regions.<name>.kubeContext`` / ``viewerContext`` / ``apiServer`` (``https://127.0.0.1:PORT``:
 kubectl sends bearer tokens only over TLS), plus whatever components add.
 

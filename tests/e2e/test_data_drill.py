@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from drillkit.adapters import retry
 from drillkit.cli.main import cli
+from drillkit.evidence.catalog import evidence_json_files
 from drillkit.sandbox.runtime import SandboxThread
 from drillkit.sandbox.world import load_world
 from tests.conftest import DRILLS
@@ -45,7 +46,7 @@ def run_data_drill(twin: Twin, tmp_path: Path) -> tuple[int, dict[str, Any], lis
          "--runs-dir", str(tmp_path / "runs"), "--evidence-dir", str(tmp_path / "evidence")],
     )  # fmt: skip
     assert result.exit_code in (0, 1), result.output
-    [path] = [p for p in (tmp_path / "evidence").glob("*.json") if p.name != "chain-genesis.json"]
+    [path] = evidence_json_files(tmp_path / "evidence")
     doc = json.loads(path.read_text())
     prefix = f"orders-{doc['runId'].rsplit('-', 1)[-1]}-"
     events = [e for e in twin.events() if str(e.get("id", "")).startswith(prefix)]

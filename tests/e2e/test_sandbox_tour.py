@@ -11,6 +11,7 @@ import pexpect
 
 from drillkit.cli.tour import EXPLAIN
 from drillkit.core.stepgates import STEPS
+from drillkit.evidence.catalog import evidence_json_files
 
 ENTRY = "from drillkit.cli.main import main; main()"
 
@@ -39,7 +40,7 @@ def test_the_tour_completes_and_reads_well(tmp_path: Path) -> None:
     assert "Nothing here touches Azure" in text
     assert re.search(r"verdict: pass", text)
     assert "That was the whole drill." in text
-    assert list((tmp_path / "tour" / "runbooks" / "evidence").glob("*.json"))
+    assert evidence_json_files(tmp_path / "tour" / "runbooks" / "evidence")
     assert "Traceback" not in text
 
 

@@ -16,6 +16,7 @@ import yaml
 
 from drillkit.core.stepgates import STEPS
 from drillkit.engine.records import GateWaited, read_journal
+from drillkit.evidence.catalog import evidence_json_files
 from tests.conftest import ROOT, US_OUTAGE, loose_rto
 from tests.e2e.conftest import Twin
 from tests.sampling import sample
@@ -115,7 +116,7 @@ def test_continue_at_every_gate(healthy_twin: Twin, tmp_path: Path) -> None:
     assert child.exitstatus == 0, child.before[-2000:]
     assert seen == [STEPS[key].heading for key in ORDER]
     assert [(g.step, g.answer) for g in _gates(tmp_path)] == [(k, "continue") for k in ORDER]
-    evidence = json.loads(next((tmp_path / "runbooks" / "evidence").glob("*.json")).read_text())
+    evidence = json.loads(evidence_json_files(tmp_path / "runbooks" / "evidence")[0].read_text())
     notes = evidence["guardNotes"]
     assert any(n.startswith("step gate inject: waited") for n in notes)
     assert any("s of human pauses at 5 gate(s)" in n and "counts none" in n for n in notes)

@@ -21,6 +21,7 @@ from drillkit.cli.main import cli
 from drillkit.engine import guards
 from drillkit.engine.faults.silence import created_by
 from drillkit.engine.records import Intent, Mark, read_journal
+from drillkit.evidence.catalog import evidence_json_files
 from drillkit.spec.matchers import parse_matchers
 from tests.e2e.conftest import Twin, journal_of
 from tests.polling import poll
@@ -127,9 +128,7 @@ def test_the_silence_is_journalled_held_and_expired(
         assert [i.item for i in intents] == ["alertmanager/silence"]
         assert client.state(seen["ids"][0]) == "expired"
         document = json.loads(
-            next(
-                p for p in (tmp_path / "evidence").glob("*.json") if p.name != "chain-genesis.json"
-            ).read_text()
+            next(p for p in evidence_json_files(tmp_path / "evidence")).read_text()
         )
         checks = {c["what"]: c["outcome"] for c in document["restoreChecks"]}
         assert checks["alertmanager/silence"] == "restored"
@@ -198,9 +197,7 @@ def test_the_window_refuses_and_an_override_is_journalled_in_the_evidence(
     evidence = tmp_path / "b" / "evidence"
     markdown = next(p for p in evidence.glob("*.md") if p.name != "README.md").read_text()
     assert "Guard rail, window:" in markdown and "overridden: validate hotfix 42" in markdown
-    document = json.loads(
-        next(p for p in evidence.glob("*.json") if p.name != "chain-genesis.json").read_text()
-    )
+    document = json.loads(evidence_json_files(evidence)[0].read_text())
     assert any("validate hotfix 42" in n for n in document["guardNotes"])
     usage = CliRunner().invoke(cli, _args(healthy_twin, drill, tmp_path / "c",
                                           "--override-window"))  # fmt: skip
@@ -236,11 +233,7 @@ def test_notices_and_metrics_at_the_end_of_a_run(
         'target="us"} 1' in metrics
     )
     assert "drillkit_rto_seconds{" in metrics
-    document = json.loads(
-        next(
-            p for p in (tmp_path / "evidence").glob("*.json") if p.name != "chain-genesis.json"
-        ).read_text()
-    )
+    document = json.loads(next(p for p in evidence_json_files(tmp_path / "evidence")).read_text())
     [moved] = document["rtoParts"]["vantagePoints"]
     pushed = {
         s.labels["part"]: s.value
