@@ -1,7 +1,9 @@
 """The evidence directory's README.md: a table of runs and, per drill, a chart of RTO over time.
 
 The chart is a Mermaid ``xychart-beta`` (https://mermaid.js.org/syntax/xyChart.html), which
-GitHub and Azure DevOps render with no plugin: one line for the RTO, one for its objective.
+GitHub renders with no plugin: one line for the RTO, one for its objective. Azure DevOps is not
+known to render it (its wiki's Mermaid list has no xychart: docs/history.md), and the table
+says everything the chart does.
 """
 
 from __future__ import annotations
