@@ -10,7 +10,7 @@ from typing import Any
 from click.testing import CliRunner
 
 from drillkit.cli.main import cli
-from drillkit.engine.records import SnapshotTaken, read_journal
+from drillkit.engine.records import Record, SnapshotTaken, read_journal
 from tests.chaos.harness import (
     SandboxProcess,
     WorldReader,
@@ -20,8 +20,13 @@ from tests.chaos.harness import (
     write_world,
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
+from tests.crash.killer import matches, parse_point
 
 KILLER = ("-m", "tests.crash.killer")
+IN_FLIGHT = 8
+"""Records other threads may append between the point's record and the SIGKILL landing: the
+drain cordons, and restore puts back, up to 16 nodes at once (the crash world has 5), and the
+observer journals on its own thread; the journal's group commit writes what they had in flight."""
 
 # point -> (kill after the Nth record matching KIND[:FIELD=VALUE], drill variant)
 RUN_POINTS: dict[str, tuple[str, int, str]] = {
@@ -124,3 +129,14 @@ def assert_world_is_the_snapshot(
         if isinstance(record, SnapshotTaken):
             for item in record.items:
                 assert after[item.what] == item.value, item
+
+
+def assert_killed_at(records: list[Record], point: str, nth: int) -> None:
+    """``records`` (the journal as the kill left it) hold the point's ``nth`` record and, after
+    it, only what other threads had in flight when the SIGKILL landed (at most
+    :data:`IN_FLIGHT` records)."""
+    kind, match = parse_point(point)
+    hits = [i for i, r in enumerate(records) if matches(r, kind, match)]
+    assert len(hits) >= nth, f"no {point} record #{nth}: {[r.kind for r in records[-10:]]}"
+    after = [r.kind for r in records[hits[nth - 1] + 1 :]]
+    assert len(after) <= IN_FLIGHT, f"killed long after {point} #{nth}: {after}"

@@ -29,7 +29,7 @@ from tests.chaos.harness import (
     write_world,
 )
 from tests.crash.conftest import CRASH_TIME_SCALE
-from tests.crash.runs import KILLER
+from tests.crash.runs import KILLER, assert_killed_at
 
 pytestmark = pytest.mark.chaos
 SO = "/apis/keda.sh/v1alpha1/namespaces/shop/scaledobjects/web"
@@ -119,10 +119,10 @@ def test_sigkill_after_a_hold_record_then_restore_latest(
     )  # fmt: skip
     code, _, err = finish(proc)
     assert code == -signal.SIGKILL, f"drillkit was not killed at {point} ({code}): {err[-3000:]}"
-    journal = next(runs.glob("*/journal.jsonl"))
-    assert read_journal(journal)[-1].kind == kind.partition(":")[0]
+    killed = read_journal(next(runs.glob("*/journal.jsonl")))
     result = CliRunner().invoke(cli, ["restore", "--latest", "--yes", "--runs-dir", str(runs)])
     assert result.exit_code == 0, result.output
+    assert_killed_at(killed, kind, nth)
     assert _paused(reader) is None
 
     def settled() -> dict[str, Any] | None:

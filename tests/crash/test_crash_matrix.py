@@ -17,6 +17,7 @@ from tests.chaos.harness import SandboxProcess, WorldReader, drillkit, finish
 from tests.crash.runs import (
     KILLER,
     RUN_POINTS,
+    assert_killed_at,
     assert_world_is_the_snapshot,
     crash_drill,
     restore_latest,
@@ -71,10 +72,10 @@ def test_sigkill_after_a_run_record_then_restore_latest(
     kind, nth, variant = RUN_POINTS[point]
     runs = tmp_path / "runs"
     journal = run_killed(twin, crash_drill(tmp_path, variant), runs, kind, nth)
-    last = read_journal(journal)[-1]
-    assert last.kind == kind.partition(":")[0]
-    restore_latest(runs)
+    killed = read_journal(journal)
+    restore_latest(runs)  # first: a failed check below must not leave the next test a dirty world
     assert_world_is_the_snapshot(reader, pristine, journal)
+    assert_killed_at(killed, kind, nth)
 
 
 @pytest.mark.slow
@@ -94,10 +95,11 @@ def test_sigkill_during_restore_then_restore_again(
         kind, str(nth), "restore", "--latest", "--yes", "--runs-dir", str(runs), prefix=KILLER
     )
     code, _, err = finish(proc)
-    assert code == -signal.SIGKILL, f"restore was not killed at {point} ({code}): {err[-3000:]}"
-    assert read_journal(journal)[-1].kind == kind.partition(":")[0]
+    killed = read_journal(journal)
     restore_latest(runs)
     assert_world_is_the_snapshot(reader, pristine, journal)
+    assert code == -signal.SIGKILL, f"restore was not killed at {point} ({code}): {err[-3000:]}"
+    assert_killed_at(killed, kind, nth)
 
 
 @pytest.mark.slow
@@ -116,9 +118,10 @@ def test_sigkill_after_an_observation_error_then_restore_latest(
         journal = run_killed(twin, crash_drill(tmp_path, "delete"), runs, "obs.error", 1, env=env)
     finally:
         twin.clear_faults()
-    assert read_journal(journal)[-1].kind == "obs.error"
+    killed = read_journal(journal)
     restore_latest(runs)
     assert_world_is_the_snapshot(reader, pristine, journal)
+    assert_killed_at(killed, "obs.error", 1)
 
 
 @pytest.mark.slow
