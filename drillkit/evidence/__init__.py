@@ -4,12 +4,12 @@ format or ``write_evidence`` all."""
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from drillkit.core.report import RunReport
+from drillkit.evidence.files import write_atomically
 from drillkit.evidence.json import render_json
 from drillkit.evidence.junit import render_junit
 from drillkit.evidence.links import runbook_link
@@ -58,19 +58,6 @@ def render(report: RunReport, fmt: str, template: Path | None = None) -> str:
     return renderer.render(report, template)
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(path)
-    except BaseException:
-        partial.unlink(missing_ok=True)  # never leave a 0-byte .partial behind
-        raise
-
-
 def link_runbook(report: RunReport, directory: Path) -> RunReport:
     """The report with its runbook link made relative to ``directory``, where it is read."""
     link = runbook_link(report.drill.runbook, report.drill.path, directory)
@@ -97,5 +84,5 @@ def write_evidence(
     paths: dict[str, Path] = {}
     for renderer, text in rendered.items():
         paths[renderer.key] = directory / f"{report.run_id}{renderer.suffix}"
-        _write_atomically(paths[renderer.key], text)
+        write_atomically(paths[renderer.key], text)
     return paths

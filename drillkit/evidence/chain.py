@@ -36,6 +36,7 @@ from typing import Any
 
 from drillkit.evidence.catalog import GENESIS_NAME, HEAD_NAME, evidence_json_files
 from drillkit.evidence.chain_head import head_problems, head_text
+from drillkit.evidence.files import write_atomically
 
 CHAIN_VERSION = 1
 
@@ -53,20 +54,6 @@ def document_sha256(document: dict[str, Any]) -> str:
         copy["integrity"] = {k: v for k, v in integrity.items() if k != "documentSha256"}
     canonical = json.dumps(copy, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _write(path: Path, text: str) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        with partial.open("w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        partial.replace(path)
-    except BaseException:
-        # A full or read-only disk must not leave a half-written file next to the evidence.
-        partial.unlink(missing_ok=True)
-        raise
 
 
 @contextlib.contextmanager
@@ -93,7 +80,7 @@ def _genesis(directory: Path, created_at_utc: str) -> Path:
             "nonce": secrets.token_hex(16),
             "note": "The first record of this directory's evidence chain; see `drillkit verify`.",
         }
-        _write(path, json.dumps(record, indent=2) + "\n")
+        write_atomically(path, json.dumps(record, indent=2) + "\n")
     return path
 
 
@@ -163,7 +150,7 @@ def _link(
     }
     document["integrity"] = integrity
     integrity["documentSha256"] = document_sha256(document)
-    _write(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_atomically(json_path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
     return document
 
 
@@ -192,7 +179,7 @@ def seal(json_path: Path, created_at_utc: str) -> dict[str, Any]:
             adopted.append(late.name)
         document = _link(json_path, genesis, previous, {"adopted": adopted} if adopted else {})
         head = directory / HEAD_NAME
-        _write(head, head_text(json_path, previous[0] + 1, genesis, created_at_utc))
+        write_atomically(head, head_text(json_path, previous[0] + 1, genesis, created_at_utc))
         head.with_name(head.name + ".sig").unlink(missing_ok=True)
     return document
 
